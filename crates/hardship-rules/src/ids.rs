@@ -1,0 +1,189 @@
+//! Identifiers of clinicians and practices: `Npi` and `Tin`.
+//!
+//! Both are parsed once at the edge ("parse, don't validate"); a value of these types is always well formed.
+
+use crate::error::InvalidValue;
+use std::fmt;
+use std::str::FromStr;
+
+/// A National Provider Identifier: ten digits whose last digit is the Luhn check digit computed over the
+/// card-issuer prefix `80840` followed by the first nine digits (CMS, "Requirements for NPI Check Digit").
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Npi([u8; 10]);
+
+impl Npi {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let bytes = text.trim().as_bytes();
+        let digits: [u8; 10] = bytes
+            .try_into()
+            .ok()
+            .filter(|d: &[u8; 10]| d.iter().all(u8::is_ascii_digit))
+            .ok_or_else(|| InvalidValue::new("npi", text, "an NPI is exactly 10 digits"))?;
+        let expected = npi_check_digit(&digits[..9]);
+        if digits[9] - b'0' != expected {
+            return Err(InvalidValue::new(
+                "npi",
+                text,
+                format!("check digit should be {expected} (Luhn over 80840 and the first nine digits)"),
+            ));
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+/// The Luhn check digit of an NPI's first nine digits. The constant 24 is the Luhn contribution of the
+/// prefix 80840, as CMS's check-digit document explains.
+pub fn npi_check_digit(first_nine: &[u8]) -> u8 {
+    let mut sum: u32 = 24;
+    // Counting from the right of the nine digits, every other digit starting with the rightmost is doubled.
+    for (i, &d) in first_nine.iter().rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if i % 2 == 0 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    // (10 - sum % 10) % 10: the outer modulo keeps a check digit of 0 from becoming 10.
+    ((10 - sum % 10) % 10) as u8
+}
+
+impl FromStr for Npi {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for Npi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Npi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Npi({})", self.as_str())
+    }
+}
+
+/// A Taxpayer Identification Number: nine digits. The employer form `12-3456789` is accepted and stored
+/// without the hyphen; leading zeros are kept.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tin([u8; 9]);
+
+impl Tin {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let trimmed = text.trim().as_bytes();
+        let mut digits = [0u8; 9];
+        let ok = match trimmed.len() {
+            9 => {
+                digits.copy_from_slice(trimmed);
+                true
+            }
+            10 if trimmed[2] == b'-' => {
+                digits[..2].copy_from_slice(&trimmed[..2]);
+                digits[2..].copy_from_slice(&trimmed[3..]);
+                true
+            }
+            _ => false,
+        };
+        if !ok || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(InvalidValue::new("tin", text, "a TIN is exactly 9 digits (or NN-NNNNNNN)"));
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl FromStr for Tin {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for Tin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Tin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tin({})", self.as_str())
+    }
+}
+
+macro_rules! serde_via_str {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+serde_via_str!(Npi);
+serde_via_str!(Tin);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cms_worked_example_check_digit_is_3() {
+        // CMS "Requirements for NPI Check Digit": base 123456789 -> 3.
+        assert_eq!(npi_check_digit(b"123456789"), 3);
+        assert!(Npi::parse("1234567893").is_ok());
+    }
+
+    #[test]
+    fn check_digit_zero_is_not_ten() {
+        assert!(Npi::parse("1659872240").is_ok());
+        assert!(Npi::parse("1659872245").is_err());
+    }
+
+    #[test]
+    fn npi_errors_name_field_and_value() {
+        let e = Npi::parse("12345").unwrap_err();
+        assert_eq!(e.field, "npi");
+        assert_eq!(e.value, "12345");
+        assert!(e.to_string().contains("10 digits"));
+        let e = Npi::parse("1234567890").unwrap_err();
+        assert!(e.to_string().contains("check digit should be 3"), "{e}");
+    }
+
+    #[test]
+    fn npi_rejects_non_ascii_and_card_issuer_forms() {
+        for bad in ["", "１２３４５６７８９３", "808401234567893", "12345678 3", "+234567893", "123456789٣"] {
+            assert!(Npi::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tin_accepts_nine_digits_and_ein_form() {
+        assert_eq!(Tin::parse("000000002").unwrap().as_str(), "000000002");
+        assert_eq!(Tin::parse("12-3456789").unwrap().as_str(), "123456789");
+        for bad in ["12345678", "1234567890", "12345678a", "123-456789", "1-23456789", "", "１２３４５６７８９"] {
+            let e = Tin::parse(bad).unwrap_err();
+            assert_eq!(e.field, "tin", "{bad}");
+        }
+    }
+}

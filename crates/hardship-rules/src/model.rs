@@ -1,0 +1,356 @@
+//! The domain vocabulary: performance years, categories, clinician types, special statuses, hardship
+//! reasons, reporting levels and category scores. Each type only holds values the program knows.
+
+use crate::error::InvalidValue;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Declares a closed enum whose text form is its snake_case code, with `parse`, `code`, `ALL` and serde.
+macro_rules! coded_enum {
+    ($(#[$meta:meta])* $name:ident, $field:literal, { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The snake_case code used in files, flags and the batch contract.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// A label for people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+                match text.trim() {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(Self::unknown(other)),
+                }
+            }
+
+            fn unknown(text: &str) -> InvalidValue {
+                let codes: Vec<&str> = Self::ALL.iter().map(|v| v.code()).collect();
+                InvalidValue::new($field, text, format!("expected one of: {}", codes.join(", ")))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.code()) }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidValue;
+            fn from_str(s: &str) -> Result<Self, InvalidValue> { Self::parse(s) }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// The four MIPS performance categories.
+    Category, "category", {
+        Quality => "quality", "Quality";
+        Cost => "cost", "Cost";
+        Ia => "ia", "Improvement Activities";
+        Pi => "pi", "Promoting Interoperability";
+    }
+);
+
+coded_enum!(
+    /// Clinician types of the batch contract (Medicare specialty groups that matter for MIPS and PI).
+    ClinicianType, "clinician_type", {
+        Physician => "physician", "physician";
+        PhysicianAssistant => "physician_assistant", "physician assistant";
+        NursePractitioner => "nurse_practitioner", "nurse practitioner";
+        ClinicalNurseSpecialist => "clinical_nurse_specialist", "clinical nurse specialist";
+        Crna => "crna", "certified registered nurse anesthetist";
+        PhysicalTherapist => "physical_therapist", "physical therapist";
+        OccupationalTherapist => "occupational_therapist", "occupational therapist";
+        SpeechLanguagePathologist => "speech_language_pathologist", "qualified speech-language pathologist";
+        Audiologist => "audiologist", "qualified audiologist";
+        ClinicalPsychologist => "clinical_psychologist", "clinical psychologist";
+        RegisteredDietitian => "registered_dietitian", "registered dietitian or nutrition professional";
+        ClinicalSocialWorker => "clinical_social_worker", "clinical social worker";
+        CertifiedNurseMidwife => "certified_nurse_midwife", "certified nurse-midwife";
+        Chiropractor => "chiropractor", "chiropractor";
+        Other => "other", "other clinician";
+    }
+);
+
+coded_enum!(
+    /// Special statuses that reweight PI automatically (RULEBOOK §3).
+    SpecialStatus, "special_status", {
+        HospitalBased => "hospital_based", "hospital-based";
+        NonPatientFacing => "non_patient_facing", "non-patient-facing";
+        AscBased => "asc_based", "ambulatory surgical center (ASC)-based";
+    }
+);
+
+coded_enum!(
+    /// Reasons a PI hardship exception application may cite (RULEBOOK §1). "Lacking CEHRT" is deliberately
+    /// absent: it is never a reason, and parsing it yields an error that says so.
+    HardshipReason, "hardship_reason", {
+        SmallPractice => "small_practice", "small practice";
+        DecertifiedEhr => "decertified_ehr", "decertified EHR technology";
+        InsufficientInternet => "insufficient_internet", "insufficient internet connectivity";
+        ExtremeUncontrollable => "extreme_uncontrollable", "extreme and uncontrollable circumstances";
+        LackOfControlCehrt => "lack_of_control_cehrt", "lack of control over the availability of CEHRT";
+    }
+);
+
+coded_enum!(
+    /// Where a hardship application stands with CMS.
+    ApplicationStatus, "hardship_status", {
+        Pending => "pending", "pending";
+        Approved => "approved", "approved";
+        Denied => "denied", "denied";
+    }
+);
+
+coded_enum!(
+    /// The level at which a clinician participates and is scored.
+    ReportingLevel, "reporting_level", {
+        Individual => "individual", "individual";
+        Group => "group", "group";
+        VirtualGroup => "virtual_group", "virtual group";
+        ApmEntity => "apm_entity", "APM entity";
+    }
+);
+
+impl HardshipReason {
+    /// Parses a reason, recognising the common attempt to cite a lack of certified EHR technology.
+    pub fn parse_with_hint(text: &str) -> Result<Self, InvalidValue> {
+        let t = text.trim();
+        let lacking = ["lacking_cehrt", "no_cehrt", "lack_of_cehrt", "no_ehr", "lacking_ehr"];
+        if lacking.contains(&t) {
+            return Err(InvalidValue::new(
+                "hardship_reason",
+                text,
+                "lacking certified EHR technology (CEHRT) alone is never a hardship reason [QPP-HE-2017]",
+            ));
+        }
+        Self::parse(t)
+    }
+}
+
+impl ReportingLevel {
+    /// Group and virtual-group members are scored together as one reporting entity.
+    pub fn is_collective(self) -> bool {
+        matches!(self, ReportingLevel::Group | ReportingLevel::VirtualGroup)
+    }
+}
+
+impl Category {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A performance year the rule book covers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+#[serde(transparent)]
+pub struct PerformanceYear(u16);
+
+impl PerformanceYear {
+    pub const FIRST: u16 = 2017;
+    pub const LAST: u16 = 2026;
+
+    pub fn new(year: u16) -> Result<Self, InvalidValue> {
+        if (Self::FIRST..=Self::LAST).contains(&year) {
+            Ok(Self(year))
+        } else {
+            Err(InvalidValue::new(
+                "performance_year",
+                &year.to_string(),
+                format!("the rule book covers performance years {}–{}", Self::FIRST, Self::LAST),
+            ))
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let t = text.trim();
+        let year: u16 = t
+            .parse()
+            .ok()
+            .filter(|_| t.len() == 4)
+            .ok_or_else(|| InvalidValue::new("performance_year", text, "a four-digit year such as 2024"))?;
+        Self::new(year)
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+
+    /// The year whose Medicare payments the score adjusts (performance year + 2).
+    pub fn payment_year(self) -> u16 {
+        self.0 + 2
+    }
+
+    pub fn all() -> impl Iterator<Item = PerformanceYear> {
+        (Self::FIRST..=Self::LAST).map(PerformanceYear)
+    }
+}
+
+impl fmt::Display for PerformanceYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PerformanceYear {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let year = u16::deserialize(d)?;
+        Self::new(year).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A performance-category score in percent, 0–100 inclusive, as CMS reports it (bonus points earned inside
+/// the category included).
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug, Serialize)]
+#[serde(transparent)]
+pub struct CategoryScore(f64);
+
+impl CategoryScore {
+    pub fn new(field: &'static str, percent: f64) -> Result<Self, InvalidValue> {
+        if percent.is_finite() && (0.0..=100.0).contains(&percent) {
+            Ok(Self(percent))
+        } else {
+            Err(InvalidValue::new(field, &percent.to_string(), "a score from 0 to 100"))
+        }
+    }
+
+    /// Parses a percentage; `field` names the column or flag for the error.
+    pub fn parse(field: &'static str, text: &str) -> Result<Self, InvalidValue> {
+        let value: f64 =
+            text.trim().parse().map_err(|_| InvalidValue::new(field, text, "a number from 0 to 100"))?;
+        Self::new(field, value).map_err(|_| InvalidValue::new(field, text, "a score from 0 to 100"))
+    }
+
+    pub fn percent(self) -> f64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for CategoryScore {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::new("score", f64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A set of categories, used for "which categories are not scored / reweighted".
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+pub struct CategorySet(u8);
+
+impl CategorySet {
+    pub const EMPTY: Self = Self(0);
+
+    pub fn of(categories: &[Category]) -> Self {
+        categories.iter().fold(Self::EMPTY, |s, &c| s.with(c))
+    }
+
+    pub fn with(self, c: Category) -> Self {
+        Self(self.0 | (1 << c.index()))
+    }
+
+    pub fn contains(self, c: Category) -> bool {
+        self.0 & (1 << c.index()) != 0
+    }
+
+    pub fn len(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn is_subset_of(self, other: Self) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Category> {
+        Category::ALL.iter().copied().filter(move |&c| self.contains(c))
+    }
+
+    /// Every subset of this set.
+    pub fn subsets(self) -> impl Iterator<Item = CategorySet> {
+        (0u8..16).map(CategorySet).filter(move |s| s.is_subset_of(self))
+    }
+
+    /// Codes joined with `+`, or `none`.
+    pub fn describe(self) -> String {
+        if self.is_empty() {
+            return "none".to_owned();
+        }
+        self.iter().map(Category::code).collect::<Vec<_>>().join("+")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_their_codes_and_reject_others() {
+        for &t in ClinicianType::ALL {
+            assert_eq!(ClinicianType::parse(t.code()).unwrap(), t);
+        }
+        for &r in HardshipReason::ALL {
+            assert_eq!(HardshipReason::parse(r.code()).unwrap(), r);
+        }
+        let e = ClinicianType::parse("Physician").unwrap_err();
+        assert_eq!(e.field, "clinician_type");
+        assert!(e.expected.contains("physician_assistant"));
+        assert!(ReportingLevel::parse("tin").is_err());
+        assert!(SpecialStatus::parse("rural").is_err());
+        assert!(ApplicationStatus::parse("dismissed").is_err());
+    }
+
+    #[test]
+    fn lacking_cehrt_is_named_as_never_a_reason() {
+        let e = HardshipReason::parse_with_hint("lacking_cehrt").unwrap_err();
+        assert!(e.expected.contains("never a hardship reason"), "{e}");
+    }
+
+    #[test]
+    fn performance_year_bounds() {
+        assert!(PerformanceYear::parse("2016").is_err());
+        assert!(PerformanceYear::parse("2027").is_err());
+        assert!(PerformanceYear::parse("20245").is_err());
+        assert!(PerformanceYear::parse("+2024").is_err());
+        assert_eq!(PerformanceYear::parse("2024").unwrap().payment_year(), 2026);
+    }
+
+    #[test]
+    fn category_score_bounds() {
+        for bad in ["-0.01", "100.01", "NaN", "inf", "", "abc", "1e400"] {
+            let e = CategoryScore::parse("quality_score", bad).unwrap_err();
+            assert_eq!(e.field, "quality_score", "{bad}");
+        }
+        assert_eq!(CategoryScore::parse("q", " 100 ").unwrap().percent(), 100.0);
+        assert_eq!(CategoryScore::parse("q", "0").unwrap().percent(), 0.0);
+    }
+
+    #[test]
+    fn category_set_subsets() {
+        let all = CategorySet::of(Category::ALL);
+        assert_eq!(all.subsets().count(), 16);
+        assert_eq!(CategorySet::of(&[Category::Pi, Category::Cost]).describe(), "cost+pi");
+    }
+}

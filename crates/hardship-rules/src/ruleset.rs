@@ -1,0 +1,583 @@
+//! The rule set of one performance year, as read from `years/<year>.toml`, and its validation.
+//!
+//! Every value in a year file carries the rule-book source keys it comes from and whether it is confirmed,
+//! so that every decision built on it can cite them and warn when a value is only the best current belief.
+
+use crate::model::{Category, CategorySet, ClinicianType, HardshipReason, ReportingLevel, SpecialStatus};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Deserialize;
+use std::fmt::Write as _;
+
+/// Where a value comes from: rule-book source keys, whether a source confirms it, and a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cite<'r> {
+    /// What the value is, in a few words ("PY 2019 redistribution when PI is reweighted").
+    pub what: &'static str,
+    pub sources: &'r [String],
+    pub confirmed: bool,
+}
+
+/// Declares a rule-file table: the given fields plus `sources`, `confirmed` and an optional `note`.
+macro_rules! cited {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Rule-book source keys (RULEBOOK §10).
+            pub sources: Vec<String>,
+            /// True when a cited source states the value; false for the rule book's UNCONFIRMED best belief.
+            pub confirmed: bool,
+            #[serde(default)]
+            pub note: Option<String>,
+        }
+
+        impl $name {
+            pub fn cite(&self, what: &'static str) -> Cite<'_> {
+                Cite { what, sources: &self.sources, confirmed: self.confirmed }
+            }
+        }
+    };
+}
+
+/// Category weights in whole percent.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub quality: u8,
+    pub cost: u8,
+    pub ia: u8,
+    pub pi: u8,
+}
+
+impl Weights {
+    pub fn get(&self, c: Category) -> u8 {
+        match c {
+            Category::Quality => self.quality,
+            Category::Cost => self.cost,
+            Category::Ia => self.ia,
+            Category::Pi => self.pi,
+        }
+    }
+
+    pub fn as_array(&self) -> [u8; 4] {
+        [self.quality, self.cost, self.ia, self.pi]
+    }
+
+    pub fn sum(&self) -> u32 {
+        self.as_array().iter().map(|&w| u32::from(w)).sum()
+    }
+
+    /// The categories with a non-zero weight.
+    pub fn active(&self) -> CategorySet {
+        Category::ALL.iter().filter(|&&c| self.get(c) > 0).fold(CategorySet::EMPTY, |s, &c| s.with(c))
+    }
+
+    pub fn describe(&self) -> String {
+        format!("Q {} / C {} / IA {} / PI {}", self.quality, self.cost, self.ia, self.pi)
+    }
+}
+
+/// Which practices a redistribution row applies to.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PracticeSize {
+    Any,
+    Small,
+    NotSmall,
+}
+
+impl PracticeSize {
+    pub fn matches(self, small: bool) -> bool {
+        match self {
+            PracticeSize::Any => true,
+            PracticeSize::Small => small,
+            PracticeSize::NotSmall => !small,
+        }
+    }
+}
+
+cited!(
+    /// Base weights of the year.
+    BaseWeights { quality: u8, cost: u8, ia: u8, pi: u8 }
+);
+
+impl BaseWeights {
+    pub fn weights(&self) -> Weights {
+        Weights { quality: self.quality, cost: self.cost, ia: self.ia, pi: self.pi }
+    }
+}
+
+cited!(
+    /// One row of the redistribution table: the weights when `reweighted` categories are not scored.
+    RedistributionRow { reweighted: Vec<Category>, practice: PracticeSize, weights: Weights }
+);
+
+cited!(
+    /// "Scored in fewer than two performance categories → final score equals the performance threshold".
+    FewerThanTwoRule { final_score_equals_threshold: bool }
+);
+
+cited!(
+    /// Whether an application may cite this reason in the year, and what the reason requires.
+    ReasonRule { reason: HardshipReason, accepted: bool, criteria: String }
+);
+
+cited!(
+    /// The application window. `closes` is the published deadline with its UTC offset.
+    ApplicationWindow { opens: Option<NaiveDate>, closes: DateTime<FixedOffset>, time_zone: String }
+);
+
+cited!(
+    /// A special status that reweights PI automatically this year.
+    StatusRule { status: SpecialStatus }
+);
+
+cited!(
+    /// Whether these clinician types have PI reweighted automatically this year. Rows with
+    /// `automatic = false` record a sourced "no" (e.g. NPs from PY 2023), so the answer can cite it.
+    ClinicianTypeRule { types: Vec<ClinicianType>, automatic: bool }
+);
+
+cited!(
+    /// Clinician types that are MIPS eligible this year.
+    EligibleTypes { types: Vec<ClinicianType> }
+);
+
+cited!(
+    /// Small-practice definition and whether small practices are reweighted automatically.
+    SmallPracticeRule { max_clinicians: u32, automatic_pi_reweighting: bool }
+);
+
+cited!(
+    /// A group test: the share of the group's clinicians that must hold the status.
+    ShareTest {
+        share: f64,
+        /// True for "at least `share`", false for "more than `share`".
+        inclusive: bool,
+    }
+);
+
+impl ShareTest {
+    pub fn passes(&self, members_with_status: u32, members: u32) -> bool {
+        if members == 0 {
+            return false;
+        }
+        let got = f64::from(members_with_status) / f64::from(members);
+        if self.inclusive { got >= self.share - 1e-12 } else { got > self.share + 1e-12 }
+    }
+
+    pub fn describe(&self) -> String {
+        let pct = self.share * 100.0;
+        if self.inclusive && self.share >= 1.0 {
+            "all of its clinicians".to_owned()
+        } else if self.inclusive {
+            format!("at least {pct:.0}% of its clinicians")
+        } else {
+            format!("more than {pct:.0}% of its clinicians")
+        }
+    }
+}
+
+cited!(
+    /// Whether a group is reweighted by clinician type only when all members qualify.
+    AllMembersRule { all_members: bool }
+);
+
+/// The group / virtual-group tests of the year.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupTests {
+    pub hospital_based: ShareTest,
+    pub non_patient_facing: ShareTest,
+    pub asc_based: ShareTest,
+    pub clinician_type: AllMembersRule,
+}
+
+impl GroupTests {
+    pub fn for_status(&self, s: SpecialStatus) -> &ShareTest {
+        match s {
+            SpecialStatus::HospitalBased => &self.hospital_based,
+            SpecialStatus::NonPatientFacing => &self.non_patient_facing,
+            SpecialStatus::AscBased => &self.asc_based,
+        }
+    }
+}
+
+cited!(
+    /// Whether virtual groups exist this year.
+    VirtualGroups { allowed: bool }
+);
+
+cited!(
+    /// The participation levels that may submit a PI hardship application this year.
+    ApplicationLevels { levels: Vec<ReportingLevel> }
+);
+
+cited!(
+    /// A number in points or percent.
+    Number { value: f64 }
+);
+
+cited!(
+    /// A number that some years do not have (the exceptional-performance threshold after 2022).
+    OptionalNumber { value: Option<f64> }
+);
+
+/// Where a small-practice bonus is added.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BonusPlacement {
+    None,
+    /// Added to the final score (2018).
+    FinalScore,
+    /// Added inside the Quality category (2019 on): already in the quality score CMS reports.
+    QualityCategory,
+}
+
+cited!(
+    /// The small-practice bonus.
+    SmallPracticeBonus { placement: BonusPlacement, points: f64 }
+);
+
+cited!(
+    /// How long records must / should be kept, in years after the end of the performance year.
+    Retention { regulatory_years: u32, recommended_years: u32 }
+);
+
+/// The payment-adjustment parameters of a year.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    pub performance_threshold: Number,
+    pub exceptional_threshold: OptionalNumber,
+    /// The statutory maximum negative adjustment, in percent (a positive number).
+    pub max_negative_percent: Number,
+    /// Scores at or below this fraction of the threshold get the full negative adjustment.
+    pub negative_floor_fraction: Number,
+    /// The positive side is the negative maximum times a budget-neutrality factor of at most this.
+    pub positive_scaling_max: Number,
+    /// The exceptional-performance bonus, up to this many percent (PY 2017–2022).
+    pub exceptional_bonus_max_percent: OptionalNumber,
+}
+
+/// The rule set of one performance year.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    pub year: u16,
+    pub pi_category_name: String,
+    pub base_weights: BaseWeights,
+    pub redistribution: Vec<RedistributionRow>,
+    pub fewer_than_two_scored: FewerThanTwoRule,
+    pub hardship_reasons: Vec<ReasonRule>,
+    pub application_window: ApplicationWindow,
+    pub application_levels: ApplicationLevels,
+    pub automatic_statuses: Vec<StatusRule>,
+    pub automatic_clinician_types: Vec<ClinicianTypeRule>,
+    pub eligible_clinician_types: EligibleTypes,
+    pub small_practice: SmallPracticeRule,
+    pub group_tests: GroupTests,
+    pub virtual_groups: VirtualGroups,
+    pub adjustment: Adjustment,
+    pub small_practice_bonus: SmallPracticeBonus,
+    pub complex_patient_bonus_max: Number,
+    pub retention: Retention,
+    /// Filled in after loading: a content hash of the year file, stored with every decision.
+    #[serde(skip)]
+    pub version: String,
+}
+
+/// A problem found while loading a year file. Loading stops at the first one.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("rule set {file}: {problem}")]
+pub struct RuleSetError {
+    pub file: String,
+    pub problem: String,
+}
+
+impl RuleSet {
+    /// Parses and validates one year file. `known_sources` are the keys of RULEBOOK §10.
+    pub fn from_toml(file: &str, text: &str, known_sources: &[&str]) -> Result<Self, RuleSetError> {
+        let fail = |problem: String| RuleSetError { file: file.to_owned(), problem };
+        let mut set: RuleSet = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        set.version = format!("{}-{:016x}", set.year, fnv1a(text.as_bytes()));
+        set.validate(known_sources).map_err(fail)?;
+        Ok(set)
+    }
+
+    fn validate(&self, known_sources: &[&str]) -> Result<(), String> {
+        let base = self.base_weights.weights();
+        if base.sum() != 100 {
+            return Err(format!("base weights {} sum to {}, not 100", base.describe(), base.sum()));
+        }
+        for row in &self.redistribution {
+            let w = row.weights;
+            let set = CategorySet::of(&row.reweighted);
+            if w.sum() != 100 {
+                return Err(format!("redistribution row for {} sums to {}, not 100", set.describe(), w.sum()));
+            }
+            if let Some(c) = set.iter().find(|&c| w.get(c) != 0) {
+                return Err(format!("redistribution row for {} gives reweighted {} a weight", set.describe(), c));
+            }
+            if set.is_empty() {
+                return Err("a redistribution row must name at least one reweighted category".into());
+            }
+        }
+        // Every combination that leaves at least two scored categories needs exactly one row for each
+        // practice size; fewer than two scored categories is covered by its own rule.
+        let active = base.active();
+        for subset in active.subsets().filter(|s| !s.is_empty() && active.len() - s.len() >= 2) {
+            for small in [false, true] {
+                let n = self.redistribution.iter().filter(|r| r.applies(subset, small)).count();
+                if n != 1 {
+                    let size = if small { "small" } else { "not small" };
+                    return Err(format!(
+                        "redistribution table has {n} rows for reweighted {} ({size} practice); need exactly 1",
+                        subset.describe()
+                    ));
+                }
+            }
+        }
+        for r in HardshipReason::ALL {
+            let n = self.hardship_reasons.iter().filter(|x| x.reason == *r).count();
+            if n != 1 {
+                return Err(format!("hardship reason {r} is listed {n} times; need exactly once"));
+            }
+        }
+        let adj = &self.adjustment;
+        let pt = adj.performance_threshold.value;
+        if !(0.0..=100.0).contains(&pt) {
+            return Err(format!("performance threshold {pt} outside 0–100"));
+        }
+        if let Some(ex) = adj.exceptional_threshold.value {
+            if !(pt..=100.0).contains(&ex) {
+                return Err(format!("exceptional threshold {ex} must lie between {pt} and 100"));
+            }
+        }
+        if !(0.0..1.0).contains(&adj.negative_floor_fraction.value) {
+            return Err("negative_floor_fraction must lie in [0, 1)".into());
+        }
+        for t in [&self.group_tests.hospital_based, &self.group_tests.non_patient_facing, &self.group_tests.asc_based]
+        {
+            if !(0.0..=1.0).contains(&t.share) {
+                return Err(format!("group test share {} outside 0–1", t.share));
+            }
+        }
+        let w = &self.application_window;
+        if let Some(opens) = w.opens {
+            if opens > w.closes.date_naive() {
+                return Err(format!("application window opens {opens} after it closes {}", w.closes));
+            }
+        }
+        for cite in self.citations() {
+            if cite.confirmed && cite.sources.is_empty() {
+                return Err(format!("{} is marked confirmed but cites no source", cite.what));
+            }
+            if let Some(bad) = cite.sources.iter().find(|s| !known_sources.contains(&s.as_str())) {
+                return Err(format!("{} cites unknown source key [{bad}]", cite.what));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every cited value in the file, for validation and for listing what is unconfirmed.
+    pub fn citations(&self) -> Vec<Cite<'_>> {
+        let mut out = vec![
+            self.base_weights.cite("base weights"),
+            self.fewer_than_two_scored.cite("fewer than two scored categories"),
+            self.application_window.cite("application window"),
+            self.application_levels.cite("who may apply"),
+            self.eligible_clinician_types.cite("MIPS-eligible clinician types"),
+            self.small_practice.cite("small practice"),
+            self.group_tests.hospital_based.cite("hospital-based group test"),
+            self.group_tests.non_patient_facing.cite("non-patient-facing group test"),
+            self.group_tests.asc_based.cite("ASC-based group test"),
+            self.group_tests.clinician_type.cite("clinician-type group rule"),
+            self.virtual_groups.cite("virtual groups"),
+            self.adjustment.performance_threshold.cite("performance threshold"),
+            self.adjustment.exceptional_threshold.cite("exceptional-performance threshold"),
+            self.adjustment.max_negative_percent.cite("maximum negative adjustment"),
+            self.adjustment.negative_floor_fraction.cite("negative floor"),
+            self.adjustment.positive_scaling_max.cite("positive scaling factor"),
+            self.adjustment.exceptional_bonus_max_percent.cite("exceptional-performance bonus"),
+            self.small_practice_bonus.cite("small-practice bonus"),
+            self.complex_patient_bonus_max.cite("complex patient bonus"),
+            self.retention.cite("record retention"),
+        ];
+        out.extend(self.redistribution.iter().map(|r| r.cite("redistribution row")));
+        out.extend(self.hardship_reasons.iter().map(|r| r.cite("hardship reason")));
+        out.extend(self.automatic_statuses.iter().map(|r| r.cite("automatic special status")));
+        out.extend(self.automatic_clinician_types.iter().map(|r| r.cite("automatic clinician type")));
+        out
+    }
+
+    /// The redistribution row for a set of not-scored categories, or `None` when nothing is reweighted
+    /// (base weights apply) or fewer than two categories remain (the threshold rule applies).
+    pub fn redistribution_for(&self, reweighted: CategorySet, small: bool) -> Option<&RedistributionRow> {
+        self.redistribution.iter().find(|r| r.applies(reweighted, small))
+    }
+
+    pub fn reason_rule(&self, reason: HardshipReason) -> Option<&ReasonRule> {
+        self.hardship_reasons.iter().find(|r| r.reason == reason)
+    }
+
+    pub fn status_rule(&self, status: SpecialStatus) -> Option<&StatusRule> {
+        self.automatic_statuses.iter().find(|r| r.status == status)
+    }
+
+    pub fn clinician_type_rule(&self, t: ClinicianType) -> Option<&ClinicianTypeRule> {
+        self.automatic_clinician_types.iter().find(|r| r.types.contains(&t))
+    }
+
+    pub fn is_mips_eligible_type(&self, t: ClinicianType) -> bool {
+        self.eligible_clinician_types.types.contains(&t)
+    }
+
+    /// The facts of the year as `(key, value, cite)` lines: what `hardship rules` prints and diffs.
+    pub fn facts<'a>(&'a self) -> Vec<(String, String, Cite<'a>)> {
+        let mut out: Vec<(String, String, Cite<'a>)> = Vec::new();
+        let mut push = |k: String, v: String, c: Cite<'a>| out.push((k, v, c));
+        push("pi_category_name".into(), self.pi_category_name.clone(), self.base_weights.cite("name"));
+        push("base_weights".into(), self.base_weights.weights().describe(), self.base_weights.cite(""));
+        for r in &self.redistribution {
+            let set = CategorySet::of(&r.reweighted).describe();
+            let size = match r.practice {
+                PracticeSize::Any => "any practice",
+                PracticeSize::Small => "small practice",
+                PracticeSize::NotSmall => "not small practice",
+            };
+            push(format!("redistribution[{set}; {size}]"), r.weights.describe(), r.cite(""));
+        }
+        let f = &self.fewer_than_two_scored;
+        push(
+            "fewer_than_two_scored".into(),
+            if f.final_score_equals_threshold {
+                "final score = performance threshold".into()
+            } else {
+                "scored normally".into()
+            },
+            f.cite(""),
+        );
+        for r in &self.hardship_reasons {
+            let v = if r.accepted { "accepted" } else { "not accepted" };
+            push(format!("hardship_reason[{}]", r.reason), v.into(), r.cite(""));
+        }
+        let w = &self.application_window;
+        let opens = w.opens.map_or_else(|| "unknown".to_owned(), |d| d.to_string());
+        push(
+            "application_window".into(),
+            format!("opens {opens}; closes {} ({})", w.closes.format("%Y-%m-%d %H:%M %:z"), w.time_zone),
+            w.cite(""),
+        );
+        let levels: Vec<&str> = self.application_levels.levels.iter().map(|l| l.code()).collect();
+        push("application_levels".into(), levels.join(", "), self.application_levels.cite(""));
+        for s in &self.automatic_statuses {
+            push(format!("automatic_status[{}]", s.status), "PI reweighted".into(), s.cite(""));
+        }
+        for t in &self.automatic_clinician_types {
+            let types: Vec<&str> = t.types.iter().map(|t| t.code()).collect();
+            let v = if t.automatic { "PI reweighted" } else { "not reweighted" };
+            push(format!("clinician_types[{}]", types.join(", ")), v.into(), t.cite(""));
+        }
+        let types: Vec<&str> = self.eligible_clinician_types.types.iter().map(|t| t.code()).collect();
+        push("eligible_clinician_types".into(), types.join(", "), self.eligible_clinician_types.cite(""));
+        let sp = &self.small_practice;
+        push(
+            "small_practice".into(),
+            format!(
+                "≤{} clinicians; automatic PI reweighting: {}",
+                sp.max_clinicians,
+                if sp.automatic_pi_reweighting { "yes" } else { "no" }
+            ),
+            sp.cite(""),
+        );
+        let g = &self.group_tests;
+        for (name, t) in [
+            ("hospital_based", &g.hospital_based),
+            ("non_patient_facing", &g.non_patient_facing),
+            ("asc_based", &g.asc_based),
+        ] {
+            push(format!("group_test[{name}]"), t.describe(), t.cite(""));
+        }
+        push(
+            "group_test[clinician_type]".into(),
+            if g.clinician_type.all_members { "all members must qualify".into() } else { "any member".into() },
+            g.clinician_type.cite(""),
+        );
+        push("virtual_groups".into(), self.virtual_groups.allowed.to_string(), self.virtual_groups.cite(""));
+        let a = &self.adjustment;
+        push("performance_threshold".into(), fmt_num(a.performance_threshold.value), a.performance_threshold.cite(""));
+        push(
+            "exceptional_threshold".into(),
+            a.exceptional_threshold.value.map_or_else(|| "none".into(), fmt_num),
+            a.exceptional_threshold.cite(""),
+        );
+        push("max_negative_adjustment".into(), format!("-{}%", fmt_num(a.max_negative_percent.value)), a.max_negative_percent.cite(""));
+        push(
+            "negative_floor".into(),
+            format!("final score ≤ {} × threshold gets the full negative adjustment", fmt_num(a.negative_floor_fraction.value)),
+            a.negative_floor_fraction.cite(""),
+        );
+        push("positive_scaling_max".into(), format!("{}×", fmt_num(a.positive_scaling_max.value)), a.positive_scaling_max.cite(""));
+        push(
+            "exceptional_bonus_max".into(),
+            a.exceptional_bonus_max_percent.value.map_or_else(|| "none".into(), |v| format!("+{}%", fmt_num(v))),
+            a.exceptional_bonus_max_percent.cite(""),
+        );
+        let b = &self.small_practice_bonus;
+        let place = match b.placement {
+            BonusPlacement::None => "none".to_owned(),
+            BonusPlacement::FinalScore => format!("+{} points to the final score", fmt_num(b.points)),
+            BonusPlacement::QualityCategory => format!("+{} points inside the Quality category", fmt_num(b.points)),
+        };
+        push("small_practice_bonus".into(), place, b.cite(""));
+        push(
+            "complex_patient_bonus_max".into(),
+            format!("{} points", fmt_num(self.complex_patient_bonus_max.value)),
+            self.complex_patient_bonus_max.cite(""),
+        );
+        let r = &self.retention;
+        push(
+            "record_retention".into(),
+            format!("{} years (regulatory); {} years recommended", r.regulatory_years, r.recommended_years),
+            r.cite(""),
+        );
+        out
+    }
+
+    /// A readable listing of the year, one fact a line with its sources.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Performance year {} (payment year {}), rule set {}", self.year, self.year + 2, self.version);
+        for (k, v, c) in self.facts() {
+            let flag = if c.confirmed { "" } else { "  [UNCONFIRMED]" };
+            let _ = writeln!(s, "{k:<44} {v}{flag}\n{:<44} sources: {}", "", render_sources(c.sources));
+        }
+        s
+    }
+}
+
+impl RedistributionRow {
+    pub fn applies(&self, reweighted: CategorySet, small: bool) -> bool {
+        CategorySet::of(&self.reweighted) == reweighted && self.practice.matches(small)
+    }
+}
+
+pub fn render_sources(sources: &[String]) -> String {
+    if sources.is_empty() {
+        return "none".to_owned();
+    }
+    sources.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(" ")
+}
+
+/// Numbers print without a trailing `.0` when whole.
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+}
+
+/// FNV-1a, 64 bit: a stable content hash for rule-set versions (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
