@@ -33,27 +33,41 @@ impl RuleBook {
     /// the program must not answer anything from it.
     pub fn embedded() -> Result<&'static RuleBook, RuleSetError> {
         static BOOK: OnceLock<Result<RuleBook, RuleSetError>> = OnceLock::new();
-        BOOK.get_or_init(|| Self::from_files(YEAR_FILES, SOURCES_FILE)).as_ref().map_err(Clone::clone)
+        BOOK.get_or_init(|| Self::from_files(YEAR_FILES, SOURCES_FILE))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Builds a rule book from year files and a sources register (used by `embedded` and by tests that
     /// check a broken file fails loudly).
-    pub fn from_files(files: &[(&str, &str)], sources_toml: &str) -> Result<RuleBook, RuleSetError> {
-        let sources: BTreeMap<String, String> = toml::from_str(sources_toml)
-            .map_err(|e| RuleSetError { file: "sources.toml".into(), problem: e.to_string() })?;
+    pub fn from_files(
+        files: &[(&str, &str)],
+        sources_toml: &str,
+    ) -> Result<RuleBook, RuleSetError> {
+        let sources: BTreeMap<String, String> =
+            toml::from_str(sources_toml).map_err(|e| RuleSetError {
+                file: "sources.toml".into(),
+                problem: e.to_string(),
+            })?;
         let keys: Vec<&str> = sources.keys().map(String::as_str).collect();
         let mut years = Vec::with_capacity(files.len());
         for (name, text) in files {
             let set = RuleSet::from_toml(name, text, &keys)?;
             if format!("{}.toml", set.year) != *name {
-                return Err(RuleSetError { file: (*name).into(), problem: format!("declares year {}", set.year) });
+                return Err(RuleSetError {
+                    file: (*name).into(),
+                    problem: format!("declares year {}", set.year),
+                });
             }
             years.push(set);
         }
         years.sort_by_key(|s| s.year);
         for y in PerformanceYear::all() {
             if !years.iter().any(|s| s.year == y.get()) {
-                return Err(RuleSetError { file: format!("{y}.toml"), problem: "missing".into() });
+                return Err(RuleSetError {
+                    file: format!("{y}.toml"),
+                    problem: "missing".into(),
+                });
             }
         }
         Ok(RuleBook { years, sources })
@@ -82,6 +96,9 @@ impl RuleBook {
 
 impl Clone for RuleSetError {
     fn clone(&self) -> Self {
-        RuleSetError { file: self.file.clone(), problem: self.problem.clone() }
+        RuleSetError {
+            file: self.file.clone(),
+            problem: self.problem.clone(),
+        }
     }
 }

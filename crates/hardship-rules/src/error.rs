@@ -24,13 +24,21 @@ impl InvalidValue {
         } else {
             value.to_owned()
         };
-        Self { field, value, expected: expected.into() }
+        Self {
+            field,
+            value,
+            expected: expected.into(),
+        }
     }
 }
 
 impl fmt::Display for InvalidValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {} {:?}: {}", self.field, self.value, self.expected)
+        write!(
+            f,
+            "invalid {} {:?}: {}",
+            self.field, self.value, self.expected
+        )
     }
 }
 

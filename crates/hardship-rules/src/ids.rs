@@ -24,7 +24,9 @@ impl Npi {
             return Err(InvalidValue::new(
                 "npi",
                 text,
-                format!("check digit should be {expected} (Luhn over 80840 and the first nine digits)"),
+                format!(
+                    "check digit should be {expected} (Luhn over 80840 and the first nine digits)"
+                ),
             ));
         }
         Ok(Self(digits))
@@ -96,7 +98,11 @@ impl Tin {
             _ => false,
         };
         if !ok || !digits.iter().all(u8::is_ascii_digit) {
-            return Err(InvalidValue::new("tin", text, "a TIN is exactly 9 digits (or NN-NNNNNNN)"));
+            return Err(InvalidValue::new(
+                "tin",
+                text,
+                "a TIN is exactly 9 digits (or NN-NNNNNNN)",
+            ));
         }
         Ok(Self(digits))
     }
@@ -172,7 +178,14 @@ mod tests {
 
     #[test]
     fn npi_rejects_non_ascii_and_card_issuer_forms() {
-        for bad in ["", "１２３４５６７８９３", "808401234567893", "12345678 3", "+234567893", "123456789٣"] {
+        for bad in [
+            "",
+            "１２３４５６７８９３",
+            "808401234567893",
+            "12345678 3",
+            "+234567893",
+            "123456789٣",
+        ] {
             assert!(Npi::parse(bad).is_err(), "{bad}");
         }
     }
@@ -181,7 +194,15 @@ mod tests {
     fn tin_accepts_nine_digits_and_ein_form() {
         assert_eq!(Tin::parse("000000002").unwrap().as_str(), "000000002");
         assert_eq!(Tin::parse("12-3456789").unwrap().as_str(), "123456789");
-        for bad in ["12345678", "1234567890", "12345678a", "123-456789", "1-23456789", "", "１２３４５６７８９"] {
+        for bad in [
+            "12345678",
+            "1234567890",
+            "12345678a",
+            "123-456789",
+            "1-23456789",
+            "",
+            "１２３４５６７８９",
+        ] {
             let e = Tin::parse(bad).unwrap_err();
             assert_eq!(e.field, "tin", "{bad}");
         }

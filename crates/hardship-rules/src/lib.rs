@@ -13,6 +13,7 @@
 //! - [`scoring`]: final score and payment adjustment; [`whatif`]: reweighting versus reporting PI.
 
 pub mod book;
+pub mod cites;
 pub mod deadline;
 pub mod eligibility;
 pub mod error;
@@ -27,7 +28,7 @@ pub use book::RuleBook;
 pub use error::InvalidValue;
 pub use ids::{Npi, Tin};
 pub use model::{
-    ApplicationStatus, Category, CategoryScore, CategorySet, ClinicianType, HardshipReason, PerformanceYear,
-    ReportingLevel, SpecialStatus,
+    ApplicationStatus, Category, CategoryScore, CategorySet, ClinicianType, HardshipReason,
+    PerformanceYear, ReportingLevel, SpecialStatus,
 };
 pub use ruleset::{Cite, RuleSet};

@@ -137,7 +137,13 @@ impl HardshipReason {
     /// Parses a reason, recognising the common attempt to cite a lack of certified EHR technology.
     pub fn parse_with_hint(text: &str) -> Result<Self, InvalidValue> {
         let t = text.trim();
-        let lacking = ["lacking_cehrt", "no_cehrt", "lack_of_cehrt", "no_ehr", "lacking_ehr"];
+        let lacking = [
+            "lacking_cehrt",
+            "no_cehrt",
+            "lack_of_cehrt",
+            "no_ehr",
+            "lacking_ehr",
+        ];
         if lacking.contains(&t) {
             return Err(InvalidValue::new(
                 "hardship_reason",
@@ -178,18 +184,20 @@ impl PerformanceYear {
             Err(InvalidValue::new(
                 "performance_year",
                 &year.to_string(),
-                format!("the rule book covers performance years {}–{}", Self::FIRST, Self::LAST),
+                format!(
+                    "the rule book covers performance years {}–{}",
+                    Self::FIRST,
+                    Self::LAST
+                ),
             ))
         }
     }
 
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let t = text.trim();
-        let year: u16 = t
-            .parse()
-            .ok()
-            .filter(|_| t.len() == 4)
-            .ok_or_else(|| InvalidValue::new("performance_year", text, "a four-digit year such as 2024"))?;
+        let year: u16 = t.parse().ok().filter(|_| t.len() == 4).ok_or_else(|| {
+            InvalidValue::new("performance_year", text, "a four-digit year such as 2024")
+        })?;
         Self::new(year)
     }
 
@@ -231,14 +239,20 @@ impl CategoryScore {
         if percent.is_finite() && (0.0..=100.0).contains(&percent) {
             Ok(Self(percent))
         } else {
-            Err(InvalidValue::new(field, &percent.to_string(), "a score from 0 to 100"))
+            Err(InvalidValue::new(
+                field,
+                &percent.to_string(),
+                "a score from 0 to 100",
+            ))
         }
     }
 
     /// Parses a percentage; `field` names the column or flag for the error.
     pub fn parse(field: &'static str, text: &str) -> Result<Self, InvalidValue> {
-        let value: f64 =
-            text.trim().parse().map_err(|_| InvalidValue::new(field, text, "a number from 0 to 100"))?;
+        let value: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| InvalidValue::new(field, text, "a number from 0 to 100"))?;
         Self::new(field, value).map_err(|_| InvalidValue::new(field, text, "a score from 0 to 100"))
     }
 
@@ -285,12 +299,17 @@ impl CategorySet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Category> {
-        Category::ALL.iter().copied().filter(move |&c| self.contains(c))
+        Category::ALL
+            .iter()
+            .copied()
+            .filter(move |&c| self.contains(c))
     }
 
     /// Every subset of this set.
     pub fn subsets(self) -> impl Iterator<Item = CategorySet> {
-        (0u8..16).map(CategorySet).filter(move |s| s.is_subset_of(self))
+        (0u8..16)
+            .map(CategorySet)
+            .filter(move |s| s.is_subset_of(self))
     }
 
     /// Codes joined with `+`, or `none`.
@@ -298,7 +317,10 @@ impl CategorySet {
         if self.is_empty() {
             return "none".to_owned();
         }
-        self.iter().map(Category::code).collect::<Vec<_>>().join("+")
+        self.iter()
+            .map(Category::code)
+            .collect::<Vec<_>>()
+            .join("+")
     }
 }
 
@@ -351,6 +373,9 @@ mod tests {
     fn category_set_subsets() {
         let all = CategorySet::of(Category::ALL);
         assert_eq!(all.subsets().count(), 16);
-        assert_eq!(CategorySet::of(&[Category::Pi, Category::Cost]).describe(), "cost+pi");
+        assert_eq!(
+            CategorySet::of(&[Category::Pi, Category::Cost]).describe(),
+            "cost+pi"
+        );
     }
 }

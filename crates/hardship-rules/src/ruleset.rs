@@ -3,7 +3,9 @@
 //! Every value in a year file carries the rule-book source keys it comes from and whether it is confirmed,
 //! so that every decision built on it can cite them and warn when a value is only the best current belief.
 
-use crate::model::{Category, CategorySet, ClinicianType, HardshipReason, ReportingLevel, SpecialStatus};
+use crate::model::{
+    Category, CategorySet, ClinicianType, HardshipReason, ReportingLevel, SpecialStatus,
+};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -71,11 +73,17 @@ impl Weights {
 
     /// The categories with a non-zero weight.
     pub fn active(&self) -> CategorySet {
-        Category::ALL.iter().filter(|&&c| self.get(c) > 0).fold(CategorySet::EMPTY, |s, &c| s.with(c))
+        Category::ALL
+            .iter()
+            .filter(|&&c| self.get(c) > 0)
+            .fold(CategorySet::EMPTY, |s, &c| s.with(c))
     }
 
     pub fn describe(&self) -> String {
-        format!("Q {} / C {} / IA {} / PI {}", self.quality, self.cost, self.ia, self.pi)
+        format!(
+            "Q {} / C {} / IA {} / PI {}",
+            self.quality, self.cost, self.ia, self.pi
+        )
     }
 }
 
@@ -105,7 +113,12 @@ cited!(
 
 impl BaseWeights {
     pub fn weights(&self) -> Weights {
-        Weights { quality: self.quality, cost: self.cost, ia: self.ia, pi: self.pi }
+        Weights {
+            quality: self.quality,
+            cost: self.cost,
+            ia: self.ia,
+            pi: self.pi,
+        }
     }
 }
 
@@ -117,6 +130,11 @@ cited!(
 cited!(
     /// "Scored in fewer than two performance categories → final score equals the performance threshold".
     FewerThanTwoRule { final_score_equals_threshold: bool }
+);
+
+cited!(
+    /// A rule that holds or not in a year (PI submission voids reweighting; a group is scored as the group).
+    Applies { applies: bool }
 );
 
 cited!(
@@ -165,7 +183,11 @@ impl ShareTest {
             return false;
         }
         let got = f64::from(members_with_status) / f64::from(members);
-        if self.inclusive { got >= self.share - 1e-12 } else { got > self.share + 1e-12 }
+        if self.inclusive {
+            got >= self.share - 1e-12
+        } else {
+            got > self.share + 1e-12
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -271,6 +293,8 @@ pub struct RuleSet {
     pub base_weights: BaseWeights,
     pub redistribution: Vec<RedistributionRow>,
     pub fewer_than_two_scored: FewerThanTwoRule,
+    pub pi_submission_voids_reweighting: Applies,
+    pub group_scored_as_group: Applies,
     pub hardship_reasons: Vec<ReasonRule>,
     pub application_window: ApplicationWindow,
     pub application_levels: ApplicationLevels,
@@ -300,7 +324,10 @@ pub struct RuleSetError {
 impl RuleSet {
     /// Parses and validates one year file. `known_sources` are the keys of RULEBOOK §10.
     pub fn from_toml(file: &str, text: &str, known_sources: &[&str]) -> Result<Self, RuleSetError> {
-        let fail = |problem: String| RuleSetError { file: file.to_owned(), problem };
+        let fail = |problem: String| RuleSetError {
+            file: file.to_owned(),
+            problem,
+        };
         let mut set: RuleSet = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
         set.version = format!("{}-{:016x}", set.year, fnv1a(text.as_bytes()));
         set.validate(known_sources).map_err(fail)?;
@@ -310,27 +337,48 @@ impl RuleSet {
     fn validate(&self, known_sources: &[&str]) -> Result<(), String> {
         let base = self.base_weights.weights();
         if base.sum() != 100 {
-            return Err(format!("base weights {} sum to {}, not 100", base.describe(), base.sum()));
+            return Err(format!(
+                "base weights {} sum to {}, not 100",
+                base.describe(),
+                base.sum()
+            ));
         }
         for row in &self.redistribution {
             let w = row.weights;
             let set = CategorySet::of(&row.reweighted);
             if w.sum() != 100 {
-                return Err(format!("redistribution row for {} sums to {}, not 100", set.describe(), w.sum()));
+                return Err(format!(
+                    "redistribution row for {} sums to {}, not 100",
+                    set.describe(),
+                    w.sum()
+                ));
             }
             if let Some(c) = set.iter().find(|&c| w.get(c) != 0) {
-                return Err(format!("redistribution row for {} gives reweighted {} a weight", set.describe(), c));
+                return Err(format!(
+                    "redistribution row for {} gives reweighted {} a weight",
+                    set.describe(),
+                    c
+                ));
             }
             if set.is_empty() {
-                return Err("a redistribution row must name at least one reweighted category".into());
+                return Err(
+                    "a redistribution row must name at least one reweighted category".into(),
+                );
             }
         }
         // Every combination that leaves at least two scored categories needs exactly one row for each
         // practice size; fewer than two scored categories is covered by its own rule.
         let active = base.active();
-        for subset in active.subsets().filter(|s| !s.is_empty() && active.len() - s.len() >= 2) {
+        for subset in active
+            .subsets()
+            .filter(|s| !s.is_empty() && active.len() - s.len() >= 2)
+        {
             for small in [false, true] {
-                let n = self.redistribution.iter().filter(|r| r.applies(subset, small)).count();
+                let n = self
+                    .redistribution
+                    .iter()
+                    .filter(|r| r.applies(subset, small))
+                    .count();
                 if n != 1 {
                     let size = if small { "small" } else { "not small" };
                     return Err(format!(
@@ -341,9 +389,15 @@ impl RuleSet {
             }
         }
         for r in HardshipReason::ALL {
-            let n = self.hardship_reasons.iter().filter(|x| x.reason == *r).count();
+            let n = self
+                .hardship_reasons
+                .iter()
+                .filter(|x| x.reason == *r)
+                .count();
             if n != 1 {
-                return Err(format!("hardship reason {r} is listed {n} times; need exactly once"));
+                return Err(format!(
+                    "hardship reason {r} is listed {n} times; need exactly once"
+                ));
             }
         }
         let adj = &self.adjustment;
@@ -353,14 +407,19 @@ impl RuleSet {
         }
         if let Some(ex) = adj.exceptional_threshold.value {
             if !(pt..=100.0).contains(&ex) {
-                return Err(format!("exceptional threshold {ex} must lie between {pt} and 100"));
+                return Err(format!(
+                    "exceptional threshold {ex} must lie between {pt} and 100"
+                ));
             }
         }
         if !(0.0..1.0).contains(&adj.negative_floor_fraction.value) {
             return Err("negative_floor_fraction must lie in [0, 1)".into());
         }
-        for t in [&self.group_tests.hospital_based, &self.group_tests.non_patient_facing, &self.group_tests.asc_based]
-        {
+        for t in [
+            &self.group_tests.hospital_based,
+            &self.group_tests.non_patient_facing,
+            &self.group_tests.asc_based,
+        ] {
             if !(0.0..=1.0).contains(&t.share) {
                 return Err(format!("group test share {} outside 0–1", t.share));
             }
@@ -368,14 +427,24 @@ impl RuleSet {
         let w = &self.application_window;
         if let Some(opens) = w.opens {
             if opens > w.closes.date_naive() {
-                return Err(format!("application window opens {opens} after it closes {}", w.closes));
+                return Err(format!(
+                    "application window opens {opens} after it closes {}",
+                    w.closes
+                ));
             }
         }
         for cite in self.citations() {
             if cite.confirmed && cite.sources.is_empty() {
-                return Err(format!("{} is marked confirmed but cites no source", cite.what));
+                return Err(format!(
+                    "{} is marked confirmed but cites no source",
+                    cite.what
+                ));
             }
-            if let Some(bad) = cite.sources.iter().find(|s| !known_sources.contains(&s.as_str())) {
+            if let Some(bad) = cite
+                .sources
+                .iter()
+                .find(|s| !known_sources.contains(&s.as_str()))
+            {
                 return Err(format!("{} cites unknown source key [{bad}]", cite.what));
             }
         }
@@ -386,37 +455,82 @@ impl RuleSet {
     pub fn citations(&self) -> Vec<Cite<'_>> {
         let mut out = vec![
             self.base_weights.cite("base weights"),
-            self.fewer_than_two_scored.cite("fewer than two scored categories"),
+            self.fewer_than_two_scored
+                .cite("fewer than two scored categories"),
+            self.pi_submission_voids_reweighting
+                .cite("PI submission voids reweighting"),
+            self.group_scored_as_group.cite("group scored as the group"),
             self.application_window.cite("application window"),
             self.application_levels.cite("who may apply"),
-            self.eligible_clinician_types.cite("MIPS-eligible clinician types"),
+            self.eligible_clinician_types
+                .cite("MIPS-eligible clinician types"),
             self.small_practice.cite("small practice"),
-            self.group_tests.hospital_based.cite("hospital-based group test"),
-            self.group_tests.non_patient_facing.cite("non-patient-facing group test"),
+            self.group_tests
+                .hospital_based
+                .cite("hospital-based group test"),
+            self.group_tests
+                .non_patient_facing
+                .cite("non-patient-facing group test"),
             self.group_tests.asc_based.cite("ASC-based group test"),
-            self.group_tests.clinician_type.cite("clinician-type group rule"),
+            self.group_tests
+                .clinician_type
+                .cite("clinician-type group rule"),
             self.virtual_groups.cite("virtual groups"),
-            self.adjustment.performance_threshold.cite("performance threshold"),
-            self.adjustment.exceptional_threshold.cite("exceptional-performance threshold"),
-            self.adjustment.max_negative_percent.cite("maximum negative adjustment"),
-            self.adjustment.negative_floor_fraction.cite("negative floor"),
-            self.adjustment.positive_scaling_max.cite("positive scaling factor"),
-            self.adjustment.exceptional_bonus_max_percent.cite("exceptional-performance bonus"),
+            self.adjustment
+                .performance_threshold
+                .cite("performance threshold"),
+            self.adjustment
+                .exceptional_threshold
+                .cite("exceptional-performance threshold"),
+            self.adjustment
+                .max_negative_percent
+                .cite("maximum negative adjustment"),
+            self.adjustment
+                .negative_floor_fraction
+                .cite("negative floor"),
+            self.adjustment
+                .positive_scaling_max
+                .cite("positive scaling factor"),
+            self.adjustment
+                .exceptional_bonus_max_percent
+                .cite("exceptional-performance bonus"),
             self.small_practice_bonus.cite("small-practice bonus"),
             self.complex_patient_bonus_max.cite("complex patient bonus"),
             self.retention.cite("record retention"),
         ];
-        out.extend(self.redistribution.iter().map(|r| r.cite("redistribution row")));
-        out.extend(self.hardship_reasons.iter().map(|r| r.cite("hardship reason")));
-        out.extend(self.automatic_statuses.iter().map(|r| r.cite("automatic special status")));
-        out.extend(self.automatic_clinician_types.iter().map(|r| r.cite("automatic clinician type")));
+        out.extend(
+            self.redistribution
+                .iter()
+                .map(|r| r.cite("redistribution row")),
+        );
+        out.extend(
+            self.hardship_reasons
+                .iter()
+                .map(|r| r.cite("hardship reason")),
+        );
+        out.extend(
+            self.automatic_statuses
+                .iter()
+                .map(|r| r.cite("automatic special status")),
+        );
+        out.extend(
+            self.automatic_clinician_types
+                .iter()
+                .map(|r| r.cite("automatic clinician type")),
+        );
         out
     }
 
     /// The redistribution row for a set of not-scored categories, or `None` when nothing is reweighted
     /// (base weights apply) or fewer than two categories remain (the threshold rule applies).
-    pub fn redistribution_for(&self, reweighted: CategorySet, small: bool) -> Option<&RedistributionRow> {
-        self.redistribution.iter().find(|r| r.applies(reweighted, small))
+    pub fn redistribution_for(
+        &self,
+        reweighted: CategorySet,
+        small: bool,
+    ) -> Option<&RedistributionRow> {
+        self.redistribution
+            .iter()
+            .find(|r| r.applies(reweighted, small))
     }
 
     pub fn reason_rule(&self, reason: HardshipReason) -> Option<&ReasonRule> {
@@ -428,7 +542,9 @@ impl RuleSet {
     }
 
     pub fn clinician_type_rule(&self, t: ClinicianType) -> Option<&ClinicianTypeRule> {
-        self.automatic_clinician_types.iter().find(|r| r.types.contains(&t))
+        self.automatic_clinician_types
+            .iter()
+            .find(|r| r.types.contains(&t))
     }
 
     pub fn is_mips_eligible_type(&self, t: ClinicianType) -> bool {
@@ -439,8 +555,16 @@ impl RuleSet {
     pub fn facts<'a>(&'a self) -> Vec<(String, String, Cite<'a>)> {
         let mut out: Vec<(String, String, Cite<'a>)> = Vec::new();
         let mut push = |k: String, v: String, c: Cite<'a>| out.push((k, v, c));
-        push("pi_category_name".into(), self.pi_category_name.clone(), self.base_weights.cite("name"));
-        push("base_weights".into(), self.base_weights.weights().describe(), self.base_weights.cite(""));
+        push(
+            "pi_category_name".into(),
+            self.pi_category_name.clone(),
+            self.base_weights.cite("name"),
+        );
+        push(
+            "base_weights".into(),
+            self.base_weights.weights().describe(),
+            self.base_weights.cite(""),
+        );
         for r in &self.redistribution {
             let set = CategorySet::of(&r.reweighted).describe();
             let size = match r.practice {
@@ -448,7 +572,11 @@ impl RuleSet {
                 PracticeSize::Small => "small practice",
                 PracticeSize::NotSmall => "not small practice",
             };
-            push(format!("redistribution[{set}; {size}]"), r.weights.describe(), r.cite(""));
+            push(
+                format!("redistribution[{set}; {size}]"),
+                r.weights.describe(),
+                r.cite(""),
+            );
         }
         let f = &self.fewer_than_two_scored;
         push(
@@ -460,36 +588,96 @@ impl RuleSet {
             },
             f.cite(""),
         );
+        let o = &self.pi_submission_voids_reweighting;
+        push(
+            "pi_submission_voids_reweighting".into(),
+            o.applies.to_string(),
+            o.cite(""),
+        );
+        let g = &self.group_scored_as_group;
+        push(
+            "group_scored_as_group".into(),
+            g.applies.to_string(),
+            g.cite(""),
+        );
         for r in &self.hardship_reasons {
-            let v = if r.accepted { "accepted" } else { "not accepted" };
-            push(format!("hardship_reason[{}]", r.reason), v.into(), r.cite(""));
+            let v = if r.accepted {
+                "accepted"
+            } else {
+                "not accepted"
+            };
+            push(
+                format!("hardship_reason[{}]", r.reason),
+                v.into(),
+                r.cite(""),
+            );
         }
         let w = &self.application_window;
-        let opens = w.opens.map_or_else(|| "unknown".to_owned(), |d| d.to_string());
+        let opens = w
+            .opens
+            .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
         push(
             "application_window".into(),
-            format!("opens {opens}; closes {} ({})", w.closes.format("%Y-%m-%d %H:%M %:z"), w.time_zone),
+            format!(
+                "opens {opens}; closes {} ({})",
+                w.closes.format("%Y-%m-%d %H:%M %:z"),
+                w.time_zone
+            ),
             w.cite(""),
         );
-        let levels: Vec<&str> = self.application_levels.levels.iter().map(|l| l.code()).collect();
-        push("application_levels".into(), levels.join(", "), self.application_levels.cite(""));
+        let levels: Vec<&str> = self
+            .application_levels
+            .levels
+            .iter()
+            .map(|l| l.code())
+            .collect();
+        push(
+            "application_levels".into(),
+            levels.join(", "),
+            self.application_levels.cite(""),
+        );
         for s in &self.automatic_statuses {
-            push(format!("automatic_status[{}]", s.status), "PI reweighted".into(), s.cite(""));
+            push(
+                format!("automatic_status[{}]", s.status),
+                "PI reweighted".into(),
+                s.cite(""),
+            );
         }
         for t in &self.automatic_clinician_types {
             let types: Vec<&str> = t.types.iter().map(|t| t.code()).collect();
-            let v = if t.automatic { "PI reweighted" } else { "not reweighted" };
-            push(format!("clinician_types[{}]", types.join(", ")), v.into(), t.cite(""));
+            let v = if t.automatic {
+                "PI reweighted"
+            } else {
+                "not reweighted"
+            };
+            push(
+                format!("clinician_types[{}]", types.join(", ")),
+                v.into(),
+                t.cite(""),
+            );
         }
-        let types: Vec<&str> = self.eligible_clinician_types.types.iter().map(|t| t.code()).collect();
-        push("eligible_clinician_types".into(), types.join(", "), self.eligible_clinician_types.cite(""));
+        let types: Vec<&str> = self
+            .eligible_clinician_types
+            .types
+            .iter()
+            .map(|t| t.code())
+            .collect();
+        push(
+            "eligible_clinician_types".into(),
+            types.join(", "),
+            self.eligible_clinician_types.cite(""),
+        );
         let sp = &self.small_practice;
         push(
             "small_practice".into(),
             format!(
                 "≤{} clinicians; automatic PI reweighting: {}",
                 sp.max_clinicians,
-                if sp.automatic_pi_reweighting { "yes" } else { "no" }
+                if sp.automatic_pi_reweighting {
+                    "yes"
+                } else {
+                    "no"
+                }
             ),
             sp.cite(""),
         );
@@ -503,34 +691,65 @@ impl RuleSet {
         }
         push(
             "group_test[clinician_type]".into(),
-            if g.clinician_type.all_members { "all members must qualify".into() } else { "any member".into() },
+            if g.clinician_type.all_members {
+                "all members must qualify".into()
+            } else {
+                "any member".into()
+            },
             g.clinician_type.cite(""),
         );
-        push("virtual_groups".into(), self.virtual_groups.allowed.to_string(), self.virtual_groups.cite(""));
+        push(
+            "virtual_groups".into(),
+            self.virtual_groups.allowed.to_string(),
+            self.virtual_groups.cite(""),
+        );
         let a = &self.adjustment;
-        push("performance_threshold".into(), fmt_num(a.performance_threshold.value), a.performance_threshold.cite(""));
+        push(
+            "performance_threshold".into(),
+            fmt_num(a.performance_threshold.value),
+            a.performance_threshold.cite(""),
+        );
         push(
             "exceptional_threshold".into(),
-            a.exceptional_threshold.value.map_or_else(|| "none".into(), fmt_num),
+            a.exceptional_threshold
+                .value
+                .map_or_else(|| "none".into(), fmt_num),
             a.exceptional_threshold.cite(""),
         );
-        push("max_negative_adjustment".into(), format!("-{}%", fmt_num(a.max_negative_percent.value)), a.max_negative_percent.cite(""));
+        push(
+            "max_negative_adjustment".into(),
+            format!("-{}%", fmt_num(a.max_negative_percent.value)),
+            a.max_negative_percent.cite(""),
+        );
         push(
             "negative_floor".into(),
-            format!("final score ≤ {} × threshold gets the full negative adjustment", fmt_num(a.negative_floor_fraction.value)),
+            format!(
+                "final score ≤ {} × threshold gets the full negative adjustment",
+                fmt_num(a.negative_floor_fraction.value)
+            ),
             a.negative_floor_fraction.cite(""),
         );
-        push("positive_scaling_max".into(), format!("{}×", fmt_num(a.positive_scaling_max.value)), a.positive_scaling_max.cite(""));
+        push(
+            "positive_scaling_max".into(),
+            format!("{}×", fmt_num(a.positive_scaling_max.value)),
+            a.positive_scaling_max.cite(""),
+        );
         push(
             "exceptional_bonus_max".into(),
-            a.exceptional_bonus_max_percent.value.map_or_else(|| "none".into(), |v| format!("+{}%", fmt_num(v))),
+            a.exceptional_bonus_max_percent
+                .value
+                .map_or_else(|| "none".into(), |v| format!("+{}%", fmt_num(v))),
             a.exceptional_bonus_max_percent.cite(""),
         );
         let b = &self.small_practice_bonus;
         let place = match b.placement {
             BonusPlacement::None => "none".to_owned(),
-            BonusPlacement::FinalScore => format!("+{} points to the final score", fmt_num(b.points)),
-            BonusPlacement::QualityCategory => format!("+{} points inside the Quality category", fmt_num(b.points)),
+            BonusPlacement::FinalScore => {
+                format!("+{} points to the final score", fmt_num(b.points))
+            }
+            BonusPlacement::QualityCategory => {
+                format!("+{} points inside the Quality category", fmt_num(b.points))
+            }
         };
         push("small_practice_bonus".into(), place, b.cite(""));
         push(
@@ -541,7 +760,10 @@ impl RuleSet {
         let r = &self.retention;
         push(
             "record_retention".into(),
-            format!("{} years (regulatory); {} years recommended", r.regulatory_years, r.recommended_years),
+            format!(
+                "{} years (regulatory); {} years recommended",
+                r.regulatory_years, r.recommended_years
+            ),
             r.cite(""),
         );
         out
@@ -550,10 +772,21 @@ impl RuleSet {
     /// A readable listing of the year, one fact a line with its sources.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "Performance year {} (payment year {}), rule set {}", self.year, self.year + 2, self.version);
+        let _ = writeln!(
+            s,
+            "Performance year {} (payment year {}), rule set {}",
+            self.year,
+            self.year + 2,
+            self.version
+        );
         for (k, v, c) in self.facts() {
             let flag = if c.confirmed { "" } else { "  [UNCONFIRMED]" };
-            let _ = writeln!(s, "{k:<44} {v}{flag}\n{:<44} sources: {}", "", render_sources(c.sources));
+            let _ = writeln!(
+                s,
+                "{k:<44} {v}{flag}\n{:<44} sources: {}",
+                "",
+                render_sources(c.sources)
+            );
         }
         s
     }
@@ -569,15 +802,25 @@ pub fn render_sources(sources: &[String]) -> String {
     if sources.is_empty() {
         return "none".to_owned();
     }
-    sources.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(" ")
+    sources
+        .iter()
+        .map(|s| format!("[{s}]"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Numbers print without a trailing `.0` when whole.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// FNV-1a, 64 bit: a stable content hash for rule-set versions (not for security).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
