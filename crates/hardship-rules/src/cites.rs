@@ -13,8 +13,10 @@ pub struct Cites<'r> {
 
 impl<'r> Cites<'r> {
     pub fn push(&mut self, cite: Cite<'r>) {
-        // A rule cited twice is listed once.
-        if self.iter().any(|c| c == cite) {
+        // A rule cited twice is listed once. Identity, not content: the same table of the same year.
+        let same =
+            |c: Cite<'r>| std::ptr::eq(c.sources, cite.sources) && std::ptr::eq(c.what, cite.what);
+        if self.iter().any(same) {
             return;
         }
         if let Some(slot) = self.items.get_mut(self.len) {
@@ -55,6 +57,25 @@ impl<'r> Cites<'r> {
             }
         }
         out
+    }
+
+    /// Writes the distinct source keys separated by `sep`, without allocating.
+    pub fn write_source_keys(&self, out: &mut Vec<u8>, sep: u8) {
+        let mut first = true;
+        for (i, c) in self.iter().enumerate() {
+            for (j, s) in c.sources.iter().enumerate() {
+                let seen = self.iter().take(i).any(|p| p.sources.contains(s))
+                    || c.sources[..j].contains(s);
+                if seen {
+                    continue;
+                }
+                if !first {
+                    out.push(sep);
+                }
+                first = false;
+                out.extend_from_slice(s.as_bytes());
+            }
+        }
     }
 
     pub fn any_unconfirmed(&self) -> bool {

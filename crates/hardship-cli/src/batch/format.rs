@@ -1,0 +1,125 @@
+//! Writing the batch contract's output rows without the formatting machinery (this is the hot path).
+
+use super::RowError;
+use super::row::Row;
+use hardship_rules::cites::{Cites, Warnings};
+use hardship_rules::eligibility::{Basis, Decision};
+use hardship_rules::scoring::ScoreResult;
+use std::io::Write;
+
+pub const OUTPUT_HEADER: &str = "performance_year,npi,tin,reporting_level,pi_reweighted,pi_basis,weight_quality,weight_cost,weight_ia,weight_pi,final_score,adjustment_band,warnings,sources\n";
+
+/// `performance_year,npi,tin,reporting_level,`
+pub fn write_prefix(out: &mut Vec<u8>, row: &Row) {
+    push_uint(out, u64::from(row.year.get()));
+    out.push(b',');
+    out.extend_from_slice(row.npi.as_str().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(row.tin.as_str().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(row.level.code().as_bytes());
+    out.push(b',');
+}
+
+/// From `pi_reweighted` to `sources`, ending the line.
+pub fn write_result(
+    out: &mut Vec<u8>,
+    d: &Decision<'_>,
+    s: &ScoreResult<'_>,
+    warnings: Warnings,
+    cites: &Cites<'_>,
+) {
+    out.extend_from_slice(if d.reweighted { b"true," } else { b"false," });
+    write_basis(out, d.basis);
+    out.push(b',');
+    for w in s.weights {
+        push_uint(out, u64::from(w));
+        out.push(b',');
+    }
+    push_2dp(out, s.final_score);
+    out.push(b',');
+    out.extend_from_slice(s.adjustment.band.code().as_bytes());
+    out.push(b',');
+    let mut first = true;
+    for w in warnings.iter() {
+        if !first {
+            out.push(b';');
+        }
+        first = false;
+        out.extend_from_slice(w.code().as_bytes());
+    }
+    out.push(b',');
+    cites.write_source_keys(out, b';');
+    out.push(b'\n');
+}
+
+fn write_basis(out: &mut Vec<u8>, b: Basis) {
+    let (head, tail): (&str, &str) = match b {
+        Basis::SpecialStatus(s) => ("special_status:", s.code()),
+        Basis::ClinicianType(t) => ("clinician_type:", t.code()),
+        Basis::SmallPractice => ("small_practice", ""),
+        Basis::Hardship(r) => ("hardship:", r.code()),
+        Basis::VoidedByPiSubmission => ("voided_by_pi_submission", ""),
+        Basis::GroupTestNotMet => ("group_test_not_met", ""),
+        Basis::None => ("none", ""),
+    };
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(tail.as_bytes());
+}
+
+fn push_uint(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// A score in [0, 100] with exactly two decimals, rounded half away from zero.
+pub fn push_2dp(out: &mut Vec<u8>, v: f64) {
+    let hundredths = (v.clamp(0.0, 1e15) * 100.0).round() as u64;
+    push_uint(out, hundredths / 100);
+    out.push(b'.');
+    let frac = hundredths % 100;
+    out.push(b'0' + (frac / 10) as u8);
+    out.push(b'0' + (frac % 10) as u8);
+}
+
+/// One line of the errors file: `line,column,value,message`, quoted as CSV needs.
+pub fn write_error_row(w: &mut impl Write, e: &RowError) -> std::io::Result<()> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    csv.write_record([e.line.to_string().as_str(), &e.column, &e.value, &e.message])
+        .map_err(std::io::Error::other)?;
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    w.write_all(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_decimals() {
+        for (v, s) in [
+            (0.0, "0.00"),
+            (9.473, "9.47"),
+            (100.0, "100.00"),
+            (54.0051, "54.01"),
+            (78.5, "78.50"),
+        ] {
+            let mut out = Vec::new();
+            push_2dp(&mut out, v);
+            assert_eq!(String::from_utf8_lossy(&out), s);
+        }
+    }
+}

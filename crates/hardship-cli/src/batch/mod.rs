@@ -1,0 +1,722 @@
+//! `hardship batch`: the batch CSV contract (README "Batch contract"), streamed and parallel.
+//!
+//! Two passes over the file. Pass 1 tallies, per performance year and TIN, how many clinicians each level
+//! lists, and per group / virtual-group entity its members and its entity values (which every row of the
+//! entity must repeat). Pass 2 decides and scores every row and writes the output in input order. Both
+//! passes cut the file into chunks of whole records that worker threads parse in parallel, so memory is
+//! bounded by the chunk pipeline plus one small tally per TIN, whatever the number of rows.
+
+mod chunks;
+mod format;
+pub mod row;
+
+use chunks::{Chunk, ChunkReader};
+use crossbeam_channel::bounded;
+use hardship_rules::eligibility::{self, Case, GroupMembers, Subject};
+use hardship_rules::scoring::{self, ScoreInput};
+use hardship_rules::{PerformanceYear, ReportingLevel, RuleBook, Tin};
+use row::{EntityValues, Header, Row, parse_row};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What `hardship batch` was asked to do.
+#[derive(Clone, Debug)]
+pub struct BatchOptions {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    /// Where bad rows go with `skip_bad_rows` (default: OUTPUT with `.errors.csv`).
+    pub errors: Option<PathBuf>,
+    pub skip_bad_rows: bool,
+    pub threads: usize,
+    pub progress: bool,
+    pub chunk_bytes: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub rows_written: u64,
+    pub bad_rows: u64,
+    pub entities: u64,
+}
+
+/// A bad row: file, line, column, value and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The file as a whole is unusable (bad header, not CSV).
+    #[error("{path}: {message}")]
+    BadFile { path: String, message: String },
+    #[error("{path}:{line}: column {column}: {message}", line = .error.line, column = .error.column, message = .error.message)]
+    BadRow {
+        path: String,
+        error: RowError,
+        more: u64,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl BatchError {
+    /// 2 for bad input, 1 for anything else (the CLI's exit codes).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BatchError::BadFile { .. } | BatchError::BadRow { .. } => 2,
+            BatchError::Io { .. } | BatchError::Internal(_) => 1,
+        }
+    }
+}
+
+type EntityKey = (u16, Tin, ReportingLevel);
+
+/// The rows of one entity that share the same entity values; normally there is exactly one variant.
+#[derive(Clone, Debug)]
+struct Variant {
+    values: EntityValues,
+    first_line: u64,
+    members: GroupMembers,
+}
+
+/// Pass 1's per-worker tally, merged at the end.
+#[derive(Default)]
+struct Tally {
+    /// Rows per reporting level for each (year, TIN).
+    tins: HashMap<(u16, Tin), [u32; 4]>,
+    entities: HashMap<EntityKey, Vec<Variant>>,
+    first_error: Option<RowError>,
+    bad_rows: u64,
+}
+
+impl Tally {
+    fn add(&mut self, row: &Row, line: u64) {
+        self.tins.entry((row.year.get(), row.tin)).or_default()[row.level as usize] += 1;
+        if row.level.is_collective() {
+            let variants = self
+                .entities
+                .entry((row.year.get(), row.tin, row.level))
+                .or_default();
+            match variants.iter_mut().find(|v| v.values == row.values) {
+                Some(v) => {
+                    v.members.add(&row.clinician);
+                    v.first_line = v.first_line.min(line);
+                }
+                None => {
+                    let mut members = GroupMembers::default();
+                    members.add(&row.clinician);
+                    variants.push(Variant {
+                        values: row.values,
+                        first_line: line,
+                        members,
+                    });
+                }
+            }
+        }
+    }
+
+    fn note_error(&mut self, e: RowError) {
+        self.bad_rows += 1;
+        if self.first_error.as_ref().is_none_or(|f| e.line < f.line) {
+            self.first_error = Some(e);
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (k, counts) in other.tins {
+            let mine = self.tins.entry(k).or_default();
+            for (m, o) in mine.iter_mut().zip(counts) {
+                *m += o;
+            }
+        }
+        for (k, variants) in other.entities {
+            let mine = self.entities.entry(k).or_default();
+            for v in variants {
+                match mine.iter_mut().find(|m| m.values == v.values) {
+                    Some(m) => {
+                        m.members.merge(&v.members);
+                        m.first_line = m.first_line.min(v.first_line);
+                    }
+                    None => mine.push(v),
+                }
+            }
+        }
+        if let Some(e) = other.first_error {
+            self.note_error(e);
+            self.bad_rows -= 1;
+        }
+        self.bad_rows += other.bad_rows;
+    }
+}
+
+/// An entity's decision, computed once after pass 1 and written on each of its rows.
+struct EntityPlan {
+    canonical: EntityValues,
+    canonical_line: u64,
+    /// The output columns from `pi_reweighted` to `sources`.
+    suffix: Vec<u8>,
+}
+
+/// Runs the batch contract from `opts.input` to `opts.output`.
+pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
+    let book = RuleBook::embedded().map_err(|e| BatchError::Internal(e.to_string()))?;
+    let path = opts.input.display().to_string();
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| BatchError::Io { path: p, source }
+    };
+    let (header, header_bytes, header_lines) = read_header(&opts.input)?;
+    let file_len = std::fs::metadata(&opts.input)
+        .map_err(io(&opts.input))?
+        .len();
+    let threads = opts.threads.max(1);
+
+    // Pass 1: tally.
+    let progress = progress_bar(opts.progress, file_len * 2);
+    let mut tally = Tally::default();
+    {
+        let tallies = pipeline(
+            opts,
+            header_bytes,
+            header_lines,
+            threads,
+            &progress,
+            |chunk, t: &mut Tally| {
+                for_each_record(chunk, &header, |line, parsed| match parsed {
+                    Ok(row) => t.add(&row, line),
+                    Err(e) => t.note_error(e),
+                })
+            },
+        )?;
+        for t in tallies {
+            tally.merge(t);
+        }
+    }
+
+    // Between passes: one decision per entity; rows of an entity that disagree are errors.
+    let mut plans: HashMap<EntityKey, EntityPlan> = HashMap::with_capacity(tally.entities.len());
+    let mut disagreements: Vec<RowError> = Vec::new();
+    for (key, variants) in &tally.entities {
+        let Some(canon) = variants.iter().min_by_key(|v| v.first_line) else {
+            continue;
+        };
+        for v in variants.iter().filter(|v| v.first_line != canon.first_line) {
+            disagreements.push(disagreement(
+                key,
+                v.first_line,
+                canon.first_line,
+                &v.values,
+                &canon.values,
+            ));
+        }
+        let year = PerformanceYear::new(key.0).map_err(|e| BatchError::Internal(e.to_string()))?;
+        let size = canon
+            .values
+            .tin_clinician_count
+            .unwrap_or(canon.members.count);
+        let mut suffix = Vec::with_capacity(160);
+        evaluate(
+            book,
+            year,
+            key.2,
+            Subject::Entity(canon.members),
+            size,
+            &canon.values,
+            &mut suffix,
+        );
+        plans.insert(
+            *key,
+            EntityPlan {
+                canonical: canon.values,
+                canonical_line: canon.first_line,
+                suffix,
+            },
+        );
+    }
+    let first_disagreement = disagreements.iter().min_by_key(|e| e.line).cloned();
+    if !opts.skip_bad_rows {
+        let first = [tally.first_error.clone(), first_disagreement]
+            .into_iter()
+            .flatten()
+            .min_by_key(|e| e.line);
+        if let Some(error) = first {
+            let more = tally.bad_rows + disagreements.len() as u64 - 1;
+            return Err(BatchError::BadRow { path, error, more });
+        }
+    }
+
+    // Pass 2: decide, score and write, in input order, to a temporary file renamed at the end so a
+    // failed run leaves nothing half-written.
+    let tmp_out = sibling_tmp(&opts.output);
+    let errors_path = opts
+        .errors
+        .clone()
+        .unwrap_or_else(|| with_suffix(&opts.output, ".errors.csv"));
+    let tmp_err = sibling_tmp(&errors_path);
+    let result = (|| {
+        let mut out =
+            BufWriter::with_capacity(1 << 20, File::create(&tmp_out).map_err(io(&tmp_out))?);
+        out.write_all(format::OUTPUT_HEADER.as_bytes())
+            .map_err(io(&tmp_out))?;
+        let mut err_out = if opts.skip_bad_rows {
+            let mut w = BufWriter::new(File::create(&tmp_err).map_err(io(&tmp_err))?);
+            w.write_all(b"line,column,value,message\n")
+                .map_err(io(&tmp_err))?;
+            Some(w)
+        } else {
+            None
+        };
+        let mut summary = BatchSummary {
+            entities: plans.len() as u64,
+            ..BatchSummary::default()
+        };
+        let ctx = Pass2 {
+            book,
+            header: &header,
+            tins: &tally.tins,
+            plans: &plans,
+        };
+        let mut pending: BTreeMap<u64, (Vec<u8>, Vec<RowError>, u64)> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut write_err: Option<BatchError> = None;
+        ordered_pipeline(
+            opts,
+            header_bytes,
+            header_lines,
+            threads,
+            &progress,
+            &ctx,
+            |seq, result| {
+                pending.insert(seq, result);
+                while let Some((bytes, errors, rows)) = pending.remove(&next) {
+                    next += 1;
+                    summary.rows_written += rows;
+                    summary.bad_rows += errors.len() as u64;
+                    if write_err.is_some() {
+                        continue;
+                    }
+                    if let Err(e) = out.write_all(&bytes) {
+                        write_err = Some(io(&tmp_out)(e));
+                    }
+                    if let Some(w) = err_out.as_mut() {
+                        for e in &errors {
+                            if let Err(e) = format::write_error_row(w, e) {
+                                write_err = Some(io(&tmp_err)(e));
+                            }
+                        }
+                    }
+                }
+            },
+        )?;
+        if let Some(e) = write_err {
+            return Err(e);
+        }
+        out.flush().map_err(io(&tmp_out))?;
+        out.get_ref().sync_all().map_err(io(&tmp_out))?;
+        if let Some(mut w) = err_out {
+            w.flush().map_err(io(&tmp_err))?;
+        }
+        Ok(summary)
+    })();
+    progress.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            std::fs::rename(&tmp_out, &opts.output).map_err(io(&opts.output))?;
+            if opts.skip_bad_rows {
+                std::fs::rename(&tmp_err, &errors_path).map_err(io(&errors_path))?;
+            }
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp_out);
+            let _ = std::fs::remove_file(&tmp_err);
+            Err(e)
+        }
+    }
+}
+
+fn disagreement(
+    key: &EntityKey,
+    line: u64,
+    canon_line: u64,
+    v: &EntityValues,
+    c: &EntityValues,
+) -> RowError {
+    let field = v.first_difference(c).unwrap_or("entity values");
+    RowError {
+        line,
+        column: field.to_owned(),
+        value: String::new(),
+        message: format!(
+            "{} rows of TIN {} in {} must carry the same entity values: line {line} disagrees with line {canon_line} on {field}",
+            key.2.label(),
+            key.1,
+            key.0
+        ),
+    }
+}
+
+/// Shared state of pass 2.
+struct Pass2<'a> {
+    book: &'static RuleBook,
+    header: &'a Header,
+    tins: &'a HashMap<(u16, Tin), [u32; 4]>,
+    plans: &'a HashMap<EntityKey, EntityPlan>,
+}
+
+impl Pass2<'_> {
+    fn process(&self, chunk: &Chunk) -> (Vec<u8>, Vec<RowError>, u64) {
+        let mut out = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2);
+        let mut errors = Vec::new();
+        let mut rows = 0u64;
+        for_each_record(chunk, self.header, |line, parsed| {
+            let row = match parsed {
+                Ok(r) => r,
+                Err(e) => return errors.push(e),
+            };
+            let start = out.len();
+            format::write_prefix(&mut out, &row);
+            let key = (row.year.get(), row.tin, row.level);
+            if row.level.is_collective() {
+                match self.plans.get(&key) {
+                    Some(plan) if plan.canonical == row.values => {
+                        out.extend_from_slice(&plan.suffix)
+                    }
+                    Some(plan) => {
+                        out.truncate(start);
+                        return errors.push(disagreement(
+                            &key,
+                            line,
+                            plan.canonical_line,
+                            &row.values,
+                            &plan.canonical,
+                        ));
+                    }
+                    None => {
+                        out.truncate(start);
+                        return errors.push(RowError {
+                            line,
+                            column: "(row)".into(),
+                            value: String::new(),
+                            message:
+                                "entity missing from pass 1 (the file changed while it was read)"
+                                    .into(),
+                        });
+                    }
+                }
+            } else {
+                let counts = self
+                    .tins
+                    .get(&(row.year.get(), row.tin))
+                    .copied()
+                    .unwrap_or_default();
+                let size = row
+                    .values
+                    .tin_clinician_count
+                    .unwrap_or_else(|| counts.iter().copied().max().unwrap_or(1));
+                evaluate(
+                    self.book,
+                    row.year,
+                    row.level,
+                    Subject::Clinician(row.clinician),
+                    size,
+                    &row.values,
+                    &mut out,
+                );
+            }
+            rows += 1;
+        });
+        (out, errors, rows)
+    }
+}
+
+/// Decides and scores one subject and writes the output columns from `pi_reweighted` to `sources`.
+fn evaluate(
+    book: &RuleBook,
+    year: PerformanceYear,
+    level: ReportingLevel,
+    subject: Subject,
+    practice_size: u32,
+    values: &EntityValues,
+    out: &mut Vec<u8>,
+) {
+    let rules = book.year(year);
+    let case = Case {
+        year,
+        level,
+        subject,
+        practice_size: Some(practice_size),
+        application: values
+            .application
+            .map(|(reason, status)| eligibility::Application { reason, status }),
+        pi_submitted: values.pi_submitted,
+    };
+    let decision = eligibility::decide(rules, &case);
+    let [quality, cost, ia, pi] = values.scores;
+    let mut warnings = decision.warnings;
+    let pi = if decision.reweighted {
+        pi
+    } else if pi.is_none() {
+        // Not reweighted and no PI data: PI is scored, at zero.
+        warnings.add(hardship_rules::cites::Warning::PiMissingScoredZero);
+        Some(0.0)
+    } else {
+        pi
+    };
+    let input = ScoreInput {
+        scores: scoring::CategoryScores {
+            quality,
+            cost,
+            ia,
+            pi,
+        },
+        pi_reweighted: decision.reweighted,
+        small_practice: decision.small_practice,
+        complex_patient_bonus: values.complex_patient_bonus,
+    };
+    let score = scoring::score(rules, &input);
+    let mut cites = decision.cites;
+    cites.extend(&score.cites);
+    format::write_result(
+        out,
+        &decision,
+        &score,
+        warnings.union(score.warnings),
+        &cites,
+    );
+}
+
+/// Calls `f` with every record of a chunk and its physical line number.
+fn for_each_record(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Result<Row, RowError>)) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&chunk.bytes[..]);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = chunk.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+                if rec.len() == 1 && rec.get(0).is_some_and(|c| c.is_empty()) {
+                    continue; // a blank line
+                }
+                let parsed = parse_row(&rec, header).map_err(|e| RowError {
+                    line,
+                    column: e.column.to_owned(),
+                    value: e.value,
+                    message: e.message,
+                });
+                f(line, parsed);
+            }
+            Err(e) => {
+                let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
+                f(
+                    line,
+                    Err(RowError {
+                        line,
+                        column: "(row)".into(),
+                        value: String::new(),
+                        message: e.to_string(),
+                    }),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Reads the header record; returns it with its length in bytes and lines.
+fn read_header(path: &Path) -> Result<(Header, u64, u64), BatchError> {
+    let p = path.display().to_string();
+    let file = File::open(path).map_err(|source| BatchError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut rec = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut rec) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(BatchError::BadFile {
+                path: p,
+                message: "the file is empty; expected a header row".into(),
+            });
+        }
+        Err(e) => {
+            return Err(BatchError::BadFile {
+                path: p,
+                message: e.to_string(),
+            });
+        }
+    }
+    let header = Header::parse(&rec).map_err(|message| BatchError::BadFile {
+        path: p.clone(),
+        message: format!("line 1: {message}"),
+    })?;
+    let pos = reader.position();
+    Ok((header, pos.byte(), pos.line()))
+}
+
+fn open_after_header(
+    opts: &BatchOptions,
+    header_bytes: u64,
+) -> Result<impl Read + use<>, BatchError> {
+    let p = opts.input.display().to_string();
+    let mut file = File::open(&opts.input).map_err(|source| BatchError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(header_bytes))
+        .map_err(|source| BatchError::Io { path: p, source })?;
+    Ok(file)
+}
+
+/// Pass 1's pipeline: workers fold chunks into per-worker state, returned at the end.
+fn pipeline<T: Default + Send>(
+    opts: &BatchOptions,
+    header_bytes: u64,
+    header_lines: u64,
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+    work: impl Fn(&Chunk, &mut T) + Sync,
+) -> Result<Vec<T>, BatchError> {
+    let input = open_after_header(opts, header_bytes)?;
+    let (tx, rx) = bounded::<Chunk>(threads * 2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = rx.clone();
+                let work = &work;
+                s.spawn(move || {
+                    let mut state = T::default();
+                    for chunk in rx {
+                        work(&chunk, &mut state);
+                        progress.inc(chunk.bytes.len() as u64);
+                    }
+                    state
+                })
+            })
+            .collect();
+        drop(rx);
+        let fed = feed(opts, input, header_lines, &tx);
+        drop(tx);
+        let states: Vec<T> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        fed?;
+        if states.len() != threads {
+            return Err(BatchError::Internal("a worker thread failed".into()));
+        }
+        Ok(states)
+    })
+}
+
+/// Pass 2's pipeline: workers turn chunks into output bytes; `sink` receives them on this thread.
+fn ordered_pipeline(
+    opts: &BatchOptions,
+    header_bytes: u64,
+    header_lines: u64,
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+    ctx: &Pass2<'_>,
+    mut sink: impl FnMut(u64, (Vec<u8>, Vec<RowError>, u64)),
+) -> Result<(), BatchError> {
+    let input = open_after_header(opts, header_bytes)?;
+    let (tx, rx) = bounded::<Chunk>(threads * 2);
+    let (rtx, rrx) = bounded::<(u64, (Vec<u8>, Vec<RowError>, u64))>(threads * 2);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let rtx = rtx.clone();
+            s.spawn(move || {
+                for chunk in rx {
+                    let result = ctx.process(&chunk);
+                    progress.inc(chunk.bytes.len() as u64);
+                    if rtx.send((chunk.seq, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(rx);
+        drop(rtx);
+        // The reader runs on its own thread so this one can drain results (and bound memory).
+        let feeder = s.spawn(move || {
+            let r = feed(opts, input, header_lines, &tx);
+            drop(tx);
+            r
+        });
+        for (seq, result) in rrx {
+            sink(seq, result);
+        }
+        feeder
+            .join()
+            .map_err(|_| BatchError::Internal("the reader thread failed".into()))?
+    })
+}
+
+fn feed(
+    opts: &BatchOptions,
+    input: impl Read,
+    header_lines: u64,
+    tx: &crossbeam_channel::Sender<Chunk>,
+) -> Result<(), BatchError> {
+    let mut reader = ChunkReader::new(
+        input,
+        opts.chunk_bytes.max(4096),
+        header_lines + 1,
+        Vec::new(),
+    );
+    loop {
+        match reader.next_chunk() {
+            Ok(Some(chunk)) => {
+                if tx.send(chunk).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(source) => {
+                return Err(BatchError::Io {
+                    path: opts.input.display().to_string(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} ({eta})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn sibling_tmp(path: &Path) -> PathBuf {
+    with_suffix(path, &format!(".partial-{}", std::process::id()))
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}

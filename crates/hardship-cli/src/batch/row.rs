@@ -1,0 +1,268 @@
+//! The batch contract's input row: the header map and the parsing of one record into typed values.
+
+use hardship_rules::eligibility::ClinicianFacts;
+use hardship_rules::{
+    ApplicationStatus, CategoryScore, ClinicianType, HardshipReason, InvalidValue, Npi,
+    PerformanceYear, ReportingLevel, Tin,
+};
+
+/// Input columns of the batch contract, in a fixed order. Column order in the file is free.
+pub const COLUMNS: &[&str] = &[
+    "performance_year",
+    "npi",
+    "tin",
+    "reporting_level",
+    "clinician_type",
+    "hospital_based",
+    "non_patient_facing",
+    "asc_based",
+    "tin_clinician_count",
+    "hardship_reason",
+    "hardship_status",
+    "pi_submitted",
+    "quality_score",
+    "cost_score",
+    "ia_score",
+    "pi_score",
+    "complex_patient_bonus",
+];
+
+const OPTIONAL: &[&str] = &["tin_clinician_count", "complex_patient_bonus"];
+
+/// Where each contract column sits in the file (`usize::MAX` for an absent optional column).
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub positions: [usize; COLUMNS.len()],
+    pub width: usize,
+}
+
+impl Header {
+    /// Maps the header record; unknown, duplicate and missing columns are errors naming them.
+    pub fn parse(names: &csv::ByteRecord) -> Result<Header, String> {
+        let mut positions = [usize::MAX; COLUMNS.len()];
+        let mut unknown = Vec::new();
+        for (i, raw) in names.iter().enumerate() {
+            let name = String::from_utf8_lossy(raw);
+            let name = name.trim().trim_start_matches('\u{feff}');
+            match COLUMNS.iter().position(|c| *c == name) {
+                Some(k) if positions[k] != usize::MAX => {
+                    return Err(format!("column {name:?} appears twice"));
+                }
+                Some(k) => positions[k] = i,
+                None => unknown.push(format!("{name:?}")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(format!(
+                "unknown column(s) {}; the batch contract's columns are: {}",
+                unknown.join(", "),
+                COLUMNS.join(", ")
+            ));
+        }
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .zip(positions)
+            .filter(|(c, p)| *p == usize::MAX && !OPTIONAL.contains(c))
+            .map(|(c, _)| *c)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("missing column(s): {}", missing.join(", ")));
+        }
+        Ok(Header {
+            positions,
+            width: names.len(),
+        })
+    }
+}
+
+/// Values that must agree on every row of a group or virtual-group entity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EntityValues {
+    pub application: Option<(HardshipReason, ApplicationStatus)>,
+    pub pi_submitted: bool,
+    pub scores: [Option<f64>; 4],
+    pub complex_patient_bonus: f64,
+    pub tin_clinician_count: Option<u32>,
+}
+
+impl EntityValues {
+    /// The first field where two rows of one entity disagree.
+    pub fn first_difference(&self, other: &EntityValues) -> Option<&'static str> {
+        if self.application != other.application {
+            return Some("hardship_reason/hardship_status");
+        }
+        if self.pi_submitted != other.pi_submitted {
+            return Some("pi_submitted");
+        }
+        let names = ["quality_score", "cost_score", "ia_score", "pi_score"];
+        for (i, name) in names.iter().enumerate() {
+            if self.scores[i] != other.scores[i] {
+                return Some(name);
+            }
+        }
+        if self.complex_patient_bonus != other.complex_patient_bonus {
+            return Some("complex_patient_bonus");
+        }
+        if self.tin_clinician_count != other.tin_clinician_count {
+            return Some("tin_clinician_count");
+        }
+        None
+    }
+}
+
+/// One parsed input row.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    pub year: PerformanceYear,
+    pub npi: Npi,
+    pub tin: Tin,
+    pub level: ReportingLevel,
+    pub clinician: ClinicianFacts,
+    pub values: EntityValues,
+}
+
+/// A bad cell: the column and the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellError {
+    pub column: &'static str,
+    pub value: String,
+    pub message: String,
+}
+
+impl From<InvalidValue> for CellError {
+    fn from(e: InvalidValue) -> Self {
+        CellError {
+            column: e.field,
+            value: e.value.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn cell<'a>(rec: &'a csv::ByteRecord, h: &Header, k: usize) -> Result<&'a str, CellError> {
+    let pos = h.positions[k];
+    if pos == usize::MAX {
+        return Ok("");
+    }
+    let raw = rec.get(pos).unwrap_or(b"");
+    std::str::from_utf8(raw)
+        .map(str::trim)
+        .map_err(|_| CellError {
+            column: COLUMNS[k],
+            value: String::from_utf8_lossy(raw).into_owned(),
+            message: format!("column {} is not valid UTF-8", COLUMNS[k]),
+        })
+}
+
+fn boolean(column: &'static str, text: &str) -> Result<bool, CellError> {
+    if text.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(InvalidValue::new(column, text, "true or false").into())
+    }
+}
+
+fn score(column: &'static str, text: &str) -> Result<Option<f64>, CellError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(CategoryScore::parse(column, text)?.percent()))
+}
+
+/// Parses one record. `rec` must have the header's width (checked here so a short row names itself).
+pub fn parse_row(rec: &csv::ByteRecord, h: &Header) -> Result<Row, CellError> {
+    if rec.len() != h.width {
+        return Err(CellError {
+            column: "(row)",
+            value: format!("{} fields", rec.len()),
+            message: format!("row has {} fields; the header has {}", rec.len(), h.width),
+        });
+    }
+    let c = |k: usize| cell(rec, h, k);
+    let year = PerformanceYear::parse(c(0)?)?;
+    let npi = Npi::parse(c(1)?)?;
+    let tin = Tin::parse(c(2)?)?;
+    let level = ReportingLevel::parse(c(3)?)?;
+    let clinician_type = ClinicianType::parse(c(4)?)?;
+    let hospital_based = boolean("hospital_based", c(5)?)?;
+    let non_patient_facing = boolean("non_patient_facing", c(6)?)?;
+    let asc_based = boolean("asc_based", c(7)?)?;
+    let count_text = c(8)?;
+    let tin_clinician_count = if count_text.is_empty() {
+        None
+    } else {
+        let n: u32 = count_text.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+            InvalidValue::new(
+                "tin_clinician_count",
+                count_text,
+                "a whole number of clinicians, 1 or more",
+            )
+        })?;
+        Some(n)
+    };
+    let reason_text = c(9)?;
+    let status_text = c(10)?;
+    let application = match (reason_text.is_empty(), status_text.is_empty()) {
+        (true, true) => None,
+        (false, false) => Some((
+            HardshipReason::parse_with_hint(reason_text)?,
+            ApplicationStatus::parse(status_text)?,
+        )),
+        (false, true) => {
+            return Err(InvalidValue::new(
+                "hardship_status",
+                "",
+                "pending, approved or denied when hardship_reason is given",
+            )
+            .into());
+        }
+        (true, false) => {
+            return Err(InvalidValue::new(
+                "hardship_reason",
+                "",
+                "a reason when hardship_status is given",
+            )
+            .into());
+        }
+    };
+    let pi_submitted = boolean("pi_submitted", c(11)?)?;
+    let scores = [
+        score("quality_score", c(12)?)?,
+        score("cost_score", c(13)?)?,
+        score("ia_score", c(14)?)?,
+        score("pi_score", c(15)?)?,
+    ];
+    let bonus_text = c(16)?;
+    let complex_patient_bonus = if bonus_text.is_empty() {
+        0.0
+    } else {
+        bonus_text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 100.0)
+            .ok_or_else(|| {
+                InvalidValue::new("complex_patient_bonus", bonus_text, "points from 0 to 100")
+            })?
+    };
+    Ok(Row {
+        year,
+        npi,
+        tin,
+        level,
+        clinician: ClinicianFacts {
+            clinician_type,
+            hospital_based,
+            non_patient_facing,
+            asc_based,
+        },
+        values: EntityValues {
+            application,
+            pi_submitted,
+            scores,
+            complex_patient_bonus,
+            tin_clinician_count,
+        },
+    })
+}

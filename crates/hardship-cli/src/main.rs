@@ -1,0 +1,739 @@
+//! `hardship`: who gets MIPS PI reweighted, why, and what it does to the final score.
+//!
+//! Exit codes: 0 ok, 2 bad input (the message names the file, line, column and value), 1 internal error.
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use hardship_cli::batch::{self, BatchOptions};
+use hardship_cli::case_json::CaseJson;
+use hardship_rules::cites::Cites;
+use hardship_rules::eligibility::{self, Application, Case, ClinicianFacts, Subject};
+use hardship_rules::scoring::{self, CategoryScores, ScoreInput, ScoreResult};
+use hardship_rules::screening::{self, PracticeFacts};
+use hardship_rules::whatif::{self, Choice};
+use hardship_rules::{
+    ApplicationStatus, Category, CategoryScore, ClinicianType, HardshipReason, PerformanceYear,
+    ReportingLevel, RuleBook, RuleSet, deadline, ruleset,
+};
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hardship",
+    version,
+    about = "MIPS Promoting Interoperability reweighting: eligibility, hardship applications, scores"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Is PI reweighted for one clinician or group, on what basis, or why not.
+    Check(CheckArgs),
+    /// Final score and payment adjustment from category scores.
+    Score(ScoreArgs),
+    /// PI reweighted versus reported at a PI score, and the break-even PI score.
+    Whatif(WhatifArgs),
+    /// Print a year's rule set with sources, or the differences between two years.
+    Rules(RulesArgs),
+    /// The application window of a year and the time left.
+    Deadline(DeadlineArgs),
+    /// Which hardship reasons a practice may cite, from its facts (JSON).
+    Screen(ScreenArgs),
+    /// Run the batch CSV contract (see README) from INPUT to OUTPUT.
+    Batch(BatchArgs),
+}
+
+fn parse_year(s: &str) -> Result<PerformanceYear, String> {
+    PerformanceYear::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_score(s: &str) -> Result<f64, String> {
+    CategoryScore::parse("score", s)
+        .map(CategoryScore::percent)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("invalid instant {s:?}: {e} (use RFC 3339, e.g. 2024-12-31T20:00:00-05:00)")
+        })
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// A case as JSON (see README); replaces the flags below.
+    #[arg(long, conflicts_with_all = ["year", "clinician_type"])]
+    file: Option<PathBuf>,
+    #[arg(long, value_parser = parse_year, required_unless_present = "file")]
+    year: Option<PerformanceYear>,
+    #[arg(long, default_value = "individual", value_parser = |s: &str| ReportingLevel::parse(s).map_err(|e| e.to_string()))]
+    level: ReportingLevel,
+    #[arg(long, value_parser = |s: &str| ClinicianType::parse(s).map_err(|e| e.to_string()), required_unless_present = "file")]
+    clinician_type: Option<ClinicianType>,
+    #[arg(long)]
+    hospital_based: bool,
+    #[arg(long)]
+    non_patient_facing: bool,
+    #[arg(long)]
+    asc_based: bool,
+    /// Clinicians billing under the TIN.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    practice_size: Option<u32>,
+    #[arg(long, value_parser = |s: &str| HardshipReason::parse_with_hint(s).map_err(|e| e.to_string()), requires = "hardship_status")]
+    hardship_reason: Option<HardshipReason>,
+    #[arg(long, value_parser = |s: &str| ApplicationStatus::parse(s).map_err(|e| e.to_string()), requires = "hardship_reason")]
+    hardship_status: Option<ApplicationStatus>,
+    /// PI data was (or will be) submitted at this reporting level.
+    #[arg(long)]
+    pi_submitted: bool,
+    /// The instant for the deadline countdown (default: now).
+    #[arg(long, value_parser = parse_instant)]
+    at: Option<DateTime<Utc>>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Clone)]
+struct ScoresArgs {
+    #[arg(long, value_parser = parse_year)]
+    year: PerformanceYear,
+    /// Quality category score, percent (omit when not scored).
+    #[arg(long, value_parser = parse_score)]
+    quality: Option<f64>,
+    #[arg(long, value_parser = parse_score)]
+    cost: Option<f64>,
+    #[arg(long, value_parser = parse_score)]
+    ia: Option<f64>,
+    /// The practice has 15 or fewer clinicians.
+    #[arg(long)]
+    small_practice: bool,
+    #[arg(long, default_value_t = 0.0, value_parser = parse_score)]
+    complex_patient_bonus: f64,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    #[command(flatten)]
+    common: ScoresArgs,
+    /// PI category score, percent (omit when PI is not scored).
+    #[arg(long, value_parser = parse_score)]
+    pi: Option<f64>,
+    /// PI is reweighted (any --pi is then ignored).
+    #[arg(long)]
+    pi_reweighted: bool,
+}
+
+#[derive(Args)]
+struct WhatifArgs {
+    #[command(flatten)]
+    common: ScoresArgs,
+    /// The PI score reporting would earn, percent.
+    #[arg(long, value_parser = parse_score)]
+    pi: f64,
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    #[arg(long, value_parser = parse_year, required_unless_present_any = ["diff", "sources"])]
+    year: Option<PerformanceYear>,
+    /// Two years to compare.
+    #[arg(long, num_args = 2, value_parser = parse_year, conflicts_with = "year")]
+    diff: Option<Vec<PerformanceYear>>,
+    /// List every source key and what it refers to.
+    #[arg(long)]
+    sources: bool,
+    /// Print the year's data file as embedded.
+    #[arg(long, requires = "year")]
+    raw: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct DeadlineArgs {
+    #[arg(long, value_parser = parse_year)]
+    year: PerformanceYear,
+    #[arg(long, value_parser = parse_instant)]
+    at: Option<DateTime<Utc>>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ScreenArgs {
+    #[arg(long, value_parser = parse_year)]
+    year: PerformanceYear,
+    /// Practice facts as JSON (see README).
+    #[arg(long)]
+    file: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+    input: PathBuf,
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Write good rows and an errors file instead of stopping at the first bad row.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Errors file (default: OUTPUT.errors.csv).
+    #[arg(long)]
+    errors: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+enum Failure {
+    BadInput(String),
+    Internal(String),
+}
+
+type Outcome = Result<(), Failure>;
+
+fn bad(msg: impl Into<String>) -> Failure {
+    Failure::BadInput(msg.into())
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let book = match RuleBook::embedded() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("hardship: internal error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(a) => check(book, a),
+        Command::Score(a) => score_cmd(book, a),
+        Command::Whatif(a) => whatif_cmd(book, a),
+        Command::Rules(a) => rules_cmd(book, a),
+        Command::Deadline(a) => deadline_cmd(book, a),
+        Command::Screen(a) => screen_cmd(book, a),
+        Command::Batch(a) => batch_cmd(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(m)) => {
+            eprintln!("hardship: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(m)) => {
+            eprintln!("hardship: internal error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_file(path: &PathBuf) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+fn check(book: &RuleBook, a: CheckArgs) -> Outcome {
+    let case = match &a.file {
+        Some(path) => {
+            let text = read_file(path)?;
+            let parsed =
+                CaseJson::parse(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            parsed
+                .to_case()
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?
+        }
+        None => {
+            if a.level.is_collective() {
+                return Err(bad(
+                    "a group or virtual group needs its members: use --file with a JSON case (see README)",
+                ));
+            }
+            let (Some(year), Some(clinician_type)) = (a.year, a.clinician_type) else {
+                return Err(bad(
+                    "--year and --clinician-type are required without --file",
+                ));
+            };
+            Case {
+                year,
+                level: a.level,
+                subject: Subject::Clinician(ClinicianFacts {
+                    clinician_type,
+                    hospital_based: a.hospital_based,
+                    non_patient_facing: a.non_patient_facing,
+                    asc_based: a.asc_based,
+                }),
+                practice_size: a.practice_size,
+                application: a
+                    .hardship_reason
+                    .zip(a.hardship_status)
+                    .map(|(reason, status)| Application { reason, status }),
+                pi_submitted: a.pi_submitted,
+            }
+        }
+    };
+    let rules = book.year(case.year);
+    let decision = eligibility::decide(rules, &case);
+    let explanation = decision.explain(rules);
+    let window = deadline::window_status(rules, a.at.unwrap_or_else(Utc::now));
+    if a.json {
+        let out = json!({
+            "performance_year": case.year,
+            "reporting_level": case.level,
+            "pi_reweighted": decision.reweighted,
+            "pi_basis": decision.basis.to_string(),
+            "voided_basis": decision.voided_basis.map(|b| b.to_string()),
+            "small_practice": decision.small_practice,
+            "warnings": decision.warnings.codes(),
+            "explanation": explanation,
+            "rule_set_version": rules.version,
+            "application_window": window,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        println!("{}", explanation.render());
+        if !decision.reweighted {
+            println!("  application window {}: {}", case.year, window.describe());
+        }
+    }
+    Ok(())
+}
+
+fn scores_of(c: &ScoresArgs, pi: Option<f64>) -> CategoryScores {
+    CategoryScores {
+        quality: c.quality,
+        cost: c.cost,
+        ia: c.ia,
+        pi,
+    }
+}
+
+fn score_json(r: &ScoreResult<'_>) -> serde_json::Value {
+    let cats: Vec<serde_json::Value> = Category::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"category": c.code(), "weight": r.weights[i], "points": round4(r.contributions[i]), "reweighted": r.reweighted.contains(*c)}))
+        .collect();
+    json!({
+        "final_score": round4(r.final_score),
+        "categories": cats,
+        "bonus_points": r.bonus_points,
+        "fewer_than_two_scored": r.fewer_than_two_scored,
+        "adjustment": r.adjustment,
+        "adjustment_text": r.adjustment.describe(),
+        "warnings": r.warnings.codes(),
+        "sources": r.cites.source_keys(),
+        "unconfirmed": r.cites.unconfirmed(),
+    })
+}
+
+fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+fn render_score(
+    rules: &RuleSet,
+    label: &str,
+    scores: &CategoryScores,
+    r: &ScoreResult<'_>,
+) -> String {
+    let mut s = format!(
+        "{label}\n  {:<28} {:>7} {:>7} {:>8}\n",
+        "category", "score", "weight", "points"
+    );
+    for (i, c) in Category::ALL.iter().enumerate() {
+        let name = if *c == Category::Pi {
+            rules.pi_category_name.as_str()
+        } else {
+            c.label()
+        };
+        let score = scores
+            .get(*c)
+            .map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"));
+        let score = if r.reweighted.contains(*c) {
+            "not scored".to_owned()
+        } else {
+            score
+        };
+        s.push_str(&format!(
+            "  {name:<28} {score:>10} {:>6}% {:>8.2}\n",
+            r.weights[i], r.contributions[i]
+        ));
+    }
+    if r.bonus_points > 0.0 {
+        s.push_str(&format!(
+            "  {:<28} {:>24.2}\n",
+            "bonus points", r.bonus_points
+        ));
+    }
+    if r.fewer_than_two_scored {
+        s.push_str(
+            "  fewer than two categories scored: the final score is the performance threshold\n",
+        );
+    }
+    s.push_str(&format!(
+        "  final score {:.2} → {}: {}\n",
+        r.final_score,
+        r.adjustment.band.code(),
+        r.adjustment.describe()
+    ));
+    s
+}
+
+fn render_cites(c: &Cites<'_>) -> String {
+    let mut s = format!(
+        "  sources: {}",
+        ruleset::render_sources(
+            &c.source_keys()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>()
+        )
+    );
+    let u = c.unconfirmed();
+    if !u.is_empty() {
+        s.push_str(&format!("\n  UNCONFIRMED: {}", u.join("; ")));
+    }
+    s
+}
+
+fn score_cmd(book: &RuleBook, a: ScoreArgs) -> Outcome {
+    let rules = book.year(a.common.year);
+    let scores = scores_of(&a.common, a.pi);
+    let input = ScoreInput {
+        scores,
+        pi_reweighted: a.pi_reweighted,
+        small_practice: a.common.small_practice,
+        complex_patient_bonus: a.common.complex_patient_bonus,
+    };
+    let r = scoring::score(rules, &input);
+    if a.common.json {
+        let mut v = score_json(&r);
+        v["performance_year"] = json!(a.common.year);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        let label = format!(
+            "Performance year {} (payment year {})",
+            rules.year,
+            rules.year + 2
+        );
+        println!(
+            "{}{}",
+            render_score(rules, &label, &scores, &r),
+            render_cites(&r.cites)
+        );
+    }
+    Ok(())
+}
+
+fn whatif_cmd(book: &RuleBook, a: WhatifArgs) -> Outcome {
+    let c = &a.common;
+    let rules = book.year(c.year);
+    let scores = scores_of(c, None);
+    let w = whatif::what_if(
+        rules,
+        scores,
+        c.small_practice,
+        c.complex_patient_bonus,
+        a.pi,
+    );
+    let verdict = match w.winner {
+        Choice::Reweight => format!(
+            "Keep PI reweighted: reporting PI at {:.2} would cost {:.2} points.",
+            a.pi,
+            w.reweighted.final_score - w.reported.final_score
+        ),
+        Choice::Report => format!(
+            "Report PI: at {:.2} it adds {:.2} points over reweighting.",
+            a.pi,
+            w.reported.final_score - w.reweighted.final_score
+        ),
+        Choice::Tie => "Reporting PI and reweighting give the same final score.".to_owned(),
+    };
+    let break_even = match w.break_even {
+        Some(p) => format!("Reporting beats or equals reweighting from a PI score of {p:.2}."),
+        None => "Even a PI score of 100 does not match reweighting.".to_owned(),
+    };
+    if c.json {
+        let mut rw = score_json(&w.reweighted);
+        rw["choice"] = json!("reweight");
+        let mut rp = score_json(&w.reported);
+        rp["choice"] = json!("report");
+        rp["pi_score"] = json!(a.pi);
+        let out = json!({
+            "performance_year": c.year,
+            "reweighted": rw,
+            "reported": rp,
+            "break_even_pi_score": w.break_even,
+            "winner": w.winner,
+            "verdict": verdict,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        let mut reported_scores = scores;
+        reported_scores.pi = Some(a.pi);
+        println!(
+            "{}",
+            render_score(
+                rules,
+                &format!("PI reweighted ({})", rules.year),
+                &scores,
+                &w.reweighted
+            )
+        );
+        println!(
+            "{}",
+            render_score(
+                rules,
+                &format!("PI reported at {:.2} ({})", a.pi, rules.year),
+                &reported_scores,
+                &w.reported
+            )
+        );
+        println!("{verdict}\n{break_even}");
+        println!("Reminder: submitting any PI data voids the reweighting.");
+        let mut cites = w.reweighted.cites;
+        cites.extend(&w.reported.cites);
+        cites.push(
+            rules
+                .pi_submission_voids_reweighting
+                .cite("PI submission voids reweighting"),
+        );
+        println!("{}", render_cites(&cites));
+    }
+    Ok(())
+}
+
+fn rules_cmd(book: &RuleBook, a: RulesArgs) -> Outcome {
+    if a.sources {
+        for set in book.years() {
+            let _ = set;
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for set in book.years() {
+            for c in set.citations() {
+                keys.extend(c.sources.iter().cloned());
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            println!(
+                "[{k}] {}",
+                book.source(&k).unwrap_or("(not in the register)")
+            );
+        }
+        return Ok(());
+    }
+    if let Some(years) = a.diff {
+        let (ya, yb) = (book.year(years[0]), book.year(years[1]));
+        let (fa, fb) = (ya.facts(), yb.facts());
+        let mut keys: Vec<&String> = fa
+            .iter()
+            .map(|f| &f.0)
+            .chain(fb.iter().map(|f| &f.0))
+            .collect();
+        keys.dedup();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut changes = Vec::new();
+        for k in keys {
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            let va = fa.iter().find(|f| &f.0 == k);
+            let vb = fb.iter().find(|f| &f.0 == k);
+            let text = |f: Option<&(String, String, hardship_rules::Cite<'_>)>| {
+                f.map_or_else(
+                    || "(absent)".to_owned(),
+                    |f| {
+                        format!(
+                            "{}{}",
+                            f.1,
+                            if f.2.confirmed { "" } else { " [UNCONFIRMED]" }
+                        )
+                    },
+                )
+            };
+            let (ta, tb) = (text(va), text(vb));
+            if ta != tb {
+                let src = vb
+                    .or(va)
+                    .map(|f| ruleset::render_sources(f.2.sources))
+                    .unwrap_or_default();
+                changes.push(json!({"key": k, "from": ta, "to": tb, "sources": src}));
+                if !a.json {
+                    println!(
+                        "{k}\n  {}: {ta}\n  {}: {tb}\n  sources: {src}",
+                        ya.year, yb.year
+                    );
+                }
+            }
+        }
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&changes)
+                    .map_err(|e| Failure::Internal(e.to_string()))?
+            );
+        } else if changes.is_empty() {
+            println!("No differences between {} and {}.", ya.year, yb.year);
+        }
+        return Ok(());
+    }
+    let Some(year) = a.year else {
+        return Err(bad("--year, --diff or --sources is required"));
+    };
+    if a.raw {
+        print!("{}", RuleBook::raw_file(year));
+        return Ok(());
+    }
+    let set = book.year(year);
+    if a.json {
+        let facts: Vec<serde_json::Value> = set
+            .facts()
+            .into_iter()
+            .map(|(k, v, c)| json!({"key": k, "value": v, "sources": c.sources, "confirmed": c.confirmed}))
+            .collect();
+        let out =
+            json!({"performance_year": year, "rule_set_version": set.version, "facts": facts});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        print!("{}", set.render());
+    }
+    Ok(())
+}
+
+fn deadline_cmd(book: &RuleBook, a: DeadlineArgs) -> Outcome {
+    let rules = book.year(a.year);
+    let status = deadline::window_status(rules, a.at.unwrap_or_else(Utc::now));
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        println!(
+            "PI hardship application window {}: {}",
+            a.year,
+            status.describe()
+        );
+        println!("  sources: {}", ruleset::render_sources(&status.sources));
+    }
+    Ok(())
+}
+
+fn screen_cmd(book: &RuleBook, a: ScreenArgs) -> Outcome {
+    let rules = book.year(a.year);
+    let text = read_file(&a.file)?;
+    let facts: PracticeFacts = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "{}: line {}, column {}: {e}",
+            a.file.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    facts
+        .validate()
+        .map_err(|e| bad(format!("{}: {e}", a.file.display())))?;
+    let s = screening::screen(rules, &facts, None);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        println!("Hardship reasons for performance year {}:", a.year);
+        for r in &s.reasons {
+            let mark = if r.may_cite { "may cite" } else { "may not " };
+            let u = if r.confirmed { "" } else { " [UNCONFIRMED]" };
+            println!(
+                "  {mark}  {:<48} {}{u}\n            sources: {}",
+                r.reason.label(),
+                r.why,
+                ruleset::render_sources(&r.sources)
+            );
+        }
+        for line in &s.advice {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+fn batch_cmd(a: BatchArgs) -> Outcome {
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(bad("--threads must be 1 or more"));
+    }
+    let opts = BatchOptions {
+        input: a.input,
+        output: a.output,
+        errors: a.errors,
+        skip_bad_rows: a.skip_bad_rows,
+        threads,
+        progress: std::io::stderr().is_terminal(),
+        chunk_bytes: 1 << 20,
+    };
+    match batch::run(&opts) {
+        Ok(summary) => {
+            eprintln!(
+                "hardship batch: {} rows written ({} group/virtual-group entities){}",
+                summary.rows_written,
+                summary.entities,
+                if summary.bad_rows > 0 {
+                    format!(", {} bad rows in the errors file", summary.bad_rows)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let more = match &e {
+                batch::BatchError::BadRow { more, .. } if *more > 0 => {
+                    format!(
+                        " ({more} more bad rows; --skip-bad-rows writes them all to an errors file)"
+                    )
+                }
+                _ => String::new(),
+            };
+            let msg = format!("{e}{more}");
+            if e.exit_code() == 2 {
+                Err(Failure::BadInput(msg))
+            } else {
+                Err(Failure::Internal(msg))
+            }
+        }
+    }
+}
