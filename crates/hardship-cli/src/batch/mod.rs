@@ -674,12 +674,7 @@ fn feed(
     header_lines: u64,
     tx: &crossbeam_channel::Sender<Chunk>,
 ) -> Result<(), BatchError> {
-    let mut reader = ChunkReader::new(
-        input,
-        opts.chunk_bytes.max(4096),
-        header_lines + 1,
-        Vec::new(),
-    );
+    let mut reader = ChunkReader::new(input, opts.chunk_bytes.max(4096), header_lines, Vec::new());
     loop {
         match reader.next_chunk() {
             Ok(Some(chunk)) => {
