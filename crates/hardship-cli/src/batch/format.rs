@@ -5,6 +5,7 @@ use super::row::Row;
 use hardship_rules::cites::{Cites, Warnings};
 use hardship_rules::eligibility::{Basis, Decision};
 use hardship_rules::scoring::ScoreResult;
+use std::collections::HashMap;
 use std::io::Write;
 
 pub const OUTPUT_HEADER: &str = "performance_year,npi,tin,reporting_level,pi_reweighted,pi_basis,weight_quality,weight_cost,weight_ia,weight_pi,final_score,adjustment_band,warnings,sources\n";
@@ -28,6 +29,7 @@ pub fn write_result(
     s: &ScoreResult<'_>,
     warnings: Warnings,
     cites: &Cites<'_>,
+    cache: &mut SourcesCache,
 ) {
     out.extend_from_slice(if d.reweighted { b"true," } else { b"false," });
     write_basis(out, d.basis);
@@ -49,8 +51,36 @@ pub fn write_result(
         out.extend_from_slice(w.code().as_bytes());
     }
     out.push(b',');
-    cites.write_source_keys(out, b';');
+    cache.write(out, cites);
     out.push(b'\n');
+}
+
+/// The `sources` column for each distinct list of rules used. Rows share a few dozen combinations, and
+/// joining a dozen keys with de-duplication is otherwise the costliest part of a row.
+#[derive(Default)]
+pub struct SourcesCache {
+    map: HashMap<Vec<usize>, Vec<u8>>,
+    key: Vec<usize>,
+}
+
+impl SourcesCache {
+    fn write(&mut self, out: &mut Vec<u8>, cites: &Cites<'_>) {
+        self.key.clear();
+        // A rule's identity is the address of its source list in the loaded rule book.
+        self.key.extend(
+            cites
+                .iter()
+                .map(|c| c.sources.as_ptr() as usize ^ (c.sources.len() << 48)),
+        );
+        if let Some(s) = self.map.get(&self.key) {
+            out.extend_from_slice(s);
+            return;
+        }
+        let mut s = Vec::new();
+        cites.write_source_keys(&mut s, b';');
+        out.extend_from_slice(&s);
+        self.map.insert(self.key.clone(), s);
+    }
 }
 
 fn write_basis(out: &mut Vec<u8>, b: Basis) {

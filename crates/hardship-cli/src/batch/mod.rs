@@ -101,8 +101,12 @@ struct Tally {
 }
 
 impl Tally {
+    fn count(&mut self, year: PerformanceYear, tin: Tin, level: ReportingLevel) {
+        self.tins.entry((year.get(), tin)).or_default()[level as usize] += 1;
+    }
+
     fn add(&mut self, row: &Row, line: u64) {
-        self.tins.entry((row.year.get(), row.tin)).or_default()[row.level as usize] += 1;
+        self.count(row.year, row.tin, row.level);
         if row.level.is_collective() {
             let variants = self
                 .entities
@@ -193,9 +197,13 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             threads,
             &progress,
             |chunk, t: &mut Tally| {
-                for_each_record(chunk, &header, |line, parsed| match parsed {
-                    Ok(row) => t.add(&row, line),
-                    Err(e) => t.note_error(e),
+                // Individual rows only count towards their TIN here; pass 2 parses and reports them in full.
+                for_each_raw(chunk, |line, rec| match row::parse_key(rec, &header) {
+                    Some((year, tin, level)) if !level.is_collective() => t.count(year, tin, level),
+                    _ => match parse_row(rec, &header) {
+                        Ok(row) => t.add(&row, line),
+                        Err(e) => t.note_error(to_row_error(line, e)),
+                    },
                 })
             },
         )?;
@@ -234,6 +242,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             size,
             &canon.values,
             &mut suffix,
+            &mut format::SourcesCache::default(),
         );
         plans.insert(
             *key,
@@ -323,7 +332,8 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             return Err(e);
         }
         out.flush().map_err(io(&tmp_out))?;
-        out.get_ref().sync_all().map_err(io(&tmp_out))?;
+        // No fsync: the output can be regenerated; the rename below is what keeps readers from ever
+        // seeing a partial file.
         if let Some(mut w) = err_out {
             w.flush().map_err(io(&tmp_err))?;
         }
@@ -376,7 +386,11 @@ struct Pass2<'a> {
 }
 
 impl Pass2<'_> {
-    fn process(&self, chunk: &Chunk) -> (Vec<u8>, Vec<RowError>, u64) {
+    fn process(
+        &self,
+        chunk: &Chunk,
+        sources: &mut format::SourcesCache,
+    ) -> (Vec<u8>, Vec<RowError>, u64) {
         let mut out = Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2);
         let mut errors = Vec::new();
         let mut rows = 0u64;
@@ -433,6 +447,7 @@ impl Pass2<'_> {
                     size,
                     &row.values,
                     &mut out,
+                    sources,
                 );
             }
             rows += 1;
@@ -450,6 +465,7 @@ fn evaluate(
     practice_size: u32,
     values: &EntityValues,
     out: &mut Vec<u8>,
+    sources: &mut format::SourcesCache,
 ) {
     let rules = book.year(year);
     let case = Case {
@@ -494,11 +510,32 @@ fn evaluate(
         &score,
         warnings.union(score.warnings),
         &cites,
+        sources,
     );
 }
 
-/// Calls `f` with every record of a chunk and its physical line number.
+/// Calls `f` with every record of a chunk, parsed, and its physical line number.
 fn for_each_record(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Result<Row, RowError>)) {
+    for_each_raw(chunk, |line, rec| {
+        f(
+            line,
+            parse_row(rec, header).map_err(|e| to_row_error(line, e)),
+        )
+    });
+}
+
+fn to_row_error(line: u64, e: row::CellError) -> RowError {
+    RowError {
+        line,
+        column: e.column.to_owned(),
+        value: e.value,
+        message: e.message,
+    }
+}
+
+/// Calls `f` with every raw record of a chunk and its physical line number. A CSV syntax error is passed
+/// on as a one-field record, which `parse_row` reports as a bad row.
+fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &csv::ByteRecord)) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -512,25 +549,13 @@ fn for_each_record(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Result
                 if rec.len() == 1 && rec.get(0).is_some_and(|c| c.is_empty()) {
                     continue; // a blank line
                 }
-                let parsed = parse_row(&rec, header).map_err(|e| RowError {
-                    line,
-                    column: e.column.to_owned(),
-                    value: e.value,
-                    message: e.message,
-                });
-                f(line, parsed);
+                f(line, &rec);
             }
             Err(e) => {
                 let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
-                f(
-                    line,
-                    Err(RowError {
-                        line,
-                        column: "(row)".into(),
-                        value: String::new(),
-                        message: e.to_string(),
-                    }),
-                );
+                let mut broken = csv::ByteRecord::new();
+                broken.push_field(e.to_string().as_bytes());
+                f(line, &broken);
                 break;
             }
         }
@@ -642,8 +667,9 @@ fn ordered_pipeline(
             let rx = rx.clone();
             let rtx = rtx.clone();
             s.spawn(move || {
+                let mut sources = format::SourcesCache::default();
                 for chunk in rx {
-                    let result = ctx.process(&chunk);
+                    let result = ctx.process(&chunk, &mut sources);
                     progress.inc(chunk.bytes.len() as u64);
                     if rtx.send((chunk.seq, result)).is_err() {
                         break;
