@@ -312,6 +312,16 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                     next += 1;
                     summary.rows_written += rows;
                     summary.bad_rows += errors.len() as u64;
+                    // Without --skip-bad-rows the first bad row (in input order) fails the run.
+                    if err_out.is_none() && write_err.is_none() {
+                        if let Some(error) = errors.first() {
+                            write_err = Some(BatchError::BadRow {
+                                path: path.clone(),
+                                error: error.clone(),
+                                more: 0,
+                            });
+                        }
+                    }
                     if write_err.is_some() {
                         continue;
                     }
@@ -328,8 +338,16 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                 }
             },
         )?;
-        if let Some(e) = write_err {
-            return Err(e);
+        match write_err {
+            Some(BatchError::BadRow { path, error, .. }) => {
+                return Err(BatchError::BadRow {
+                    path,
+                    error,
+                    more: summary.bad_rows.saturating_sub(1),
+                });
+            }
+            Some(e) => return Err(e),
+            None => {}
         }
         out.flush().map_err(io(&tmp_out))?;
         // No fsync: the output can be regenerated; the rename below is what keeps readers from ever
