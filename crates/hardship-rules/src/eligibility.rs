@@ -193,11 +193,11 @@ pub fn decide<'r>(rules: &'r RuleSet, case: &Case) -> Decision<'r> {
                 );
             }
             for &s in SpecialStatus::ALL {
-                if c.has(s) {
-                    if let Some(rule) = rules.status_rule(s) {
-                        cites.push(rule.cite("automatic special status"));
-                        qualifying.get_or_insert(Basis::SpecialStatus(s));
-                    }
+                if c.has(s)
+                    && let Some(rule) = rules.status_rule(s)
+                {
+                    cites.push(rule.cite("automatic special status"));
+                    qualifying.get_or_insert(Basis::SpecialStatus(s));
                 }
             }
             if let Some(rule) = rules.clinician_type_rule(c.clinician_type) {

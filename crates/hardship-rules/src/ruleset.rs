@@ -405,12 +405,12 @@ impl RuleSet {
         if !(0.0..=100.0).contains(&pt) {
             return Err(format!("performance threshold {pt} outside 0–100"));
         }
-        if let Some(ex) = adj.exceptional_threshold.value {
-            if !(pt..=100.0).contains(&ex) {
-                return Err(format!(
-                    "exceptional threshold {ex} must lie between {pt} and 100"
-                ));
-            }
+        if let Some(ex) = adj.exceptional_threshold.value
+            && !(pt..=100.0).contains(&ex)
+        {
+            return Err(format!(
+                "exceptional threshold {ex} must lie between {pt} and 100"
+            ));
         }
         if !(0.0..1.0).contains(&adj.negative_floor_fraction.value) {
             return Err("negative_floor_fraction must lie in [0, 1)".into());
@@ -425,13 +425,13 @@ impl RuleSet {
             }
         }
         let w = &self.application_window;
-        if let Some(opens) = w.opens {
-            if opens > w.closes.date_naive() {
-                return Err(format!(
-                    "application window opens {opens} after it closes {}",
-                    w.closes
-                ));
-            }
+        if let Some(opens) = w.opens
+            && opens > w.closes.date_naive()
+        {
+            return Err(format!(
+                "application window opens {opens} after it closes {}",
+                w.closes
+            ));
         }
         for cite in self.citations() {
             if cite.confirmed && cite.sources.is_empty() {

@@ -268,7 +268,7 @@ impl AdjustmentEstimate {
     /// "-2.52%", "0%", "+0.00% to +3.60% (scaled by CMS)".
     pub fn describe(&self) -> String {
         let mut s = match (self.negative_percent, self.positive_range) {
-            (Some(n), _) if n == 0.0 => "0% (neutral)".to_owned(),
+            (Some(0.0), _) => "0% (neutral)".to_owned(),
             (Some(n), _) => format!("{n:.2}%"),
             (None, Some((lo, hi))) => {
                 format!(

@@ -60,25 +60,24 @@ fn yes() -> bool {
 impl PracticeFacts {
     /// Rejects impossible facts (end before start, shares outside 0–1) with the field named.
     pub fn validate(&self) -> Result<(), InvalidValue> {
-        if let Some(e) = self.event {
-            if let Some(end) = e.end {
-                if end < e.start {
-                    return Err(InvalidValue::new(
-                        "event.end",
-                        &end.to_string(),
-                        format!("the end date must not be before the start date {}", e.start),
-                    ));
-                }
-            }
+        if let Some(e) = self.event
+            && let Some(end) = e.end
+            && end < e.start
+        {
+            return Err(InvalidValue::new(
+                "event.end",
+                &end.to_string(),
+                format!("the end date must not be before the start date {}", e.start),
+            ));
         }
-        if let Some(s) = self.share_encounters_without_cehrt_control {
-            if !(0.0..=1.0).contains(&s) || !s.is_finite() {
-                return Err(InvalidValue::new(
-                    "share_encounters_without_cehrt_control",
-                    &s.to_string(),
-                    "a share from 0 to 1",
-                ));
-            }
+        if let Some(s) = self.share_encounters_without_cehrt_control
+            && (!(0.0..=1.0).contains(&s) || !s.is_finite())
+        {
+            return Err(InvalidValue::new(
+                "share_encounters_without_cehrt_control",
+                &s.to_string(),
+                "a share from 0 to 1",
+            ));
         }
         Ok(())
     }

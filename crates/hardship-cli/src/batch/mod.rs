@@ -236,10 +236,12 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
         let mut suffix = Vec::with_capacity(160);
         evaluate(
             book,
-            year,
-            key.2,
-            Subject::Entity(canon.members),
-            size,
+            Who {
+                year,
+                level: key.2,
+                subject: Subject::Entity(canon.members),
+                practice_size: size,
+            },
             &canon.values,
             &mut suffix,
             &mut format::SourcesCache::default(),
@@ -313,14 +315,15 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                     summary.rows_written += rows;
                     summary.bad_rows += errors.len() as u64;
                     // Without --skip-bad-rows the first bad row (in input order) fails the run.
-                    if err_out.is_none() && write_err.is_none() {
-                        if let Some(error) = errors.first() {
-                            write_err = Some(BatchError::BadRow {
-                                path: path.clone(),
-                                error: error.clone(),
-                                more: 0,
-                            });
-                        }
+                    if err_out.is_none()
+                        && write_err.is_none()
+                        && let Some(error) = errors.first()
+                    {
+                        write_err = Some(BatchError::BadRow {
+                            path: path.clone(),
+                            error: error.clone(),
+                            more: 0,
+                        });
                     }
                     if write_err.is_some() {
                         continue;
@@ -459,10 +462,12 @@ impl Pass2<'_> {
                     .unwrap_or_else(|| counts.iter().copied().max().unwrap_or(1));
                 evaluate(
                     self.book,
-                    row.year,
-                    row.level,
-                    Subject::Clinician(row.clinician),
-                    size,
+                    Who {
+                        year: row.year,
+                        level: row.level,
+                        subject: Subject::Clinician(row.clinician),
+                        practice_size: size,
+                    },
                     &row.values,
                     &mut out,
                     sources,
@@ -474,23 +479,28 @@ impl Pass2<'_> {
     }
 }
 
-/// Decides and scores one subject and writes the output columns from `pi_reweighted` to `sources`.
-fn evaluate(
-    book: &RuleBook,
+/// Who is evaluated: the subject of a row or entity and its reporting context.
+struct Who {
     year: PerformanceYear,
     level: ReportingLevel,
     subject: Subject,
     practice_size: u32,
+}
+
+/// Decides and scores one subject and writes the output columns from `pi_reweighted` to `sources`.
+fn evaluate(
+    book: &RuleBook,
+    who: Who,
     values: &EntityValues,
     out: &mut Vec<u8>,
     sources: &mut format::SourcesCache,
 ) {
-    let rules = book.year(year);
+    let rules = book.year(who.year);
     let case = Case {
-        year,
-        level,
-        subject,
-        practice_size: Some(practice_size),
+        year: who.year,
+        level: who.level,
+        subject: who.subject,
+        practice_size: Some(who.practice_size),
         application: values
             .application
             .map(|(reason, status)| eligibility::Application { reason, status }),

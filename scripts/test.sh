@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check the project has: formatting, lints, and all tests of the workspace.
+# Idempotent; needs only the Rust toolchain for now (later issues add PostgreSQL and Chromium here,
+# installed from the distribution's packages when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+mkdir -p target
+log=target/test.log
+set +e
+cargo test --workspace >"$log" 2>&1
+status=$?
+set -e
+grep -E '^(test result|     Running|error)|panicked' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "tests failed (full log: $log)" >&2
+  tail -n 80 "$log" >&2
+  exit "$status"
+fi
+# One summary line over every test binary: N passed, N failed.
+awk '/^test result:/ {p += $4; f += $6} END {printf "%d passed, %d failed\n", p, f}' "$log"
