@@ -1,0 +1,185 @@
+//! The application state machine and draft validation, pure so they are tested without a database.
+//!
+//! ```text
+//! draft ⇄ ready → submitted(portal|phone, reference, when, by) → approved | denied
+//!   └──────┴──────────┴→ withdrawn                approved → voided_by_pi_submission
+//! ```
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Applicant, ApplicationDraft, ApplicationState, Channel, DocumentId};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use hardship_rules::{HardshipReason, ReportingLevel, RuleBook, deadline};
+use serde::{Deserialize, Serialize};
+
+/// A step an application can take.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Transition {
+    MarkReady,
+    BackToDraft,
+    Submit { channel: Channel, reference: String },
+    Approve { decided_on: NaiveDate, email: Option<DocumentId> },
+    Deny { decided_on: NaiveDate, email: Option<DocumentId> },
+    Withdraw,
+    VoidByPiSubmission { note: String },
+}
+
+impl Transition {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transition::MarkReady => "mark ready",
+            Transition::BackToDraft => "return to draft",
+            Transition::Submit { .. } => "submit",
+            Transition::Approve { .. } => "approve",
+            Transition::Deny { .. } => "deny",
+            Transition::Withdraw => "withdraw",
+            Transition::VoidByPiSubmission { .. } => "void",
+        }
+    }
+
+    /// The audit action code.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Transition::MarkReady => "application.ready",
+            Transition::BackToDraft => "application.draft",
+            Transition::Submit { .. } => "application.submit",
+            Transition::Approve { .. } => "application.approve",
+            Transition::Deny { .. } => "application.deny",
+            Transition::Withdraw => "application.withdraw",
+            Transition::VoidByPiSubmission { .. } => "application.void",
+        }
+    }
+}
+
+fn illegal(t: &Transition, s: &ApplicationState, reason: &str) -> StoreError {
+    StoreError::IllegalTransition { action: t.name(), state: s.name(), reason: reason.to_owned() }
+}
+
+/// The next state, or why not. `by` names who acts; `now` is when.
+pub fn apply(
+    draft: &ApplicationDraft,
+    state: &ApplicationState,
+    t: &Transition,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<ApplicationState> {
+    use ApplicationState as S;
+    match (state, t) {
+        (S::Draft, Transition::MarkReady) => {
+            validate_draft(draft)?;
+            validate_complete(draft)?;
+            Ok(S::Ready)
+        }
+        (S::Ready, Transition::BackToDraft) => Ok(S::Draft),
+        (S::Ready, Transition::Submit { channel, reference }) => {
+            if reference.trim().is_empty() {
+                let what = match channel {
+                    Channel::Portal => "the portal confirmation number",
+                    Channel::Phone => "the call reference",
+                };
+                return Err(StoreError::invalid("reference", format!("{what} is required")));
+            }
+            let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
+            deadline::check_submission(book.year(draft.year), now)
+                .map_err(|e| illegal(t, state, &format!(": {e}")))?;
+            Ok(S::Submitted { channel: *channel, reference: reference.trim().to_owned(), at: now, by: by.to_owned() })
+        }
+        (S::Submitted { .. }, Transition::Approve { decided_on, email })
+        | (S::Submitted { .. }, Transition::Deny { decided_on, email }) => {
+            if let S::Submitted { at, .. } = state {
+                if *decided_on < at.date_naive() {
+                    return Err(StoreError::invalid("decided_on", format!("{decided_on} is before the submission on {}", at.date_naive())));
+                }
+            }
+            if *decided_on > now.date_naive() {
+                return Err(StoreError::invalid("decided_on", format!("{decided_on} is in the future")));
+            }
+            let submitted = Box::new(state.clone());
+            Ok(match t {
+                Transition::Approve { .. } => S::Approved { submitted, decided_on: *decided_on, email: *email },
+                _ => S::Denied { submitted, decided_on: *decided_on, email: *email },
+            })
+        }
+        (S::Draft | S::Ready | S::Submitted { .. }, Transition::Withdraw) => Ok(S::Withdrawn { at: now }),
+        (S::Approved { .. }, Transition::VoidByPiSubmission { note }) => {
+            Ok(S::VoidedByPiSubmission { at: now, note: note.clone() })
+        }
+        (S::Approved { .. } | S::Denied { .. } | S::Withdrawn { .. } | S::VoidedByPiSubmission { .. }, _) => {
+            Err(illegal(t, state, " (a final state)"))
+        }
+        _ => Err(illegal(t, state, "")),
+    }
+}
+
+/// Field checks that apply to every draft save: impossible dates, a reason the year does not accept.
+pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
+    let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
+    let rules = book.year(d.year);
+    let y = i32::from(d.year.get());
+    if let (Some(s), Some(e)) = (d.circumstance_start, d.circumstance_end) {
+        if e < s {
+            return Err(StoreError::invalid("circumstance_end", format!("{e} is before the start date {s}")));
+        }
+    }
+    // The circumstance must touch the performance year; a decertification may date from the year before.
+    if let Some(start) = d.circumstance_start {
+        if start.year() > y {
+            return Err(StoreError::invalid("circumstance_start", format!("{start} is after the {y} performance year")));
+        }
+        if d.reason == HardshipReason::DecertifiedEhr && start.year() < y - 1 {
+            return Err(StoreError::invalid(
+                "circumstance_start",
+                format!("{start}: the EHR must be decertified in {y} or {}", y - 1),
+            ));
+        }
+    }
+    if let Some(end) = d.circumstance_end {
+        if end.year() < y {
+            return Err(StoreError::invalid("circumstance_end", format!("{end} is before the {y} performance year")));
+        }
+    }
+    match rules.reason_rule(d.reason) {
+        Some(r) if r.accepted => {}
+        _ => {
+            return Err(StoreError::invalid(
+                "reason",
+                format!("{y} does not accept \"{}\" as a PI hardship reason", d.reason.label()),
+            ));
+        }
+    }
+    let level = match d.applicant {
+        Applicant::Individual { .. } => ReportingLevel::Individual,
+        Applicant::Group { .. } => ReportingLevel::Group,
+        Applicant::VirtualGroup { .. } => ReportingLevel::VirtualGroup,
+    };
+    if !rules.application_levels.levels.contains(&level) {
+        return Err(StoreError::invalid("applicant", format!("a {} may not apply in {y}", level.label())));
+    }
+    if d.submitter.email.contains(char::is_whitespace) || (!d.submitter.email.is_empty() && !d.submitter.email.contains('@')) {
+        return Err(StoreError::invalid("submitter.email", format!("{:?} is not an email address", d.submitter.email)));
+    }
+    Ok(())
+}
+
+/// What must be filled in before an application is ready to send.
+pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
+    let s = &d.submitter;
+    for (field, v) in [
+        ("submitter.first_name", &s.first_name),
+        ("submitter.last_name", &s.last_name),
+        ("submitter.email", &s.email),
+        ("submitter.phone", &s.phone),
+        ("description", &d.description),
+    ] {
+        if v.trim().is_empty() {
+            return Err(StoreError::invalid(field, "is required before the application is ready"));
+        }
+    }
+    if d.reason == HardshipReason::ExtremeUncontrollable && (d.circumstance_start.is_none() || d.circumstance_end.is_none()) {
+        return Err(StoreError::invalid("circumstance_start", "an extreme and uncontrollable circumstance needs its start and end dates"));
+    }
+    if d.reason == HardshipReason::DecertifiedEhr && d.circumstance_start.is_none() {
+        return Err(StoreError::invalid("circumstance_start", "give the date the EHR was decertified"));
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! `hardship-store`: the storage contract. Backends (`hardship-store-sqlite`, `hardship-store-postgres`)
+//! implement [`Store`]; the rest of the program holds an `Arc<dyn Store>` and never names a backend.
+//!
+//! Rules every backend keeps, checked by the behaviour suite (`testsuite` feature):
+//! - every query takes the tenant, and another tenant's id finds nothing;
+//! - every change writes exactly one audit event in the same transaction, chained by hash per tenant;
+//! - no code path updates or deletes an audit event (the schemas also refuse it with triggers);
+//! - versioned records use optimistic concurrency: a stale version is a `Conflict`, never a lost update;
+//! - bad input is refused before anything is written.
+
+pub mod application;
+pub mod audit;
+pub mod error;
+pub mod model;
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
+
+pub use application::Transition;
+pub use audit::{AuditEvent, BrokenLink, Change};
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The clock, injected so tests control time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Id generation, injected so tests control randomness.
+pub trait Ids: Send + Sync {
+    fn new_id(&self) -> Uuid;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub struct RandomIds;
+
+impl Ids for RandomIds {
+    fn new_id(&self) -> Uuid {
+        Uuid::new_v4()
+    }
+}
+
+/// What a backend needs from its surroundings.
+#[derive(Clone)]
+pub struct Env {
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn Ids>,
+}
+
+impl Env {
+    pub fn system() -> Env {
+        Env { clock: Arc::new(SystemClock), ids: Arc::new(RandomIds) }
+    }
+}
+
+/// Fields of a practice that can change.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PracticeUpdate {
+    pub name: String,
+    pub address: String,
+    pub contact: Contact,
+}
+
+/// The storage contract.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Applies pending migrations (also done when a backend is opened).
+    async fn migrate(&self) -> StoreResult<()>;
+
+    // Organizations, users, memberships.
+    async fn create_organization(&self, actor: &Actor, name: &str, kind: OrganizationKind) -> StoreResult<Organization>;
+    async fn get_organization(&self, tenant: TenantId) -> StoreResult<Organization>;
+    async fn list_tenants(&self) -> StoreResult<Vec<TenantId>>;
+    async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<User>;
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn get_user(&self, id: UserId) -> StoreResult<User>;
+    async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+    async fn add_membership(&self, tenant: TenantId, actor: &Actor, user: UserId, role: Role) -> StoreResult<Membership>;
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+    async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>>;
+    async fn count_users(&self) -> StoreResult<u64>;
+
+    // Practices and clinicians.
+    async fn create_practice(&self, tenant: TenantId, actor: &Actor, new: NewPractice) -> StoreResult<Practice>;
+    async fn get_practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice>;
+    async fn list_practices(&self, tenant: TenantId) -> StoreResult<Vec<Practice>>;
+    async fn update_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        update: PracticeUpdate,
+    ) -> StoreResult<Practice>;
+    async fn add_clinician(&self, tenant: TenantId, actor: &Actor, practice: PracticeId, new: NewClinician) -> StoreResult<Clinician>;
+    /// Adds many clinicians in one transaction: all or nothing.
+    async fn add_clinicians(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: Vec<NewClinician>,
+    ) -> StoreResult<Vec<Clinician>>;
+    async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician>;
+    async fn list_clinicians(&self, tenant: TenantId, practice: PracticeId) -> StoreResult<Vec<Clinician>>;
+    async fn set_status(&self, tenant: TenantId, actor: &Actor, status: ClinicianStatus) -> StoreResult<()>;
+    /// The current statuses of a practice's clinicians in a year (CMS data outranks imported and manual).
+    async fn statuses(&self, tenant: TenantId, practice: PracticeId, year: PerformanceYear) -> StoreResult<Vec<ClinicianStatus>>;
+
+    // Applications.
+    async fn create_application(&self, tenant: TenantId, actor: &Actor, draft: ApplicationDraft) -> StoreResult<Application>;
+    async fn get_application(&self, tenant: TenantId, id: ApplicationId) -> StoreResult<Application>;
+    async fn list_applications(&self, tenant: TenantId, year: Option<PerformanceYear>) -> StoreResult<Vec<Application>>;
+    async fn update_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application>;
+    async fn transition_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        transition: Transition,
+    ) -> StoreResult<Application>;
+
+    // Decisions.
+    async fn record_decision(&self, tenant: TenantId, actor: &Actor, decision: StoredDecision) -> StoreResult<()>;
+    async fn list_decisions(&self, tenant: TenantId, practice: PracticeId) -> StoreResult<Vec<StoredDecision>>;
+
+    // Evidence documents (the bytes live in the vault; this is their record).
+    async fn record_document(&self, tenant: TenantId, actor: &Actor, doc: NewDocument) -> StoreResult<Document>;
+    async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document>;
+    async fn list_documents(&self, tenant: TenantId, practice: Option<PracticeId>) -> StoreResult<Vec<Document>>;
+    /// Records an attempt to delete a document that the retention lock refused.
+    async fn record_refused_deletion(&self, tenant: TenantId, actor: &Actor, id: DocumentId, reason: &str) -> StoreResult<()>;
+
+    // Audit log.
+    async fn audit_events(&self, tenant: TenantId, entity_id: Option<&str>) -> StoreResult<Vec<AuditEvent>>;
+    /// Recomputes the tenant's chain; names the first broken event.
+    async fn verify_audit(&self, tenant: TenantId) -> StoreResult<Result<usize, BrokenLink>> {
+        let events = self.audit_events(tenant, None).await?;
+        Ok(audit::verify_chain(tenant, &events))
+    }
+
+    /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
+    async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;
+}
+
+/// Refuses a change by a read-only member before anything is written.
+pub fn ensure_can_write(actor: &Actor) -> StoreResult<()> {
+    if actor.role.can_write() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!("{} is an auditor and cannot change anything", actor.label)))
+    }
+}
+
+/// Lower-case hex of bytes (hashes in records and the audit log).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+pub fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}

@@ -1,0 +1,349 @@
+//! The records the store keeps. Every record belongs to one tenant (an organization: a consultancy or a
+//! single practice); ids are UUIDs so they reveal nothing about other tenants.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, SpecialStatus, Tin};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An organization: the tenant every other record belongs to.
+    TenantId
+);
+id_type!(UserId);
+id_type!(PracticeId);
+id_type!(ClinicianId);
+id_type!(ApplicationId);
+id_type!(DocumentId);
+id_type!(DecisionId);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    Consultancy,
+    Practice,
+}
+
+impl OrganizationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            OrganizationKind::Consultancy => "consultancy",
+            OrganizationKind::Practice => "practice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "consultancy" => Some(OrganizationKind::Consultancy),
+            "practice" => Some(OrganizationKind::Practice),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: TenantId,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a member may do in a tenant.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Staff,
+    /// Read-only: sees evidence and history, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "staff" => Some(Role::Staff),
+            "auditor" => Some(Role::Auditor),
+            _ => None,
+        }
+    }
+
+    pub fn can_write(self) -> bool {
+        !matches!(self, Role::Auditor)
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    /// argon2id PHC string; never logged.
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Membership {
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub role: Role,
+}
+
+/// Who makes a change, as the audit log records it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: Option<UserId>,
+    /// A readable name: the user's email, or `system`, or `cli`.
+    pub label: String,
+    /// The role the change was made under; auditors are refused every change.
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor { user: None, label: "system".into(), role: Role::Owner }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NewPractice {
+    pub tin: Tin,
+    pub name: String,
+    pub address: String,
+    pub contact: Contact,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Practice {
+    pub id: PracticeId,
+    pub tenant: TenantId,
+    pub tin: Tin,
+    pub name: String,
+    pub address: String,
+    pub contact: Contact,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NewClinician {
+    pub npi: Npi,
+    pub name: String,
+    pub clinician_type: ClinicianType,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Clinician {
+    pub id: ClinicianId,
+    pub tenant: TenantId,
+    pub practice: PracticeId,
+    pub npi: Npi,
+    pub name: String,
+    pub clinician_type: ClinicianType,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a special status came from. CMS eligibility data outranks anything typed or imported.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StatusOrigin {
+    Manual,
+    Imported,
+    CmsEligibility { retrieved_on: NaiveDate },
+}
+
+impl StatusOrigin {
+    /// Higher outranks lower when two sources disagree.
+    pub fn rank(self) -> u8 {
+        match self {
+            StatusOrigin::Manual => 0,
+            StatusOrigin::Imported => 1,
+            StatusOrigin::CmsEligibility { .. } => 2,
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            StatusOrigin::Manual => "entered by hand".into(),
+            StatusOrigin::Imported => "imported".into(),
+            StatusOrigin::CmsEligibility { retrieved_on } => format!("from CMS eligibility data, retrieved on {retrieved_on}"),
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ClinicianStatus {
+    pub clinician: ClinicianId,
+    pub year: PerformanceYear,
+    pub status: SpecialStatus,
+    pub value: bool,
+    pub origin: StatusOrigin,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Who the application is for.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "level")]
+pub enum Applicant {
+    Individual { npi: Npi, tin: Tin },
+    Group { tin: Tin },
+    VirtualGroup { identifier: String },
+}
+
+/// The submitter contact the CMS form asks for.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Submitter {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    #[serde(default)]
+    pub extension: String,
+}
+
+/// The editable content of an application.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ApplicationDraft {
+    pub practice: PracticeId,
+    pub year: PerformanceYear,
+    pub applicant: Applicant,
+    pub reason: HardshipReason,
+    pub circumstance_start: Option<NaiveDate>,
+    pub circumstance_end: Option<NaiveDate>,
+    pub description: String,
+    pub submitter: Submitter,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Portal,
+    Phone,
+}
+
+/// Where an application stands, with what each state must record.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ApplicationState {
+    Draft,
+    Ready,
+    Submitted { channel: Channel, reference: String, at: DateTime<Utc>, by: String },
+    Approved { submitted: Box<ApplicationState>, decided_on: NaiveDate, email: Option<DocumentId> },
+    Denied { submitted: Box<ApplicationState>, decided_on: NaiveDate, email: Option<DocumentId> },
+    Withdrawn { at: DateTime<Utc> },
+    VoidedByPiSubmission { at: DateTime<Utc>, note: String },
+}
+
+impl ApplicationState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ApplicationState::Draft => "draft",
+            ApplicationState::Ready => "ready",
+            ApplicationState::Submitted { .. } => "submitted",
+            ApplicationState::Approved { .. } => "approved",
+            ApplicationState::Denied { .. } => "denied",
+            ApplicationState::Withdrawn { .. } => "withdrawn",
+            ApplicationState::VoidedByPiSubmission { .. } => "voided_by_pi_submission",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Application {
+    pub id: ApplicationId,
+    pub tenant: TenantId,
+    pub draft: ApplicationDraft,
+    pub state: ApplicationState,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An eligibility decision as the rules engine took it, with the rule-set version that produced it, so a
+/// later rule change never rewrites history.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct StoredDecision {
+    pub id: DecisionId,
+    pub tenant: TenantId,
+    pub practice: PracticeId,
+    pub clinician: Option<ClinicianId>,
+    pub year: PerformanceYear,
+    pub rule_set_version: String,
+    pub reweighted: bool,
+    pub basis: String,
+    /// The explanation as JSON (summary, details, sources, unconfirmed).
+    pub explanation: serde_json::Value,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NewDocument {
+    pub id: DocumentId,
+    pub practice: PracticeId,
+    pub application: Option<ApplicationId>,
+    pub kind: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub object_key: String,
+    pub retain_until: NaiveDate,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Document {
+    pub id: DocumentId,
+    pub tenant: TenantId,
+    pub practice: PracticeId,
+    pub application: Option<ApplicationId>,
+    pub kind: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub object_key: String,
+    pub retain_until: NaiveDate,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
