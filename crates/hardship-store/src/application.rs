@@ -17,11 +17,22 @@ use serde::{Deserialize, Serialize};
 pub enum Transition {
     MarkReady,
     BackToDraft,
-    Submit { channel: Channel, reference: String },
-    Approve { decided_on: NaiveDate, email: Option<DocumentId> },
-    Deny { decided_on: NaiveDate, email: Option<DocumentId> },
+    Submit {
+        channel: Channel,
+        reference: String,
+    },
+    Approve {
+        decided_on: NaiveDate,
+        email: Option<DocumentId>,
+    },
+    Deny {
+        decided_on: NaiveDate,
+        email: Option<DocumentId>,
+    },
     Withdraw,
-    VoidByPiSubmission { note: String },
+    VoidByPiSubmission {
+        note: String,
+    },
 }
 
 impl Transition {
@@ -52,7 +63,11 @@ impl Transition {
 }
 
 fn illegal(t: &Transition, s: &ApplicationState, reason: &str) -> StoreError {
-    StoreError::IllegalTransition { action: t.name(), state: s.name(), reason: reason.to_owned() }
+    StoreError::IllegalTransition {
+        action: t.name(),
+        state: s.name(),
+        reason: reason.to_owned(),
+    }
 }
 
 /// The next state, or why not. `by` names who acts; `now` is when.
@@ -77,36 +92,70 @@ pub fn apply(
                     Channel::Portal => "the portal confirmation number",
                     Channel::Phone => "the call reference",
                 };
-                return Err(StoreError::invalid("reference", format!("{what} is required")));
+                return Err(StoreError::invalid(
+                    "reference",
+                    format!("{what} is required"),
+                ));
             }
             let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
             deadline::check_submission(book.year(draft.year), now)
                 .map_err(|e| illegal(t, state, &format!(": {e}")))?;
-            Ok(S::Submitted { channel: *channel, reference: reference.trim().to_owned(), at: now, by: by.to_owned() })
+            Ok(S::Submitted {
+                channel: *channel,
+                reference: reference.trim().to_owned(),
+                at: now,
+                by: by.to_owned(),
+            })
         }
         (S::Submitted { .. }, Transition::Approve { decided_on, email })
         | (S::Submitted { .. }, Transition::Deny { decided_on, email }) => {
-            if let S::Submitted { at, .. } = state {
-                if *decided_on < at.date_naive() {
-                    return Err(StoreError::invalid("decided_on", format!("{decided_on} is before the submission on {}", at.date_naive())));
-                }
+            if let S::Submitted { at, .. } = state
+                && *decided_on < at.date_naive()
+            {
+                return Err(StoreError::invalid(
+                    "decided_on",
+                    format!(
+                        "{decided_on} is before the submission on {}",
+                        at.date_naive()
+                    ),
+                ));
             }
             if *decided_on > now.date_naive() {
-                return Err(StoreError::invalid("decided_on", format!("{decided_on} is in the future")));
+                return Err(StoreError::invalid(
+                    "decided_on",
+                    format!("{decided_on} is in the future"),
+                ));
             }
             let submitted = Box::new(state.clone());
             Ok(match t {
-                Transition::Approve { .. } => S::Approved { submitted, decided_on: *decided_on, email: *email },
-                _ => S::Denied { submitted, decided_on: *decided_on, email: *email },
+                Transition::Approve { .. } => S::Approved {
+                    submitted,
+                    decided_on: *decided_on,
+                    email: *email,
+                },
+                _ => S::Denied {
+                    submitted,
+                    decided_on: *decided_on,
+                    email: *email,
+                },
             })
         }
-        (S::Draft | S::Ready | S::Submitted { .. }, Transition::Withdraw) => Ok(S::Withdrawn { at: now }),
+        (S::Draft | S::Ready | S::Submitted { .. }, Transition::Withdraw) => {
+            Ok(S::Withdrawn { at: now })
+        }
         (S::Approved { .. }, Transition::VoidByPiSubmission { note }) => {
-            Ok(S::VoidedByPiSubmission { at: now, note: note.clone() })
+            Ok(S::VoidedByPiSubmission {
+                at: now,
+                note: note.clone(),
+            })
         }
-        (S::Approved { .. } | S::Denied { .. } | S::Withdrawn { .. } | S::VoidedByPiSubmission { .. }, _) => {
-            Err(illegal(t, state, " (a final state)"))
-        }
+        (
+            S::Approved { .. }
+            | S::Denied { .. }
+            | S::Withdrawn { .. }
+            | S::VoidedByPiSubmission { .. },
+            _,
+        ) => Err(illegal(t, state, " (a final state)")),
         _ => Err(illegal(t, state, "")),
     }
 }
@@ -116,15 +165,21 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
     let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
     let rules = book.year(d.year);
     let y = i32::from(d.year.get());
-    if let (Some(s), Some(e)) = (d.circumstance_start, d.circumstance_end) {
-        if e < s {
-            return Err(StoreError::invalid("circumstance_end", format!("{e} is before the start date {s}")));
-        }
+    if let (Some(s), Some(e)) = (d.circumstance_start, d.circumstance_end)
+        && e < s
+    {
+        return Err(StoreError::invalid(
+            "circumstance_end",
+            format!("{e} is before the start date {s}"),
+        ));
     }
     // The circumstance must touch the performance year; a decertification may date from the year before.
     if let Some(start) = d.circumstance_start {
         if start.year() > y {
-            return Err(StoreError::invalid("circumstance_start", format!("{start} is after the {y} performance year")));
+            return Err(StoreError::invalid(
+                "circumstance_start",
+                format!("{start} is after the {y} performance year"),
+            ));
         }
         if d.reason == HardshipReason::DecertifiedEhr && start.year() < y - 1 {
             return Err(StoreError::invalid(
@@ -133,17 +188,23 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             ));
         }
     }
-    if let Some(end) = d.circumstance_end {
-        if end.year() < y {
-            return Err(StoreError::invalid("circumstance_end", format!("{end} is before the {y} performance year")));
-        }
+    if let Some(end) = d.circumstance_end
+        && end.year() < y
+    {
+        return Err(StoreError::invalid(
+            "circumstance_end",
+            format!("{end} is before the {y} performance year"),
+        ));
     }
     match rules.reason_rule(d.reason) {
         Some(r) if r.accepted => {}
         _ => {
             return Err(StoreError::invalid(
                 "reason",
-                format!("{y} does not accept \"{}\" as a PI hardship reason", d.reason.label()),
+                format!(
+                    "{y} does not accept \"{}\" as a PI hardship reason",
+                    d.reason.label()
+                ),
             ));
         }
     }
@@ -153,10 +214,18 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
         Applicant::VirtualGroup { .. } => ReportingLevel::VirtualGroup,
     };
     if !rules.application_levels.levels.contains(&level) {
-        return Err(StoreError::invalid("applicant", format!("a {} may not apply in {y}", level.label())));
+        return Err(StoreError::invalid(
+            "applicant",
+            format!("a {} may not apply in {y}", level.label()),
+        ));
     }
-    if d.submitter.email.contains(char::is_whitespace) || (!d.submitter.email.is_empty() && !d.submitter.email.contains('@')) {
-        return Err(StoreError::invalid("submitter.email", format!("{:?} is not an email address", d.submitter.email)));
+    if d.submitter.email.contains(char::is_whitespace)
+        || (!d.submitter.email.is_empty() && !d.submitter.email.contains('@'))
+    {
+        return Err(StoreError::invalid(
+            "submitter.email",
+            format!("{:?} is not an email address", d.submitter.email),
+        ));
     }
     Ok(())
 }
@@ -172,14 +241,25 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
         ("description", &d.description),
     ] {
         if v.trim().is_empty() {
-            return Err(StoreError::invalid(field, "is required before the application is ready"));
+            return Err(StoreError::invalid(
+                field,
+                "is required before the application is ready",
+            ));
         }
     }
-    if d.reason == HardshipReason::ExtremeUncontrollable && (d.circumstance_start.is_none() || d.circumstance_end.is_none()) {
-        return Err(StoreError::invalid("circumstance_start", "an extreme and uncontrollable circumstance needs its start and end dates"));
+    if d.reason == HardshipReason::ExtremeUncontrollable
+        && (d.circumstance_start.is_none() || d.circumstance_end.is_none())
+    {
+        return Err(StoreError::invalid(
+            "circumstance_start",
+            "an extreme and uncontrollable circumstance needs its start and end dates",
+        ));
     }
     if d.reason == HardshipReason::DecertifiedEhr && d.circumstance_start.is_none() {
-        return Err(StoreError::invalid("circumstance_start", "give the date the EHR was decertified"));
+        return Err(StoreError::invalid(
+            "circumstance_start",
+            "give the date the EHR was decertified",
+        ));
     }
     Ok(())
 }

@@ -78,7 +78,12 @@ impl AuditEvent {
         h.update(self.prev_hash);
         h.update(self.tenant.0.as_bytes());
         h.update(self.seq.to_be_bytes());
-        field(&mut h, self.at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes());
+        field(
+            &mut h,
+            self.at
+                .to_rfc3339_opts(SecondsFormat::Micros, true)
+                .as_bytes(),
+        );
         field(&mut h, self.actor_user.as_deref().unwrap_or("").as_bytes());
         field(&mut h, self.actor_label.as_bytes());
         field(&mut h, self.action.as_bytes());
@@ -123,18 +128,29 @@ pub fn verify_chain(tenant: TenantId, events: &[AuditEvent]) -> Result<usize, Br
     let mut prev = GENESIS;
     for (i, e) in events.iter().enumerate() {
         let expected_seq = i as i64 + 1;
-        let broken = |problem: String| BrokenLink { tenant, seq: e.seq, problem };
+        let broken = |problem: String| BrokenLink {
+            tenant,
+            seq: e.seq,
+            problem,
+        };
         if e.tenant != tenant {
             return Err(broken("event belongs to another tenant".into()));
         }
         if e.seq != expected_seq {
-            return Err(broken(format!("expected event number {expected_seq}: an event is missing or out of order")));
+            return Err(broken(format!(
+                "expected event number {expected_seq}: an event is missing or out of order"
+            )));
         }
         if e.prev_hash != prev {
-            return Err(broken("does not link to the previous event (an event before it was removed or altered)".into()));
+            return Err(broken(
+                "does not link to the previous event (an event before it was removed or altered)"
+                    .into(),
+            ));
         }
         if e.compute_hash() != e.hash {
-            return Err(broken("its contents do not match its hash (the event was altered)".into()));
+            return Err(broken(
+                "its contents do not match its hash (the event was altered)".into(),
+            ));
         }
         prev = e.hash;
     }
@@ -195,6 +211,10 @@ mod tests {
         let mut relinked = events.clone();
         relinked[3].actor_label = "mallory".into();
         relinked[3].hash = relinked[3].compute_hash();
-        assert_eq!(verify_chain(t, &relinked).unwrap_err().seq, 5, "re-hashing one event breaks the next link");
+        assert_eq!(
+            verify_chain(t, &relinked).unwrap_err().seq,
+            5,
+            "re-hashing one event breaks the next link"
+        );
     }
 }

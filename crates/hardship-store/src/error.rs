@@ -10,16 +10,33 @@ pub enum StoreError {
     NotFound { entity: &'static str, id: String },
     /// A unique value is taken, e.g. an NPI already on the practice's roster.
     #[error("{field} {value} already exists{context}")]
-    Duplicate { field: &'static str, value: String, context: String },
+    Duplicate {
+        field: &'static str,
+        value: String,
+        context: String,
+    },
     /// Someone else changed the record since it was read (optimistic concurrency).
-    #[error("{entity} {id} was changed by someone else (version {expected} is no longer current); reload and try again")]
-    Conflict { entity: &'static str, id: String, expected: i64 },
+    #[error(
+        "{entity} {id} was changed by someone else (version {expected} is no longer current); reload and try again"
+    )]
+    Conflict {
+        entity: &'static str,
+        id: String,
+        expected: i64,
+    },
     /// The value is not acceptable (a bad date range, a missing field for a transition).
     #[error("invalid {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The application state machine refuses this step.
     #[error("cannot {action} an application that is {state}{reason}")]
-    IllegalTransition { action: &'static str, state: &'static str, reason: String },
+    IllegalTransition {
+        action: &'static str,
+        state: &'static str,
+        reason: String,
+    },
     /// The caller's role does not allow the change.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -32,11 +49,17 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        StoreError::NotFound { entity, id: id.to_string() }
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        StoreError::Invalid { field, message: message.into() }
+        StoreError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 

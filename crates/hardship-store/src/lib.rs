@@ -61,7 +61,10 @@ pub struct Env {
 
 impl Env {
     pub fn system() -> Env {
-        Env { clock: Arc::new(SystemClock), ids: Arc::new(RandomIds) }
+        Env {
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+        }
     }
 }
 
@@ -80,20 +83,36 @@ pub trait Store: Send + Sync {
     async fn migrate(&self) -> StoreResult<()>;
 
     // Organizations, users, memberships.
-    async fn create_organization(&self, actor: &Actor, name: &str, kind: OrganizationKind) -> StoreResult<Organization>;
+    async fn create_organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: OrganizationKind,
+    ) -> StoreResult<Organization>;
     async fn get_organization(&self, tenant: TenantId) -> StoreResult<Organization>;
     async fn list_tenants(&self) -> StoreResult<Vec<TenantId>>;
     async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<User>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn get_user(&self, id: UserId) -> StoreResult<User>;
     async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
-    async fn add_membership(&self, tenant: TenantId, actor: &Actor, user: UserId, role: Role) -> StoreResult<Membership>;
+    async fn add_membership(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        role: Role,
+    ) -> StoreResult<Membership>;
     async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>>;
     async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>>;
     async fn count_users(&self) -> StoreResult<u64>;
 
     // Practices and clinicians.
-    async fn create_practice(&self, tenant: TenantId, actor: &Actor, new: NewPractice) -> StoreResult<Practice>;
+    async fn create_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewPractice,
+    ) -> StoreResult<Practice>;
     async fn get_practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice>;
     async fn list_practices(&self, tenant: TenantId) -> StoreResult<Vec<Practice>>;
     async fn update_practice(
@@ -104,7 +123,13 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         update: PracticeUpdate,
     ) -> StoreResult<Practice>;
-    async fn add_clinician(&self, tenant: TenantId, actor: &Actor, practice: PracticeId, new: NewClinician) -> StoreResult<Clinician>;
+    async fn add_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: NewClinician,
+    ) -> StoreResult<Clinician>;
     /// Adds many clinicians in one transaction: all or nothing.
     async fn add_clinicians(
         &self,
@@ -114,15 +139,42 @@ pub trait Store: Send + Sync {
         new: Vec<NewClinician>,
     ) -> StoreResult<Vec<Clinician>>;
     async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician>;
-    async fn list_clinicians(&self, tenant: TenantId, practice: PracticeId) -> StoreResult<Vec<Clinician>>;
-    async fn set_status(&self, tenant: TenantId, actor: &Actor, status: ClinicianStatus) -> StoreResult<()>;
+    async fn list_clinicians(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<Clinician>>;
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        status: ClinicianStatus,
+    ) -> StoreResult<()>;
     /// The current statuses of a practice's clinicians in a year (CMS data outranks imported and manual).
-    async fn statuses(&self, tenant: TenantId, practice: PracticeId, year: PerformanceYear) -> StoreResult<Vec<ClinicianStatus>>;
+    async fn statuses(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>>;
 
     // Applications.
-    async fn create_application(&self, tenant: TenantId, actor: &Actor, draft: ApplicationDraft) -> StoreResult<Application>;
-    async fn get_application(&self, tenant: TenantId, id: ApplicationId) -> StoreResult<Application>;
-    async fn list_applications(&self, tenant: TenantId, year: Option<PerformanceYear>) -> StoreResult<Vec<Application>>;
+    async fn create_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application>;
+    async fn get_application(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> StoreResult<Application>;
+    async fn list_applications(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<Application>>;
     async fn update_application(
         &self,
         tenant: TenantId,
@@ -141,18 +193,46 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Application>;
 
     // Decisions.
-    async fn record_decision(&self, tenant: TenantId, actor: &Actor, decision: StoredDecision) -> StoreResult<()>;
-    async fn list_decisions(&self, tenant: TenantId, practice: PracticeId) -> StoreResult<Vec<StoredDecision>>;
+    async fn record_decision(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        decision: StoredDecision,
+    ) -> StoreResult<()>;
+    async fn list_decisions(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<StoredDecision>>;
 
     // Evidence documents (the bytes live in the vault; this is their record).
-    async fn record_document(&self, tenant: TenantId, actor: &Actor, doc: NewDocument) -> StoreResult<Document>;
+    async fn record_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        doc: NewDocument,
+    ) -> StoreResult<Document>;
     async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document>;
-    async fn list_documents(&self, tenant: TenantId, practice: Option<PracticeId>) -> StoreResult<Vec<Document>>;
+    async fn list_documents(
+        &self,
+        tenant: TenantId,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<Document>>;
     /// Records an attempt to delete a document that the retention lock refused.
-    async fn record_refused_deletion(&self, tenant: TenantId, actor: &Actor, id: DocumentId, reason: &str) -> StoreResult<()>;
+    async fn record_refused_deletion(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        reason: &str,
+    ) -> StoreResult<()>;
 
     // Audit log.
-    async fn audit_events(&self, tenant: TenantId, entity_id: Option<&str>) -> StoreResult<Vec<AuditEvent>>;
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        entity_id: Option<&str>,
+    ) -> StoreResult<Vec<AuditEvent>>;
     /// Recomputes the tenant's chain; names the first broken event.
     async fn verify_audit(&self, tenant: TenantId) -> StoreResult<Result<usize, BrokenLink>> {
         let events = self.audit_events(tenant, None).await?;
@@ -168,7 +248,10 @@ pub fn ensure_can_write(actor: &Actor) -> StoreResult<()> {
     if actor.role.can_write() {
         Ok(())
     } else {
-        Err(StoreError::Forbidden(format!("{} is an auditor and cannot change anything", actor.label)))
+        Err(StoreError::Forbidden(format!(
+            "{} is an auditor and cannot change anything",
+            actor.label
+        )))
     }
 }
 

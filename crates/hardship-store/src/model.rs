@@ -134,7 +134,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { user: None, label: "system".into(), role: Role::Owner }
+        Actor {
+            user: None,
+            label: "system".into(),
+            role: Role::Owner,
+        }
     }
 }
 
@@ -207,7 +211,9 @@ impl StatusOrigin {
         match self {
             StatusOrigin::Manual => "entered by hand".into(),
             StatusOrigin::Imported => "imported".into(),
-            StatusOrigin::CmsEligibility { retrieved_on } => format!("from CMS eligibility data, retrieved on {retrieved_on}"),
+            StatusOrigin::CmsEligibility { retrieved_on } => {
+                format!("from CMS eligibility data, retrieved on {retrieved_on}")
+            }
         }
     }
 }
@@ -268,11 +274,29 @@ pub enum Channel {
 pub enum ApplicationState {
     Draft,
     Ready,
-    Submitted { channel: Channel, reference: String, at: DateTime<Utc>, by: String },
-    Approved { submitted: Box<ApplicationState>, decided_on: NaiveDate, email: Option<DocumentId> },
-    Denied { submitted: Box<ApplicationState>, decided_on: NaiveDate, email: Option<DocumentId> },
-    Withdrawn { at: DateTime<Utc> },
-    VoidedByPiSubmission { at: DateTime<Utc>, note: String },
+    Submitted {
+        channel: Channel,
+        reference: String,
+        at: DateTime<Utc>,
+        by: String,
+    },
+    Approved {
+        submitted: Box<ApplicationState>,
+        decided_on: NaiveDate,
+        email: Option<DocumentId>,
+    },
+    Denied {
+        submitted: Box<ApplicationState>,
+        decided_on: NaiveDate,
+        email: Option<DocumentId>,
+    },
+    Withdrawn {
+        at: DateTime<Utc>,
+    },
+    VoidedByPiSubmission {
+        at: DateTime<Utc>,
+        note: String,
+    },
 }
 
 impl ApplicationState {

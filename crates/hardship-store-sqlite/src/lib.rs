@@ -1,0 +1,1425 @@
+//! `hardship-store-sqlite`: the embedded default backend. One file in the data directory, WAL journal,
+//! a busy timeout, and write transactions that take the write lock at `BEGIN IMMEDIATE` so two writers
+//! never deadlock upgrading a read lock. Every write appends its audit event in the same transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
+use hardship_store::application::{self, Transition};
+use hardship_store::audit::{AuditEvent, Change};
+use hardship_store::*;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    env: Env,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk when acknowledged, not only safe from a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        let store = SqliteStore { pool, env };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens from a `sqlite://PATH` URL or a plain path.
+    pub async fn open_url(url: &str, env: Env) -> StoreResult<SqliteStore> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        SqliteStore::open(Path::new(path), env).await
+    }
+
+    async fn begin_write(&self, actor: &Actor) -> StoreResult<Transaction<'static, Sqlite>> {
+        ensure_can_write(actor)?;
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+
+    /// Appends the tenant's next audit event inside the caller's transaction.
+    async fn audit(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        tenant: TenantId,
+        actor: &Actor,
+        change: Change,
+    ) -> StoreResult<()> {
+        let last = sqlx::query(
+            "SELECT seq, hash FROM audit_events WHERE tenant = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+        let prev = match last {
+            Some(row) => {
+                let seq: i64 = row.try_get("seq").map_err(db)?;
+                let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
+                Some((seq, to32(&hash)?))
+            }
+            None => None,
+        };
+        let e = AuditEvent::next(tenant, prev, self.env.clock.now(), actor, change);
+        sqlx::query(
+            "INSERT INTO audit_events (tenant, seq, at, actor_user, actor_label, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(tenant.to_string())
+        .bind(e.seq)
+        .bind(ts(e.at))
+        .bind(e.actor_user)
+        .bind(e.actor_label)
+        .bind(e.action)
+        .bind(e.entity)
+        .bind(e.entity_id)
+        .bind(e.before)
+        .bind(e.after)
+        .bind(e.prev_hash.to_vec())
+        .bind(e.hash.to_vec())
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        hardship_store::audit::truncate_micros(self.env.clock.now())
+    }
+
+    fn id(&self) -> Uuid {
+        self.env.ids.new_id()
+    }
+
+    async fn practice_in(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice> {
+        let row = sqlx::query("SELECT * FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("practice", id))?;
+        practice_from(&row)
+    }
+}
+
+// ---- conversions -------------------------------------------------------------------------------------
+
+fn db(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Database(d) if d.message().contains("database is locked") => {
+            StoreError::Unavailable(d.message().to_owned())
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StoreError::Internal(format!("bad timestamp {s:?}: {e}")))
+}
+
+fn parse_date(s: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::from_str(s).map_err(|e| StoreError::Internal(format!("bad date {s:?}: {e}")))
+}
+
+fn to32(v: &[u8]) -> StoreResult<[u8; 32]> {
+    v.try_into()
+        .map_err(|_| StoreError::Internal("stored hash is not 32 bytes".into()))
+}
+
+fn uuid_of(row: &SqliteRow, col: &str) -> StoreResult<Uuid> {
+    let s: String = row.try_get(col).map_err(db)?;
+    Uuid::parse_str(&s).map_err(|e| StoreError::Internal(format!("bad id in {col}: {e}")))
+}
+
+fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
+    row.try_get(col).map_err(db)
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> StoreResult<T> {
+    let s: String = row.try_get(col).map_err(db)?;
+    serde_json::from_str(&s).map_err(|e| StoreError::Internal(format!("bad JSON in {col}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+fn domain<T, E: std::fmt::Display>(r: Result<T, E>) -> StoreResult<T> {
+    r.map_err(|e| StoreError::Internal(format!("stored value no longer parses: {e}")))
+}
+
+fn practice_from(row: &SqliteRow) -> StoreResult<Practice> {
+    Ok(Practice {
+        id: PracticeId(uuid_of(row, "id")?),
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        tin: domain(Tin::parse(&text(row, "tin")?))?,
+        name: text(row, "name")?,
+        address: text(row, "address")?,
+        contact: Contact {
+            name: text(row, "contact_name")?,
+            email: text(row, "contact_email")?,
+            phone: text(row, "contact_phone")?,
+        },
+        version: row.try_get("version").map_err(db)?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+    })
+}
+
+fn clinician_from(row: &SqliteRow) -> StoreResult<Clinician> {
+    Ok(Clinician {
+        id: ClinicianId(uuid_of(row, "id")?),
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        practice: PracticeId(uuid_of(row, "practice")?),
+        npi: domain(Npi::parse(&text(row, "npi")?))?,
+        name: text(row, "name")?,
+        clinician_type: domain(ClinicianType::parse(&text(row, "clinician_type")?))?,
+        version: row.try_get("version").map_err(db)?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+    })
+}
+
+fn application_from(row: &SqliteRow) -> StoreResult<Application> {
+    Ok(Application {
+        id: ApplicationId(uuid_of(row, "id")?),
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        draft: json(row, "draft")?,
+        state: json(row, "state")?,
+        version: row.try_get("version").map_err(db)?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+        updated_at: parse_ts(&text(row, "updated_at")?)?,
+    })
+}
+
+fn document_from(row: &SqliteRow) -> StoreResult<Document> {
+    let application: Option<String> = row.try_get("application").map_err(db)?;
+    let size: i64 = row.try_get("size").map_err(db)?;
+    Ok(Document {
+        id: DocumentId(uuid_of(row, "id")?),
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        practice: PracticeId(uuid_of(row, "practice")?),
+        application: application
+            .map(|a| Uuid::parse_str(&a).map(ApplicationId))
+            .transpose()
+            .map_err(|e| StoreError::Internal(e.to_string()))?,
+        kind: text(row, "kind")?,
+        filename: text(row, "filename")?,
+        content_type: text(row, "content_type")?,
+        size: u64::try_from(size).map_err(|e| StoreError::Internal(e.to_string()))?,
+        sha256: unhex32(&text(row, "sha256")?)
+            .ok_or_else(|| StoreError::Internal("bad sha256".into()))?,
+        object_key: text(row, "object_key")?,
+        retain_until: parse_date(&text(row, "retain_until")?)?,
+        uploaded_by: text(row, "uploaded_by")?,
+        uploaded_at: parse_ts(&text(row, "uploaded_at")?)?,
+    })
+}
+
+fn audit_from(row: &SqliteRow) -> StoreResult<AuditEvent> {
+    let prev: Vec<u8> = row.try_get("prev_hash").map_err(db)?;
+    let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
+    Ok(AuditEvent {
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        seq: row.try_get("seq").map_err(db)?,
+        at: parse_ts(&text(row, "at")?)?,
+        actor_user: row.try_get("actor_user").map_err(db)?,
+        actor_label: text(row, "actor_label")?,
+        action: text(row, "action")?,
+        entity: text(row, "entity")?,
+        entity_id: text(row, "entity_id")?,
+        before: row.try_get("before").map_err(db)?,
+        after: row.try_get("after").map_err(db)?,
+        prev_hash: to32(&prev)?,
+        hash: to32(&hash)?,
+    })
+}
+
+fn status_from(row: &SqliteRow) -> StoreResult<ClinicianStatus> {
+    let year: i64 = row.try_get("year").map_err(db)?;
+    let value: i64 = row.try_get("value").map_err(db)?;
+    Ok(ClinicianStatus {
+        clinician: ClinicianId(uuid_of(row, "clinician")?),
+        year: domain(PerformanceYear::new(u16::try_from(year).unwrap_or(0)))?,
+        status: domain(SpecialStatus::parse(&text(row, "status")?))?,
+        value: value != 0,
+        origin: json(row, "origin")?,
+        recorded_at: parse_ts(&text(row, "recorded_at")?)?,
+    })
+}
+
+fn summary(pairs: &[(&str, String)]) -> Option<String> {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+        .collect();
+    Some(serde_json::Value::Object(map).to_string())
+}
+
+fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
+    if value.chars().count() > max {
+        return Err(StoreError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(StoreError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
+    }
+
+    async fn create_organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: OrganizationKind,
+    ) -> StoreResult<Organization> {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "an organization needs a name"));
+        }
+        check_text("name", name, 200)?;
+        let org = Organization {
+            id: TenantId(self.id()),
+            name: name.trim().to_owned(),
+            kind,
+            created_at: self.now(),
+        };
+        let mut tx = self.begin_write(actor).await?;
+        sqlx::query("INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
+            .bind(org.id.to_string())
+            .bind(&org.name)
+            .bind(kind.code())
+            .bind(ts(org.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: "organization.create".into(),
+            entity: "organization",
+            entity_id: org.id.to_string(),
+            before: None,
+            after: summary(&[("name", org.name.clone()), ("kind", kind.code().into())]),
+        };
+        self.audit(&mut tx, org.id, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(org)
+    }
+
+    async fn get_organization(&self, tenant: TenantId) -> StoreResult<Organization> {
+        let row = sqlx::query("SELECT * FROM organizations WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("organization", tenant))?;
+        Ok(Organization {
+            id: tenant,
+            name: text(&row, "name")?,
+            kind: OrganizationKind::parse(&text(&row, "kind")?)
+                .ok_or_else(|| StoreError::Internal("bad kind".into()))?,
+            created_at: parse_ts(&text(&row, "created_at")?)?,
+        })
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<TenantId>> {
+        let rows = sqlx::query("SELECT id FROM organizations ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| uuid_of(r, "id").map(TenantId))
+            .collect()
+    }
+
+    async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<User> {
+        let email = email.trim();
+        if !email.contains('@') || email.contains(char::is_whitespace) || email.len() > 254 {
+            return Err(StoreError::invalid(
+                "email",
+                format!("{email:?} is not an email address"),
+            ));
+        }
+        let user = User {
+            id: UserId(self.id()),
+            email: email.to_owned(),
+            password_hash: password_hash.to_owned(),
+            created_at: self.now(),
+        };
+        let r = sqlx::query(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user.id.to_string())
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(ts(user.created_at))
+        .execute(&self.pool)
+        .await;
+        match r {
+            Ok(_) => Ok(user),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate {
+                field: "email",
+                value: email.to_owned(),
+                context: String::new(),
+            }),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+            .bind(email.trim())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| user_from(&r)).transpose()
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("user", id))?;
+        user_from(&row)
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::not_found("user", id));
+        }
+        Ok(())
+    }
+
+    async fn add_membership(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        role: Role,
+    ) -> StoreResult<Membership> {
+        let mut tx = self.begin_write(actor).await?;
+        let exists = sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(StoreError::not_found("organization", tenant));
+        }
+        let r = sqlx::query("INSERT INTO memberships (tenant, user_id, role) VALUES (?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET role = excluded.role")
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(role.code())
+            .execute(&mut *tx)
+            .await;
+        if let Err(e) = r {
+            return Err(match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    StoreError::not_found("user", user)
+                }
+                _ => db(e),
+            });
+        }
+        let change = Change {
+            action: "membership.set".into(),
+            entity: "membership",
+            entity_id: user.to_string(),
+            before: None,
+            after: summary(&[("role", role.code().into())]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Membership { tenant, user, role })
+    }
+
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>> {
+        let rows = sqlx::query("SELECT * FROM memberships WHERE user_id = ? ORDER BY tenant")
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(membership_from).collect()
+    }
+
+    async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>> {
+        let rows = sqlx::query("SELECT m.tenant, m.user_id, m.role, u.* FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant = ? ORDER BY u.email")
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((membership_from(r)?, user_from(r)?)))
+            .collect()
+    }
+
+    async fn count_users(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewPractice,
+    ) -> StoreResult<Practice> {
+        if new.name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "a practice needs a name"));
+        }
+        for (f, v) in [
+            ("name", &new.name),
+            ("address", &new.address),
+            ("contact.name", &new.contact.name),
+            ("contact.email", &new.contact.email),
+            ("contact.phone", &new.contact.phone),
+        ] {
+            check_text(f, v, 500)?;
+        }
+        let p = Practice {
+            id: PracticeId(self.id()),
+            tenant,
+            tin: new.tin,
+            name: new.name.trim().to_owned(),
+            address: new.address,
+            contact: new.contact,
+            version: 1,
+            created_at: self.now(),
+        };
+        let mut tx = self.begin_write(actor).await?;
+        let exists = sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(StoreError::not_found("organization", tenant));
+        }
+        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
+            .bind(p.id.to_string())
+            .bind(tenant.to_string())
+            .bind(p.tin.as_str())
+            .bind(&p.name)
+            .bind(&p.address)
+            .bind(&p.contact.name)
+            .bind(&p.contact.email)
+            .bind(&p.contact.phone)
+            .bind(ts(p.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: "practice.create".into(),
+            entity: "practice",
+            entity_id: p.id.to_string(),
+            before: None,
+            after: summary(&[("tin", p.tin.to_string()), ("name", p.name.clone())]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(p)
+    }
+
+    async fn get_practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice> {
+        self.practice_in(tenant, id).await
+    }
+
+    async fn list_practices(&self, tenant: TenantId) -> StoreResult<Vec<Practice>> {
+        let rows = sqlx::query("SELECT * FROM practices WHERE tenant = ? ORDER BY name, id")
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(practice_from).collect()
+    }
+
+    async fn update_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        update: PracticeUpdate,
+    ) -> StoreResult<Practice> {
+        if update.name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "a practice needs a name"));
+        }
+        for (f, v) in [
+            ("name", &update.name),
+            ("address", &update.address),
+            ("contact.name", &update.contact.name),
+            ("contact.email", &update.contact.email),
+            ("contact.phone", &update.contact.phone),
+        ] {
+            check_text(f, v, 500)?;
+        }
+        let mut tx = self.begin_write(actor).await?;
+        let before = sqlx::query("SELECT * FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("practice", id))?;
+        let before = practice_from(&before)?;
+        let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, version = version + 1 WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(update.name.trim())
+            .bind(&update.address)
+            .bind(&update.contact.name)
+            .bind(&update.contact.email)
+            .bind(&update.contact.phone)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                entity: "practice",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        let change = Change {
+            action: "practice.update".into(),
+            entity: "practice",
+            entity_id: id.to_string(),
+            before: summary(&[
+                ("name", before.name.clone()),
+                ("address", before.address.clone()),
+            ]),
+            after: summary(&[
+                ("name", update.name.trim().to_owned()),
+                ("address", update.address.clone()),
+            ]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        self.practice_in(tenant, id).await
+    }
+
+    async fn add_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: NewClinician,
+    ) -> StoreResult<Clinician> {
+        let mut all = self
+            .add_clinicians(tenant, actor, practice, vec![new])
+            .await?;
+        all.pop()
+            .ok_or_else(|| StoreError::Internal("no clinician added".into()))
+    }
+
+    async fn add_clinicians(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: Vec<NewClinician>,
+    ) -> StoreResult<Vec<Clinician>> {
+        for c in &new {
+            if c.name.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "name",
+                    format!("clinician {} needs a name", c.npi),
+                ));
+            }
+            check_text("name", &c.name, 200)?;
+        }
+        let mut tx = self.begin_write(actor).await?;
+        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(practice.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if p.is_none() {
+            return Err(StoreError::not_found("practice", practice));
+        }
+        let now = self.now();
+        let mut out = Vec::with_capacity(new.len());
+        for c in new {
+            let cl = Clinician {
+                id: ClinicianId(self.id()),
+                tenant,
+                practice,
+                npi: c.npi,
+                name: c.name.trim().to_owned(),
+                clinician_type: c.clinician_type,
+                version: 1,
+                created_at: now,
+            };
+            let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)")
+                .bind(cl.id.to_string())
+                .bind(tenant.to_string())
+                .bind(practice.to_string())
+                .bind(cl.npi.as_str())
+                .bind(&cl.name)
+                .bind(cl.clinician_type.code())
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Duplicate {
+                        field: "npi",
+                        value: cl.npi.to_string(),
+                        context: " on this practice's roster".into(),
+                    });
+                }
+                Err(e) => return Err(db(e)),
+            }
+            let change = Change {
+                action: "clinician.add".into(),
+                entity: "clinician",
+                entity_id: cl.id.to_string(),
+                before: None,
+                after: summary(&[
+                    ("npi", cl.npi.to_string()),
+                    ("name", cl.name.clone()),
+                    ("type", cl.clinician_type.code().into()),
+                ]),
+            };
+            self.audit(&mut tx, tenant, actor, change).await?;
+            out.push(cl);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician> {
+        let row = sqlx::query("SELECT * FROM clinicians WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("clinician", id))?;
+        clinician_from(&row)
+    }
+
+    async fn list_clinicians(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<Clinician>> {
+        self.practice_in(tenant, practice).await?;
+        let rows = sqlx::query(
+            "SELECT * FROM clinicians WHERE tenant = ? AND practice = ? ORDER BY name, npi",
+        )
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(clinician_from).collect()
+    }
+
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        status: ClinicianStatus,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write(actor).await?;
+        let c = sqlx::query("SELECT 1 FROM clinicians WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(status.clinician.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if c.is_none() {
+            return Err(StoreError::not_found("clinician", status.clinician));
+        }
+        let current = sqlx::query(
+            "SELECT * FROM clinician_statuses WHERE clinician = ? AND year = ? AND status = ?",
+        )
+        .bind(status.clinician.to_string())
+        .bind(i64::from(status.year.get()))
+        .bind(status.status.code())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let before = current.as_ref().map(status_from).transpose()?;
+        if let Some(b) = &before {
+            // CMS eligibility data outranks imported data, which outranks hand-entered values.
+            if b.origin.rank() > status.origin.rank() {
+                return Err(StoreError::invalid(
+                    "origin",
+                    format!(
+                        "{} is already set {}; a value {} does not replace it",
+                        status.status.label(),
+                        b.origin.describe(),
+                        status.origin.describe()
+                    ),
+                ));
+            }
+        }
+        let recorded_at = self.now();
+        sqlx::query("INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (clinician, year, status) DO UPDATE SET value = excluded.value, origin = excluded.origin, origin_rank = excluded.origin_rank, recorded_at = excluded.recorded_at")
+            .bind(tenant.to_string())
+            .bind(status.clinician.to_string())
+            .bind(i64::from(status.year.get()))
+            .bind(status.status.code())
+            .bind(i64::from(status.value))
+            .bind(to_json(&status.origin)?)
+            .bind(i64::from(status.origin.rank()))
+            .bind(ts(recorded_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: "clinician.status".into(),
+            entity: "clinician",
+            entity_id: status.clinician.to_string(),
+            before: before.map(|b| {
+                format!(
+                    "{{\"{}\":{},\"origin\":{}}}",
+                    b.status,
+                    b.value,
+                    to_json(&b.origin).unwrap_or_default()
+                )
+            }),
+            after: Some(format!(
+                "{{\"year\":{},\"{}\":{},\"origin\":{}}}",
+                status.year,
+                status.status,
+                status.value,
+                to_json(&status.origin)?
+            )),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn statuses(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>> {
+        self.practice_in(tenant, practice).await?;
+        let rows = sqlx::query("SELECT s.* FROM clinician_statuses s JOIN clinicians c ON c.id = s.clinician WHERE s.tenant = ? AND c.tenant = ? AND c.practice = ? AND s.year = ? ORDER BY s.clinician, s.status")
+            .bind(tenant.to_string())
+            .bind(tenant.to_string())
+            .bind(practice.to_string())
+            .bind(i64::from(year.get()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(status_from).collect()
+    }
+
+    async fn create_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        application::validate_draft(&draft)?;
+        check_text("description", &draft.description, 10_000)?;
+        let mut tx = self.begin_write(actor).await?;
+        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(draft.practice.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if p.is_none() {
+            return Err(StoreError::not_found("practice", draft.practice));
+        }
+        let now = self.now();
+        let app = Application {
+            id: ApplicationId(self.id()),
+            tenant,
+            draft,
+            state: ApplicationState::Draft,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        sqlx::query("INSERT INTO applications (id, tenant, practice, year, draft, state, state_name, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)")
+            .bind(app.id.to_string())
+            .bind(tenant.to_string())
+            .bind(app.draft.practice.to_string())
+            .bind(i64::from(app.draft.year.get()))
+            .bind(to_json(&app.draft)?)
+            .bind(to_json(&app.state)?)
+            .bind(app.state.name())
+            .bind(ts(now))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: "application.create".into(),
+            entity: "application",
+            entity_id: app.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("year", app.draft.year.to_string()),
+                ("reason", app.draft.reason.code().into()),
+                ("state", "draft".into()),
+            ]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(app)
+    }
+
+    async fn get_application(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> StoreResult<Application> {
+        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("application", id))?;
+        application_from(&row)
+    }
+
+    async fn list_applications(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<Application>> {
+        let rows = match year {
+            Some(y) => sqlx::query(
+                "SELECT * FROM applications WHERE tenant = ? AND year = ? ORDER BY created_at, id",
+            )
+            .bind(tenant.to_string())
+            .bind(i64::from(y.get()))
+            .fetch_all(&self.pool)
+            .await,
+            None => {
+                sqlx::query("SELECT * FROM applications WHERE tenant = ? ORDER BY created_at, id")
+                    .bind(tenant.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(db)?;
+        rows.iter().map(application_from).collect()
+    }
+
+    async fn update_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        application::validate_draft(&draft)?;
+        check_text("description", &draft.description, 10_000)?;
+        let mut tx = self.begin_write(actor).await?;
+        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("application", id))?;
+        let current = application_from(&row)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                entity: "application",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        // Editing a ready application sends it back to draft; later states are frozen.
+        let state = match current.state {
+            ApplicationState::Draft | ApplicationState::Ready => ApplicationState::Draft,
+            ref s => {
+                return Err(StoreError::IllegalTransition {
+                    action: "edit",
+                    state: s.name(),
+                    reason: " (only drafts and ready applications can be edited)".into(),
+                });
+            }
+        };
+        if draft.practice != current.draft.practice {
+            return Err(StoreError::invalid(
+                "practice",
+                "an application cannot move to another practice",
+            ));
+        }
+        let now = self.now();
+        let r = sqlx::query("UPDATE applications SET draft = ?, year = ?, state = ?, state_name = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(to_json(&draft)?)
+            .bind(i64::from(draft.year.get()))
+            .bind(to_json(&state)?)
+            .bind(state.name())
+            .bind(ts(now))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                entity: "application",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        let change = Change {
+            action: "application.edit".into(),
+            entity: "application",
+            entity_id: id.to_string(),
+            before: Some(to_json(&current.draft)?),
+            after: Some(to_json(&draft)?),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        self.get_application(tenant, id).await
+    }
+
+    async fn transition_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        transition: Transition,
+    ) -> StoreResult<Application> {
+        let mut tx = self.begin_write(actor).await?;
+        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("application", id))?;
+        let current = application_from(&row)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                entity: "application",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        let now = self.now();
+        let next = application::apply(
+            &current.draft,
+            &current.state,
+            &transition,
+            &actor.label,
+            now,
+        )?;
+        if let Transition::Approve {
+            email: Some(doc), ..
+        }
+        | Transition::Deny {
+            email: Some(doc), ..
+        } = &transition
+        {
+            let d = sqlx::query("SELECT 1 FROM documents WHERE tenant = ? AND id = ?")
+                .bind(tenant.to_string())
+                .bind(doc.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if d.is_none() {
+                return Err(StoreError::not_found("document", doc));
+            }
+        }
+        let r = sqlx::query("UPDATE applications SET state = ?, state_name = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(to_json(&next)?)
+            .bind(next.name())
+            .bind(ts(now))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                entity: "application",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        let change = Change {
+            action: transition.action().into(),
+            entity: "application",
+            entity_id: id.to_string(),
+            before: Some(format!("{{\"state\":\"{}\"}}", current.state.name())),
+            after: Some(to_json(&next)?),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        self.get_application(tenant, id).await
+    }
+
+    async fn record_decision(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        d: StoredDecision,
+    ) -> StoreResult<()> {
+        if d.tenant != tenant {
+            return Err(StoreError::invalid(
+                "tenant",
+                "the decision belongs to another tenant",
+            ));
+        }
+        let mut tx = self.begin_write(actor).await?;
+        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(d.practice.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if p.is_none() {
+            return Err(StoreError::not_found("practice", d.practice));
+        }
+        sqlx::query("INSERT INTO decisions (id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(d.id.to_string())
+            .bind(tenant.to_string())
+            .bind(d.practice.to_string())
+            .bind(d.clinician.map(|c| c.to_string()))
+            .bind(i64::from(d.year.get()))
+            .bind(&d.rule_set_version)
+            .bind(i64::from(d.reweighted))
+            .bind(&d.basis)
+            .bind(d.explanation.to_string())
+            .bind(ts(d.decided_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: "decision.record".into(),
+            entity: "decision",
+            entity_id: d.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("basis", d.basis.clone()),
+                ("rule_set_version", d.rule_set_version.clone()),
+            ]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_decisions(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<StoredDecision>> {
+        let rows = sqlx::query(
+            "SELECT * FROM decisions WHERE tenant = ? AND practice = ? ORDER BY decided_at, id",
+        )
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let clinician: Option<String> = row.try_get("clinician").map_err(db)?;
+                let year: i64 = row.try_get("year").map_err(db)?;
+                let reweighted: i64 = row.try_get("reweighted").map_err(db)?;
+                Ok(StoredDecision {
+                    id: DecisionId(uuid_of(row, "id")?),
+                    tenant,
+                    practice: PracticeId(uuid_of(row, "practice")?),
+                    clinician: clinician
+                        .map(|c| Uuid::parse_str(&c).map(ClinicianId))
+                        .transpose()
+                        .map_err(|e| StoreError::Internal(e.to_string()))?,
+                    year: domain(PerformanceYear::new(u16::try_from(year).unwrap_or(0)))?,
+                    rule_set_version: text(row, "rule_set_version")?,
+                    reweighted: reweighted != 0,
+                    basis: text(row, "basis")?,
+                    explanation: json(row, "explanation")?,
+                    decided_at: parse_ts(&text(row, "decided_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        d: NewDocument,
+    ) -> StoreResult<Document> {
+        check_text("filename", &d.filename, 255)?;
+        if d.filename.contains(['/', '\\'])
+            || d.filename.trim().is_empty()
+            || d.filename.contains("..")
+        {
+            return Err(StoreError::invalid(
+                "filename",
+                format!("{:?} is not a plain file name", d.filename),
+            ));
+        }
+        let mut tx = self.begin_write(actor).await?;
+        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(d.practice.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if p.is_none() {
+            return Err(StoreError::not_found("practice", d.practice));
+        }
+        if let Some(a) = d.application {
+            let row = sqlx::query(
+                "SELECT 1 FROM applications WHERE tenant = ? AND id = ? AND practice = ?",
+            )
+            .bind(tenant.to_string())
+            .bind(a.to_string())
+            .bind(d.practice.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if row.is_none() {
+                return Err(StoreError::not_found("application", a));
+            }
+        }
+        let doc = Document {
+            id: d.id,
+            tenant,
+            practice: d.practice,
+            application: d.application,
+            kind: d.kind,
+            filename: d.filename,
+            content_type: d.content_type,
+            size: d.size,
+            sha256: d.sha256,
+            object_key: d.object_key,
+            retain_until: d.retain_until,
+            uploaded_by: actor.label.clone(),
+            uploaded_at: self.now(),
+        };
+        let r = sqlx::query("INSERT INTO documents (id, tenant, practice, application, kind, filename, content_type, size, sha256, object_key, retain_until, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(doc.id.to_string())
+            .bind(tenant.to_string())
+            .bind(doc.practice.to_string())
+            .bind(doc.application.map(|a| a.to_string()))
+            .bind(&doc.kind)
+            .bind(&doc.filename)
+            .bind(&doc.content_type)
+            .bind(i64::try_from(doc.size).map_err(|_| StoreError::invalid("size", "too large"))?)
+            .bind(hex(&doc.sha256))
+            .bind(&doc.object_key)
+            .bind(doc.retain_until.to_string())
+            .bind(&doc.uploaded_by)
+            .bind(ts(doc.uploaded_at))
+            .execute(&mut *tx)
+            .await;
+        match r {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Duplicate {
+                    field: "document",
+                    value: doc.id.to_string(),
+                    context: String::new(),
+                });
+            }
+            Err(e) => return Err(db(e)),
+        }
+        let change = Change {
+            action: "document.upload".into(),
+            entity: "document",
+            entity_id: doc.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("filename", doc.filename.clone()),
+                ("sha256", hex(&doc.sha256)),
+                ("size", doc.size.to_string()),
+                ("retain_until", doc.retain_until.to_string()),
+            ]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(doc)
+    }
+
+    async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document> {
+        let row = sqlx::query("SELECT * FROM documents WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("document", id))?;
+        document_from(&row)
+    }
+
+    async fn list_documents(
+        &self,
+        tenant: TenantId,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<Document>> {
+        let rows = match practice {
+            Some(p) => sqlx::query("SELECT * FROM documents WHERE tenant = ? AND practice = ? ORDER BY uploaded_at, id")
+                .bind(tenant.to_string())
+                .bind(p.to_string())
+                .fetch_all(&self.pool)
+                .await,
+            None => sqlx::query("SELECT * FROM documents WHERE tenant = ? ORDER BY uploaded_at, id").bind(tenant.to_string()).fetch_all(&self.pool).await,
+        }
+        .map_err(db)?;
+        rows.iter().map(document_from).collect()
+    }
+
+    async fn record_refused_deletion(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        reason: &str,
+    ) -> StoreResult<()> {
+        // Recorded even for auditors: an attempt is a fact worth keeping, and it changes nothing else.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        let d = sqlx::query("SELECT 1 FROM documents WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if d.is_none() {
+            return Err(StoreError::not_found("document", id));
+        }
+        let change = Change {
+            action: "document.delete_refused".into(),
+            entity: "document",
+            entity_id: id.to_string(),
+            before: None,
+            after: summary(&[("reason", reason.to_owned())]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        entity_id: Option<&str>,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        let rows =
+            match entity_id {
+                Some(e) => sqlx::query(
+                    "SELECT * FROM audit_events WHERE tenant = ? AND entity_id = ? ORDER BY seq",
+                )
+                .bind(tenant.to_string())
+                .bind(e)
+                .fetch_all(&self.pool)
+                .await,
+                None => {
+                    sqlx::query("SELECT * FROM audit_events WHERE tenant = ? ORDER BY seq")
+                        .bind(tenant.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                }
+            }
+            .map_err(db)?;
+        rows.iter().map(audit_from).collect()
+    }
+
+    async fn backup_to(&self, path: &Path) -> StoreResult<()> {
+        if path.exists() {
+            return Err(StoreError::invalid(
+                "path",
+                format!("{} already exists", path.display()),
+            ));
+        }
+        // VACUUM INTO writes a consistent snapshot while other connections keep working.
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.display().to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+fn user_from(row: &SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        id: UserId(uuid_of(row, "id")?),
+        email: text(row, "email")?,
+        password_hash: text(row, "password_hash")?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+    })
+}
+
+fn membership_from(row: &SqliteRow) -> StoreResult<Membership> {
+    Ok(Membership {
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        user: UserId(uuid_of(row, "user_id")?),
+        role: Role::parse(&text(row, "role")?)
+            .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+    })
+}

@@ -1,0 +1,111 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The behaviour suite on SQLite (a real file in a temporary directory), plus what only SQLite has.
+
+use hardship_store::testsuite::{self, StoreFactory};
+use hardship_store::*;
+use hardship_store_sqlite::SqliteStore;
+use std::sync::Arc;
+
+struct Factory(tempfile::TempDir, std::sync::atomic::AtomicU32);
+
+#[async_trait::async_trait]
+impl StoreFactory for Factory {
+    async fn make(&self, env: Env) -> Arc<dyn Store> {
+        let n = self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Arc::new(
+            SqliteStore::open(&self.0.path().join(format!("db{n}.sqlite")), env)
+                .await
+                .unwrap(),
+        )
+    }
+}
+
+fn factory() -> Factory {
+    Factory(
+        tempfile::tempdir().unwrap(),
+        std::sync::atomic::AtomicU32::new(0),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behaviour_suite() {
+    testsuite::run_all(&factory()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_rows_cannot_be_edited_and_tampering_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let store = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let org = store
+        .create_organization(&Actor::system(), "Acme", OrganizationKind::Consultancy)
+        .await
+        .unwrap();
+    store
+        .create_practice(
+            org.id,
+            &Actor::system(),
+            NewPractice {
+                tin: hardship_rules::Tin::parse("123456789").unwrap(),
+                name: "P".into(),
+                address: String::new(),
+                contact: Contact {
+                    name: String::new(),
+                    email: String::new(),
+                    phone: String::new(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.verify_audit(org.id).await.unwrap(), Ok(2));
+    drop(store);
+    // The schema refuses edits and deletions of audit rows...
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let e = sqlx::query("UPDATE audit_events SET actor_label = 'mallory'")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    assert!(
+        sqlx::query("DELETE FROM audit_events")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    // ...and someone who drops the trigger and edits a row by hand is caught by the chain.
+    sqlx::query("DROP TRIGGER audit_events_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET after = '{\"name\":\"Forged\"}' WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let store = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let broken = store.verify_audit(org.id).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_is_a_consistent_copy_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("db.sqlite"), Env::system())
+        .await
+        .unwrap();
+    let org = store
+        .create_organization(&Actor::system(), "Acme", OrganizationKind::Consultancy)
+        .await
+        .unwrap();
+    let copy = dir.path().join("backup.sqlite");
+    store.backup_to(&copy).await.unwrap();
+    assert!(
+        store.backup_to(&copy).await.is_err(),
+        "a backup never overwrites"
+    );
+    let restored = SqliteStore::open(&copy, Env::system()).await.unwrap();
+    assert_eq!(restored.verify_audit(org.id).await.unwrap(), Ok(1));
+}

@@ -1,0 +1,830 @@
+//! The behaviour suite every backend passes: tenant isolation for every entity, one audit event per
+//! change with an intact chain, optimistic concurrency, bad input refused with nothing written, the
+//! application state machine with its deadline, status precedence, and concurrent writers.
+//!
+//! A backend's tests implement [`StoreFactory`] (a fresh, empty store per call) and call [`run_all`].
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::application::Transition;
+use crate::*;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, SpecialStatus, Tin};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A clock tests move by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn at(t: DateTime<Utc>) -> Arc<TestClock> {
+        Arc::new(TestClock(Mutex::new(t)))
+    }
+
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Ids 1, 2, 3, ... (as UUIDs), so runs are repeatable.
+pub struct SequentialIds(AtomicU64);
+
+impl SequentialIds {
+    pub fn new() -> Arc<SequentialIds> {
+        Arc::new(SequentialIds(AtomicU64::new(1)))
+    }
+}
+
+impl Ids for SequentialIds {
+    fn new_id(&self) -> uuid::Uuid {
+        uuid::Uuid::from_u128(u128::from(self.0.fetch_add(1, Ordering::SeqCst)))
+    }
+}
+
+#[async_trait::async_trait]
+pub trait StoreFactory: Send + Sync {
+    /// A fresh, empty, migrated store using `env`.
+    async fn make(&self, env: Env) -> Arc<dyn Store>;
+}
+
+pub fn npi(n: u32) -> Npi {
+    let base = format!("{:09}", 100_000_000 + n);
+    let d = hardship_rules::ids::npi_check_digit(base.as_bytes());
+    Npi::parse(&format!("{base}{d}")).unwrap()
+}
+
+fn owner() -> Actor {
+    Actor {
+        user: None,
+        label: "owner@example.test".into(),
+        role: Role::Owner,
+    }
+}
+
+fn auditor() -> Actor {
+    Actor {
+        user: None,
+        label: "auditor@example.test".into(),
+        role: Role::Auditor,
+    }
+}
+
+fn in_2024() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 11, 1, 12, 0, 0).unwrap()
+}
+
+fn practice(tin: &str) -> NewPractice {
+    NewPractice {
+        tin: Tin::parse(tin).unwrap(),
+        name: "Lakeside Family Medicine".into(),
+        address: "1 Main St, Springfield".into(),
+        contact: Contact {
+            name: "Pat Doe".into(),
+            email: "pat@lakeside.test".into(),
+            phone: "555-0100".into(),
+        },
+    }
+}
+
+pub fn draft(practice: PracticeId, year: u16, reason: HardshipReason) -> ApplicationDraft {
+    ApplicationDraft {
+        practice,
+        year: PerformanceYear::new(year).unwrap(),
+        applicant: Applicant::Group {
+            tin: Tin::parse("123456789").unwrap(),
+        },
+        reason,
+        circumstance_start: NaiveDate::from_ymd_opt(i32::from(year), 3, 1),
+        circumstance_end: NaiveDate::from_ymd_opt(i32::from(year), 6, 30),
+        description: "Hurricane destroyed the server room; EHR unavailable for four months.".into(),
+        submitter: Submitter {
+            first_name: "Pat".into(),
+            last_name: "Doe".into(),
+            email: "pat@lakeside.test".into(),
+            phone: "555-0100".into(),
+            extension: String::new(),
+        },
+    }
+}
+
+struct World {
+    store: Arc<dyn Store>,
+    clock: Arc<TestClock>,
+    a: TenantId,
+    b: TenantId,
+    practice: Practice,
+    clinician: Clinician,
+    application: Application,
+    document: Document,
+}
+
+async fn world(f: &dyn StoreFactory) -> World {
+    let clock = TestClock::at(in_2024());
+    let store = f
+        .make(Env {
+            clock: clock.clone(),
+            ids: SequentialIds::new(),
+        })
+        .await;
+    let a = store
+        .create_organization(&owner(), "Acme Consulting", OrganizationKind::Consultancy)
+        .await
+        .unwrap()
+        .id;
+    let b = store
+        .create_organization(&owner(), "Other Practice", OrganizationKind::Practice)
+        .await
+        .unwrap()
+        .id;
+    let practice = store
+        .create_practice(a, &owner(), practice("123456789"))
+        .await
+        .unwrap();
+    let clinician = store
+        .add_clinician(
+            a,
+            &owner(),
+            practice.id,
+            NewClinician {
+                npi: npi(1),
+                name: "Dr. Ada".into(),
+                clinician_type: ClinicianType::Physician,
+            },
+        )
+        .await
+        .unwrap();
+    let application = store
+        .create_application(
+            a,
+            &owner(),
+            draft(practice.id, 2024, HardshipReason::ExtremeUncontrollable),
+        )
+        .await
+        .unwrap();
+    let document = store
+        .record_document(
+            a,
+            &owner(),
+            new_document(practice.id, Some(application.id), 900),
+        )
+        .await
+        .unwrap();
+    World {
+        store,
+        clock,
+        a,
+        b,
+        practice,
+        clinician,
+        application,
+        document,
+    }
+}
+
+fn new_document(practice: PracticeId, application: Option<ApplicationId>, n: u128) -> NewDocument {
+    NewDocument {
+        id: DocumentId(uuid::Uuid::from_u128(1_000_000 + n)),
+        practice,
+        application,
+        kind: "barrier_documentation".into(),
+        filename: "barriers.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: [7; 32],
+        object_key: format!("tenants/x/documents/{n}"),
+        retain_until: NaiveDate::from_ymd_opt(2034, 12, 31).unwrap(),
+    }
+}
+
+/// Runs every case; panics with the case's name on the first failure.
+pub async fn run_all(f: &dyn StoreFactory) {
+    tenant_isolation(f).await;
+    one_audit_event_per_change(f).await;
+    optimistic_concurrency(f).await;
+    bad_input_writes_nothing(f).await;
+    auditor_changes_nothing(f).await;
+    application_lifecycle(f).await;
+    illegal_transitions_and_deadline(f).await;
+    status_precedence(f).await;
+    decisions_keep_rule_set_version(f).await;
+    concurrent_writers_keep_one_chain(f).await;
+}
+
+fn is_not_found<T: std::fmt::Debug>(r: StoreResult<T>) -> bool {
+    matches!(r, Err(StoreError::NotFound { .. }))
+}
+
+pub async fn tenant_isolation(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, b) = (&w.store, w.b);
+    assert!(
+        is_not_found(s.get_practice(b, w.practice.id).await),
+        "practice leaks across tenants"
+    );
+    assert!(s.list_practices(b).await.unwrap().is_empty());
+    assert!(
+        is_not_found(s.get_clinician(b, w.clinician.id).await),
+        "clinician leaks"
+    );
+    assert!(
+        is_not_found(s.list_clinicians(b, w.practice.id).await),
+        "roster leaks"
+    );
+    assert!(
+        is_not_found(s.get_application(b, w.application.id).await),
+        "application leaks"
+    );
+    assert!(s.list_applications(b, None).await.unwrap().is_empty());
+    assert!(
+        is_not_found(s.get_document(b, w.document.id).await),
+        "document leaks"
+    );
+    assert!(s.list_documents(b, None).await.unwrap().is_empty());
+    assert!(
+        s.list_documents(b, Some(w.practice.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.list_decisions(b, w.practice.id).await.unwrap().is_empty());
+    assert!(is_not_found(
+        s.statuses(b, w.practice.id, PerformanceYear::new(2024).unwrap())
+            .await
+    ));
+    assert!(
+        s.audit_events(b, Some(&w.practice.id.to_string()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Writes through another tenant find nothing and write nothing.
+    let upd = PracticeUpdate {
+        name: "Hijacked".into(),
+        address: String::new(),
+        contact: w.practice.contact.clone(),
+    };
+    assert!(is_not_found(
+        s.update_practice(b, &owner(), w.practice.id, 1, upd).await
+    ));
+    let nc = NewClinician {
+        npi: npi(2),
+        name: "Mallory".into(),
+        clinician_type: ClinicianType::Physician,
+    };
+    assert!(is_not_found(
+        s.add_clinician(b, &owner(), w.practice.id, nc).await
+    ));
+    assert!(is_not_found(
+        s.transition_application(b, &owner(), w.application.id, 1, Transition::MarkReady)
+            .await
+    ));
+    assert!(is_not_found(
+        s.update_application(
+            b,
+            &owner(),
+            w.application.id,
+            1,
+            w.application.draft.clone()
+        )
+        .await
+    ));
+    assert!(is_not_found(
+        s.create_application(
+            b,
+            &owner(),
+            draft(w.practice.id, 2024, HardshipReason::InsufficientInternet)
+        )
+        .await
+    ));
+    assert!(is_not_found(
+        s.record_document(b, &owner(), new_document(w.practice.id, None, 901))
+            .await
+    ));
+    assert!(is_not_found(
+        s.record_refused_deletion(b, &owner(), w.document.id, "x")
+            .await
+    ));
+    let st = ClinicianStatus {
+        clinician: w.clinician.id,
+        year: PerformanceYear::new(2024).unwrap(),
+        status: SpecialStatus::HospitalBased,
+        value: true,
+        origin: StatusOrigin::Manual,
+        recorded_at: in_2024(),
+    };
+    assert!(is_not_found(s.set_status(b, &owner(), st).await));
+    let dec = StoredDecision {
+        id: DecisionId(uuid::Uuid::from_u128(77)),
+        tenant: b,
+        practice: w.practice.id,
+        clinician: None,
+        year: PerformanceYear::new(2024).unwrap(),
+        rule_set_version: "2024-x".into(),
+        reweighted: true,
+        basis: "small_practice".into(),
+        explanation: serde_json::json!({}),
+        decided_at: in_2024(),
+    };
+    assert!(is_not_found(s.record_decision(b, &owner(), dec).await));
+    // Tenant A is untouched and B's chain holds only its own creation.
+    assert_eq!(
+        s.get_practice(w.a, w.practice.id).await.unwrap().name,
+        "Lakeside Family Medicine"
+    );
+    assert_eq!(s.audit_events(b, None).await.unwrap().len(), 1);
+    assert_eq!(s.verify_audit(b).await.unwrap(), Ok(1));
+}
+
+pub async fn one_audit_event_per_change(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let events = w.store.audit_events(w.a, None).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "organization.create",
+            "practice.create",
+            "clinician.add",
+            "application.create",
+            "document.upload"
+        ]
+    );
+    assert!(events.iter().all(|e| e.actor_label == "owner@example.test"));
+    assert_eq!(w.store.verify_audit(w.a).await.unwrap(), Ok(5));
+    let app = w
+        .store
+        .transition_application(w.a, &owner(), w.application.id, 1, Transition::MarkReady)
+        .await
+        .unwrap();
+    assert_eq!(app.version, 2);
+    let events = w
+        .store
+        .audit_events(w.a, Some(&w.application.id.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].action, "application.ready");
+    assert_eq!(w.store.verify_audit(w.a).await.unwrap(), Ok(6));
+}
+
+pub async fn optimistic_concurrency(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let upd = PracticeUpdate {
+        name: "Lakeside Health".into(),
+        address: "2 Main St".into(),
+        contact: w.practice.contact.clone(),
+    };
+    let p = s
+        .update_practice(w.a, &owner(), w.practice.id, 1, upd.clone())
+        .await
+        .unwrap();
+    assert_eq!((p.version, p.name.as_str()), (2, "Lakeside Health"));
+    let stale = s
+        .update_practice(w.a, &owner(), w.practice.id, 1, upd)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let a1 = s
+        .transition_application(w.a, &owner(), w.application.id, 1, Transition::MarkReady)
+        .await
+        .unwrap();
+    let stale = s
+        .transition_application(w.a, &owner(), w.application.id, 1, Transition::Withdraw)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(
+        s.get_application(w.a, w.application.id)
+            .await
+            .unwrap()
+            .version,
+        a1.version
+    );
+}
+
+pub async fn bad_input_writes_nothing(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    // Duplicate NPI on the roster, alone and inside a batch: nothing of the batch is written.
+    let dup = NewClinician {
+        npi: npi(1),
+        name: "Dr. Ada again".into(),
+        clinician_type: ClinicianType::Physician,
+    };
+    let e = s
+        .add_clinician(w.a, &owner(), w.practice.id, dup.clone())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains(&npi(1).to_string()), "{e}");
+    let batch = vec![
+        NewClinician {
+            npi: npi(3),
+            name: "Dr. Bea".into(),
+            clinician_type: ClinicianType::NursePractitioner,
+        },
+        dup,
+    ];
+    assert!(matches!(
+        s.add_clinicians(w.a, &owner(), w.practice.id, batch).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    assert_eq!(
+        s.list_clinicians(w.a, w.practice.id).await.unwrap().len(),
+        1
+    );
+    // Impossible dates and reasons the year does not accept.
+    let mut d = draft(w.practice.id, 2024, HardshipReason::ExtremeUncontrollable);
+    d.circumstance_end = NaiveDate::from_ymd_opt(2024, 1, 1);
+    let e = s.create_application(w.a, &owner(), d).await.unwrap_err();
+    assert!(e.to_string().contains("circumstance_end"), "{e}");
+    let mut d = draft(w.practice.id, 2024, HardshipReason::ExtremeUncontrollable);
+    d.circumstance_start = NaiveDate::from_ymd_opt(2025, 2, 1);
+    d.circumstance_end = NaiveDate::from_ymd_opt(2025, 3, 1);
+    assert!(matches!(
+        s.create_application(w.a, &owner(), d).await,
+        Err(StoreError::Invalid {
+            field: "circumstance_start",
+            ..
+        })
+    ));
+    let e = s
+        .create_application(
+            w.a,
+            &owner(),
+            draft(w.practice.id, 2024, HardshipReason::SmallPractice),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("does not accept"), "{e}");
+    let mut p = practice("987654321");
+    p.name = "  ".into();
+    assert!(matches!(
+        s.create_practice(w.a, &owner(), p).await,
+        Err(StoreError::Invalid { field: "name", .. })
+    ));
+    let mut doc = new_document(w.practice.id, None, 902);
+    doc.filename = "../../etc/passwd".into();
+    assert!(matches!(
+        s.record_document(w.a, &owner(), doc).await,
+        Err(StoreError::Invalid {
+            field: "filename",
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.create_user("not-an-email", "x").await,
+        Err(StoreError::Invalid { field: "email", .. })
+    ));
+    s.create_user("Pat@Example.test", "h").await.unwrap();
+    assert!(matches!(
+        s.create_user("pat@example.TEST", "h").await,
+        Err(StoreError::Duplicate { field: "email", .. })
+    ));
+    assert_eq!(
+        s.audit_events(w.a, None).await.unwrap().len(),
+        before,
+        "a refused change left an audit event"
+    );
+    assert_eq!(s.list_applications(w.a, None).await.unwrap().len(), 1);
+}
+
+pub async fn auditor_changes_nothing(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    let forbidden =
+        |r: StoreResult<()>| assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+    forbidden(
+        s.create_practice(w.a, &auditor(), practice("111111111"))
+            .await
+            .map(|_| ()),
+    );
+    let nc = NewClinician {
+        npi: npi(5),
+        name: "Dr. Eve".into(),
+        clinician_type: ClinicianType::Physician,
+    };
+    forbidden(
+        s.add_clinician(w.a, &auditor(), w.practice.id, nc)
+            .await
+            .map(|_| ()),
+    );
+    forbidden(
+        s.transition_application(w.a, &auditor(), w.application.id, 1, Transition::MarkReady)
+            .await
+            .map(|_| ()),
+    );
+    forbidden(
+        s.update_application(
+            w.a,
+            &auditor(),
+            w.application.id,
+            1,
+            w.application.draft.clone(),
+        )
+        .await
+        .map(|_| ()),
+    );
+    forbidden(
+        s.create_application(w.a, &auditor(), w.application.draft.clone())
+            .await
+            .map(|_| ()),
+    );
+    forbidden(
+        s.record_document(w.a, &auditor(), new_document(w.practice.id, None, 903))
+            .await
+            .map(|_| ()),
+    );
+    let upd = PracticeUpdate {
+        name: "x".into(),
+        address: String::new(),
+        contact: w.practice.contact.clone(),
+    };
+    forbidden(
+        s.update_practice(w.a, &auditor(), w.practice.id, 1, upd)
+            .await
+            .map(|_| ()),
+    );
+    assert_eq!(s.audit_events(w.a, None).await.unwrap().len(), before);
+    // Reading is what auditors are for.
+    assert_eq!(s.list_documents(w.a, None).await.unwrap().len(), 1);
+}
+
+pub async fn application_lifecycle(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a) = (&w.store, w.a);
+    let id = w.application.id;
+    let app = s
+        .transition_application(a, &owner(), id, 1, Transition::MarkReady)
+        .await
+        .unwrap();
+    assert_eq!(app.state, ApplicationState::Ready);
+    // Editing a ready application sends it back to draft.
+    let mut d = app.draft.clone();
+    d.description.push_str(" Generator failed too.");
+    let app = s
+        .update_application(a, &owner(), id, app.version, d)
+        .await
+        .unwrap();
+    assert_eq!(app.state, ApplicationState::Draft);
+    let app = s
+        .transition_application(a, &owner(), id, app.version, Transition::MarkReady)
+        .await
+        .unwrap();
+    let submit = Transition::Submit {
+        channel: Channel::Phone,
+        reference: "QPP-CALL-778812".into(),
+    };
+    let app = s
+        .transition_application(a, &owner(), id, app.version, submit)
+        .await
+        .unwrap();
+    match &app.state {
+        ApplicationState::Submitted {
+            channel,
+            reference,
+            by,
+            at,
+        } => {
+            assert_eq!(
+                (*channel, reference.as_str(), by.as_str()),
+                (Channel::Phone, "QPP-CALL-778812", "owner@example.test")
+            );
+            assert_eq!(*at, in_2024());
+        }
+        s => panic!("expected submitted, got {s:?}"),
+    }
+    w.clock
+        .set(Utc.with_ymd_and_hms(2025, 2, 3, 9, 0, 0).unwrap());
+    let email = s
+        .record_document(a, &owner(), new_document(w.practice.id, Some(id), 904))
+        .await
+        .unwrap();
+    let approve = Transition::Approve {
+        decided_on: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+        email: Some(email.id),
+    };
+    let app = s
+        .transition_application(a, &owner(), id, app.version, approve)
+        .await
+        .unwrap();
+    assert_eq!(app.state.name(), "approved");
+    let void = Transition::VoidByPiSubmission {
+        note: "registry sent PI measures".into(),
+    };
+    let app = s
+        .transition_application(a, &owner(), id, app.version, void)
+        .await
+        .unwrap();
+    assert_eq!(app.state.name(), "voided_by_pi_submission");
+    let history: Vec<String> = s
+        .audit_events(a, Some(&id.to_string()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "application.create",
+            "application.ready",
+            "application.edit",
+            "application.ready",
+            "application.submit",
+            "application.approve",
+            "application.void"
+        ]
+    );
+    assert!(s.verify_audit(a).await.unwrap().is_ok());
+}
+
+pub async fn illegal_transitions_and_deadline(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a, id) = (&w.store, w.a, w.application.id);
+    let approve = Transition::Approve {
+        decided_on: NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
+        email: None,
+    };
+    let e = s
+        .transition_application(a, &owner(), id, 1, approve)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("cannot approve an application that is draft"),
+        "{e}"
+    );
+    let submit = Transition::Submit {
+        channel: Channel::Portal,
+        reference: "C-1".into(),
+    };
+    assert!(matches!(
+        s.transition_application(a, &owner(), id, 1, submit.clone())
+            .await,
+        Err(StoreError::IllegalTransition { .. })
+    ));
+    let app = s
+        .transition_application(a, &owner(), id, 1, Transition::MarkReady)
+        .await
+        .unwrap();
+    // Missing confirmation number.
+    let blank = Transition::Submit {
+        channel: Channel::Portal,
+        reference: " ".into(),
+    };
+    assert!(matches!(
+        s.transition_application(a, &owner(), id, app.version, blank)
+            .await,
+        Err(StoreError::Invalid {
+            field: "reference",
+            ..
+        })
+    ));
+    // The 2024 window closed on Dec 31 2024 at 8 p.m. ET (01:00 UTC on Jan 1 2025).
+    w.clock
+        .set(Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap());
+    let e = s
+        .transition_application(a, &owner(), id, app.version, submit.clone())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("window closed"), "{e}");
+    w.clock
+        .set(Utc.with_ymd_and_hms(2025, 1, 1, 0, 59, 59).unwrap());
+    let app = s
+        .transition_application(a, &owner(), id, app.version, submit)
+        .await
+        .unwrap();
+    assert_eq!(app.state.name(), "submitted");
+    let deny_early = Transition::Deny {
+        decided_on: NaiveDate::from_ymd_opt(2024, 12, 1).unwrap(),
+        email: None,
+    };
+    assert!(matches!(
+        s.transition_application(a, &owner(), id, app.version, deny_early)
+            .await,
+        Err(StoreError::Invalid {
+            field: "decided_on",
+            ..
+        })
+    ));
+    let app = s
+        .transition_application(a, &owner(), id, app.version, Transition::Withdraw)
+        .await
+        .unwrap();
+    for t in [
+        Transition::MarkReady,
+        Transition::Withdraw,
+        Transition::BackToDraft,
+    ] {
+        assert!(matches!(
+            s.transition_application(a, &owner(), id, app.version, t)
+                .await,
+            Err(StoreError::IllegalTransition { .. })
+        ));
+    }
+    let mut d = app.draft.clone();
+    d.description = "changed".into();
+    assert!(matches!(
+        s.update_application(a, &owner(), id, app.version, d).await,
+        Err(StoreError::IllegalTransition { .. })
+    ));
+}
+
+pub async fn status_precedence(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a) = (&w.store, w.a);
+    let y = PerformanceYear::new(2024).unwrap();
+    let status = |value: bool, origin: StatusOrigin| ClinicianStatus {
+        clinician: w.clinician.id,
+        year: y,
+        status: SpecialStatus::HospitalBased,
+        value,
+        origin,
+        recorded_at: in_2024(),
+    };
+    s.set_status(a, &owner(), status(false, StatusOrigin::Manual))
+        .await
+        .unwrap();
+    let cms = StatusOrigin::CmsEligibility {
+        retrieved_on: NaiveDate::from_ymd_opt(2024, 10, 15).unwrap(),
+    };
+    s.set_status(a, &owner(), status(true, cms)).await.unwrap();
+    let e = s
+        .set_status(a, &owner(), status(false, StatusOrigin::Manual))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("from CMS eligibility data, retrieved on 2024-10-15"),
+        "{e}"
+    );
+    let st = s.statuses(a, w.practice.id, y).await.unwrap();
+    assert_eq!(st.len(), 1);
+    assert!(st[0].value);
+    assert_eq!(st[0].origin, cms);
+}
+
+pub async fn decisions_keep_rule_set_version(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let d = StoredDecision {
+        id: DecisionId(uuid::Uuid::from_u128(4242)),
+        tenant: w.a,
+        practice: w.practice.id,
+        clinician: Some(w.clinician.id),
+        year: PerformanceYear::new(2024).unwrap(),
+        rule_set_version: "2024-00112233aabbccdd".into(),
+        reweighted: true,
+        basis: "special_status:hospital_based".into(),
+        explanation: serde_json::json!({"summary": "reweighted", "sources": ["ASA-SS-2024"]}),
+        decided_at: in_2024(),
+    };
+    w.store
+        .record_decision(w.a, &owner(), d.clone())
+        .await
+        .unwrap();
+    let got = w.store.list_decisions(w.a, w.practice.id).await.unwrap();
+    assert_eq!(got, vec![d]);
+}
+
+pub async fn concurrent_writers_keep_one_chain(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let mut tasks = Vec::new();
+    for t in 0..8u32 {
+        let s = w.store.clone();
+        let (a, p) = (w.a, w.practice.id);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10u32 {
+                let nc = NewClinician {
+                    npi: npi(1000 + t * 100 + i),
+                    name: format!("Dr. {t}-{i}"),
+                    clinician_type: ClinicianType::Physician,
+                };
+                s.add_clinician(a, &owner(), p, nc).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        w.store
+            .list_clinicians(w.a, w.practice.id)
+            .await
+            .unwrap()
+            .len(),
+        81
+    );
+    assert_eq!(w.store.verify_audit(w.a).await.unwrap(), Ok(85));
+}
