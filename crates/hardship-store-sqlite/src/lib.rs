@@ -1116,7 +1116,13 @@ impl Store for SqliteStore {
         };
         self.audit(&mut tx, tenant, actor, change).await?;
         tx.commit().await.map_err(db)?;
-        self.get_application(tenant, id).await
+        // What was just committed; no second read.
+        Ok(Application {
+            state: next,
+            version: expected_version + 1,
+            updated_at: now,
+            ..current
+        })
     }
 
     async fn record_decision(
