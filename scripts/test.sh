@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check the project has: formatting, lints, and all tests of the workspace.
-# Idempotent; needs only the Rust toolchain for now (later issues add PostgreSQL and Chromium here,
-# installed from the distribution's packages when missing).
+# Runs every check the project has: formatting, lints, and all tests of the workspace, with a real
+# PostgreSQL server (scripts/with-postgres.sh installs Debian's package if missing, starts a throw-away
+# cluster, and stops it afterwards). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -13,7 +13,7 @@ echo "== cargo test"
 mkdir -p target
 log=target/test.log
 set +e
-cargo test --workspace >"$log" 2>&1
+scripts/with-postgres.sh cargo test --workspace >"$log" 2>&1
 status=$?
 set -e
 grep -E '^(test result|     Running|error)|panicked' "$log" || true

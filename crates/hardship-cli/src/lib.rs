@@ -3,3 +3,5 @@
 
 pub mod batch;
 pub mod case_json;
+pub mod ops;
+pub mod storage;

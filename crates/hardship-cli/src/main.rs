@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use hardship_cli::batch::{self, BatchOptions};
 use hardship_cli::case_json::CaseJson;
+use hardship_cli::ops;
+use hardship_cli::storage::{self, Settings, StorageArgs};
 use hardship_rules::cites::Cites;
 use hardship_rules::eligibility::{self, Application, Case, ClinicianFacts, Subject};
 use hardship_rules::scoring::{self, CategoryScores, ScoreInput, ScoreResult};
@@ -15,6 +17,7 @@ use hardship_rules::{
     ApplicationStatus, Category, CategoryScore, ClinicianType, HardshipReason, PerformanceYear,
     ReportingLevel, RuleBook, RuleSet, deadline, ruleset,
 };
+use hardship_store::{Env, Store, TenantId};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,6 +32,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Subcommand)]
@@ -47,6 +52,60 @@ enum Command {
     Screen(ScreenArgs),
     /// Run the batch CSV contract (see README) from INPUT to OUTPUT.
     Batch(BatchArgs),
+    /// Create or upgrade the database schema (also done whenever the store is opened).
+    Migrate,
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The evidence vault.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+    /// A consistent snapshot of the database and the vault into DIR (safe while the server runs). The
+    /// master key is not included: keep it separately.
+    Backup { dir: PathBuf },
+    /// Restore a backup from DIR into an empty installation, then verify the audit log and the vault.
+    Restore { dir: PathBuf },
+    /// Tools for tests and operators (not part of the stable interface).
+    #[command(hide = true)]
+    Debug {
+        #[command(subcommand)]
+        command: DebugCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Re-read every document: decryption, authentication and the recorded SHA-256 (exit 3 on mismatch).
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// Writes a stream of applications, printing `ack application ID` after each commit: the crash test
+    /// kills it mid-stream and checks that every acknowledged write survived.
+    WriteStream {
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+        /// Also upload an evidence document every N writes (0: never).
+        #[arg(long, default_value_t = 0)]
+        upload_every: u32,
+        #[arg(long, default_value_t = 300_000)]
+        upload_bytes: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every tenant's hash chain and name the first broken event (exit 3 when broken).
+    Verify {
+        /// Only this tenant (organization id).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 fn parse_year(s: &str) -> Result<PerformanceYear, String> {
@@ -199,6 +258,8 @@ struct BatchArgs {
 enum Failure {
     BadInput(String),
     Internal(String),
+    /// A verification found tampering or loss (exit 3).
+    Verification(String),
 }
 
 type Outcome = Result<(), Failure>;
@@ -231,6 +292,23 @@ fn main() -> ExitCode {
         Command::Deadline(a) => deadline_cmd(book, a),
         Command::Screen(a) => screen_cmd(book, a),
         Command::Batch(a) => batch_cmd(a),
+        Command::Migrate => with_runtime(|| migrate_cmd(&cli.storage)),
+        Command::Audit {
+            command: AuditCommand::Verify { tenant },
+        } => with_runtime(|| audit_verify_cmd(&cli.storage, tenant)),
+        Command::Debug {
+            command:
+                DebugCommand::WriteStream {
+                    count,
+                    upload_every,
+                    upload_bytes,
+                },
+        } => with_runtime(|| write_stream_cmd(&cli.storage, count, upload_every, upload_bytes)),
+        Command::Vault {
+            command: VaultCommand::Verify,
+        } => with_runtime(|| vault_verify_cmd(&cli.storage)),
+        Command::Backup { dir } => with_runtime(|| backup_cmd(&cli.storage, dir)),
+        Command::Restore { dir } => with_runtime(|| restore_cmd(&cli.storage, dir)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -241,6 +319,10 @@ fn main() -> ExitCode {
         Err(Failure::Internal(m)) => {
             eprintln!("hardship: internal error: {m}");
             ExitCode::from(1)
+        }
+        Err(Failure::Verification(m)) => {
+            eprintln!("hardship: verification failed: {m}");
+            ExitCode::from(3)
         }
     }
 }
@@ -736,4 +818,238 @@ fn batch_cmd(a: BatchArgs) -> Outcome {
             }
         }
     }
+}
+
+/// Runs an async command on a fresh runtime.
+fn with_runtime<F: std::future::Future<Output = Outcome>>(f: impl FnOnce() -> F) -> Outcome {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(f())
+}
+
+fn store_failure(e: hardship_store::StoreError) -> Failure {
+    match e {
+        hardship_store::StoreError::Invalid { .. }
+        | hardship_store::StoreError::NotFound { .. } => Failure::BadInput(e.to_string()),
+        other => Failure::Internal(other.to_string()),
+    }
+}
+
+async fn open(storage: &StorageArgs) -> Result<(Settings, std::sync::Arc<dyn Store>), Failure> {
+    let settings = storage.resolve().map_err(Failure::BadInput)?;
+    let store = storage::open_store(&settings, Env::system())
+        .await
+        .map_err(store_failure)?;
+    Ok((settings, store))
+}
+
+async fn migrate_cmd(storage: &StorageArgs) -> Outcome {
+    let (settings, store) = open(storage).await?;
+    store.migrate().await.map_err(store_failure)?;
+    println!(
+        "database {} is up to date",
+        storage::redact(&settings.database_url)
+    );
+    Ok(())
+}
+
+async fn audit_verify_cmd(storage: &StorageArgs, tenant: Option<String>) -> Outcome {
+    let (_, store) = open(storage).await?;
+    let tenants = match tenant {
+        Some(t) => vec![
+            t.parse::<TenantId>()
+                .map_err(|e| bad(format!("invalid tenant {t:?}: {e}")))?,
+        ],
+        None => store.list_tenants().await.map_err(store_failure)?,
+    };
+    let mut broken = Vec::new();
+    for t in tenants {
+        match store.verify_audit(t).await.map_err(store_failure)? {
+            Ok(n) => println!("tenant {t}: {n} events, chain intact"),
+            Err(b) => {
+                println!("tenant {t}: BROKEN at event {}: {}", b.seq, b.problem);
+                broken.push(format!("tenant {t} event {}", b.seq));
+            }
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Verification(format!(
+            "audit chain broken: {}",
+            broken.join(", ")
+        )))
+    }
+}
+
+async fn write_stream_cmd(
+    storage: &StorageArgs,
+    count: u32,
+    upload_every: u32,
+    upload_bytes: u32,
+) -> Outcome {
+    use hardship_store::*;
+    use std::io::Write as _;
+    let (settings, store) = open(storage).await?;
+    let vault = ops::open_vault(&settings).map_err(Failure::BadInput)?;
+    let actor = Actor {
+        user: None,
+        label: "write-stream".into(),
+        role: Role::Staff,
+    };
+    let org = store
+        .create_organization(&actor, "Crash test", OrganizationKind::Consultancy)
+        .await
+        .map_err(store_failure)?;
+    let tin =
+        hardship_rules::Tin::parse("123456789").map_err(|e| Failure::Internal(e.to_string()))?;
+    let contact = Contact {
+        name: "Pat".into(),
+        email: "pat@example.test".into(),
+        phone: "555".into(),
+    };
+    let practice = store
+        .create_practice(
+            org.id,
+            &actor,
+            NewPractice {
+                tin,
+                name: "Crash Practice".into(),
+                address: String::new(),
+                contact,
+            },
+        )
+        .await
+        .map_err(store_failure)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "tenant {}", org.id);
+    for i in 0..count {
+        let draft = ApplicationDraft {
+            practice: practice.id,
+            year: PerformanceYear::new(2026).map_err(|e| Failure::Internal(e.to_string()))?,
+            applicant: Applicant::Group { tin },
+            reason: HardshipReason::InsufficientInternet,
+            circumstance_start: None,
+            circumstance_end: None,
+            description: format!("write {i}"),
+            submitter: Submitter {
+                first_name: "A".into(),
+                last_name: "B".into(),
+                email: "a@b.test".into(),
+                phone: "1".into(),
+                extension: String::new(),
+            },
+        };
+        let app = store
+            .create_application(org.id, &actor, draft)
+            .await
+            .map_err(store_failure)?;
+        // Acknowledged only after the commit returned.
+        let _ = writeln!(out, "ack application {}", app.id);
+        let _ = out.flush();
+        if upload_every > 0 && i % upload_every == 0 {
+            let doc = DocumentId(uuid::Uuid::new_v4());
+            let body: Vec<u8> = (0..upload_bytes)
+                .map(|b| (b.wrapping_mul(31).wrapping_add(i)) as u8)
+                .collect();
+            let retain = chrono::NaiveDate::from_ymd_opt(2036, 12, 31).unwrap_or_default();
+            let stored = vault
+                .put(org.id.0, doc.0, retain, &body[..], u64::MAX)
+                .await
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            let new = NewDocument {
+                id: doc,
+                practice: practice.id,
+                application: Some(app.id),
+                kind: "outage_record".into(),
+                filename: format!("outage-{i}.bin"),
+                content_type: "application/octet-stream".into(),
+                size: stored.size,
+                sha256: stored.sha256,
+                object_key: stored.key,
+                retain_until: retain,
+            };
+            store
+                .record_document(org.id, &actor, new)
+                .await
+                .map_err(store_failure)?;
+            let _ = writeln!(
+                out,
+                "ack document {doc} {}",
+                hardship_store::hex(&stored.sha256)
+            );
+            let _ = out.flush();
+        }
+    }
+    Ok(())
+}
+
+async fn vault_verify_cmd(storage: &StorageArgs) -> Outcome {
+    let (settings, store) = open(storage).await?;
+    let vault = ops::open_vault(&settings).map_err(Failure::BadInput)?;
+    let report = ops::verify_vault(store.as_ref(), &vault)
+        .await
+        .map_err(Failure::Internal)?;
+    println!("{} documents verified", report.verified);
+    for key in &report.unreferenced {
+        println!(
+            "note: complete object with no document record (an upload interrupted before it was recorded): {key}"
+        );
+    }
+    for f in &report.failures {
+        println!("FAILED: {f}");
+    }
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Verification(format!(
+            "{} documents failed verification",
+            report.failures.len()
+        )))
+    }
+}
+
+async fn backup_cmd(storage: &StorageArgs, dir: PathBuf) -> Outcome {
+    let (settings, store) = open(storage).await?;
+    let vault = ops::open_vault(&settings).map_err(Failure::BadInput)?;
+    let m = ops::backup(&settings, store.as_ref(), &vault, &dir)
+        .await
+        .map_err(Failure::BadInput)?;
+    println!(
+        "backup written to {}: {} database, {} documents, {} tenants (the master key is not in the backup)",
+        dir.display(),
+        m.database,
+        m.objects.len(),
+        m.audit_heads.len()
+    );
+    Ok(())
+}
+
+async fn restore_cmd(storage: &StorageArgs, dir: PathBuf) -> Outcome {
+    let settings = storage.resolve().map_err(Failure::BadInput)?;
+    let m = ops::restore(&settings, &dir)
+        .await
+        .map_err(Failure::BadInput)?;
+    println!(
+        "restored {} database and {} documents from {}",
+        m.database,
+        m.objects.len(),
+        dir.display()
+    );
+    let (_, store) = open(storage).await?;
+    for (tenant, seq) in &m.audit_heads {
+        let events = store
+            .audit_events(*tenant, None)
+            .await
+            .map_err(store_failure)?;
+        if events.last().map_or(0, |e| e.seq) < *seq {
+            return Err(Failure::Verification(format!(
+                "tenant {tenant}: the restored audit log ends before event {seq}"
+            )));
+        }
+    }
+    audit_verify_cmd(storage, None).await?;
+    vault_verify_cmd(storage).await
 }

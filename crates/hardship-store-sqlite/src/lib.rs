@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::application::{self, Transition};
-use hardship_store::audit::{AuditEvent, Change};
+use hardship_store::audit::{AuditEvent, Change, actions};
 use hardship_store::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -340,7 +340,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let change = Change {
-            action: "organization.create".into(),
+            action: actions::ORGANIZATION_CREATE.into(),
             entity: "organization",
             entity_id: org.id.to_string(),
             before: None,
@@ -474,7 +474,7 @@ impl Store for SqliteStore {
             });
         }
         let change = Change {
-            action: "membership.set".into(),
+            action: actions::MEMBERSHIP_SET.into(),
             entity: "membership",
             entity_id: user.to_string(),
             before: None,
@@ -564,7 +564,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let change = Change {
-            action: "practice.create".into(),
+            action: actions::PRACTICE_CREATE.into(),
             entity: "practice",
             entity_id: p.id.to_string(),
             before: None,
@@ -637,7 +637,7 @@ impl Store for SqliteStore {
             });
         }
         let change = Change {
-            action: "practice.update".into(),
+            action: actions::PRACTICE_UPDATE.into(),
             entity: "practice",
             entity_id: id.to_string(),
             before: summary(&[
@@ -729,7 +729,7 @@ impl Store for SqliteStore {
                 Err(e) => return Err(db(e)),
             }
             let change = Change {
-                action: "clinician.add".into(),
+                action: actions::CLINICIAN_ADD.into(),
                 entity: "clinician",
                 entity_id: cl.id.to_string(),
                 before: None,
@@ -828,7 +828,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let change = Change {
-            action: "clinician.status".into(),
+            action: actions::CLINICIAN_STATUS.into(),
             entity: "clinician",
             entity_id: status.clinician.to_string(),
             before: before.map(|b| {
@@ -912,7 +912,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let change = Change {
-            action: "application.create".into(),
+            action: actions::APPLICATION_CREATE.into(),
             entity: "application",
             entity_id: app.id.to_string(),
             before: None,
@@ -1030,7 +1030,7 @@ impl Store for SqliteStore {
             });
         }
         let change = Change {
-            action: "application.edit".into(),
+            action: actions::APPLICATION_EDIT.into(),
             entity: "application",
             entity_id: id.to_string(),
             before: Some(to_json(&current.draft)?),
@@ -1162,7 +1162,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let change = Change {
-            action: "decision.record".into(),
+            action: actions::DECISION_RECORD.into(),
             entity: "decision",
             entity_id: d.id.to_string(),
             before: None,
@@ -1219,16 +1219,7 @@ impl Store for SqliteStore {
         actor: &Actor,
         d: NewDocument,
     ) -> StoreResult<Document> {
-        check_text("filename", &d.filename, 255)?;
-        if d.filename.contains(['/', '\\'])
-            || d.filename.trim().is_empty()
-            || d.filename.contains("..")
-        {
-            return Err(StoreError::invalid(
-                "filename",
-                format!("{:?} is not a plain file name", d.filename),
-            ));
-        }
+        validate_new_document(&d)?;
         let mut tx = self.begin_write(actor).await?;
         let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
             .bind(tenant.to_string())
@@ -1296,7 +1287,7 @@ impl Store for SqliteStore {
             Err(e) => return Err(db(e)),
         }
         let change = Change {
-            action: "document.upload".into(),
+            action: actions::DOCUMENT_UPLOAD.into(),
             entity: "document",
             entity_id: doc.id.to_string(),
             before: None,
@@ -1359,7 +1350,7 @@ impl Store for SqliteStore {
             return Err(StoreError::not_found("document", id));
         }
         let change = Change {
-            action: "document.delete_refused".into(),
+            action: actions::DOCUMENT_DELETE_REFUSED.into(),
             entity: "document",
             entity_id: id.to_string(),
             before: None,

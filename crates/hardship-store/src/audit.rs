@@ -9,6 +9,21 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// Audit action codes, the same on every backend (they are what auditors read and filter on).
+pub mod actions {
+    pub const ORGANIZATION_CREATE: &str = "organization.create";
+    pub const MEMBERSHIP_SET: &str = "membership.set";
+    pub const PRACTICE_CREATE: &str = "practice.create";
+    pub const PRACTICE_UPDATE: &str = "practice.update";
+    pub const CLINICIAN_ADD: &str = "clinician.add";
+    pub const CLINICIAN_STATUS: &str = "clinician.status";
+    pub const APPLICATION_CREATE: &str = "application.create";
+    pub const APPLICATION_EDIT: &str = "application.edit";
+    pub const DECISION_RECORD: &str = "decision.record";
+    pub const DOCUMENT_UPLOAD: &str = "document.upload";
+    pub const DOCUMENT_DELETE_REFUSED: &str = "document.delete_refused";
+}
+
 /// The hash before a tenant's first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 

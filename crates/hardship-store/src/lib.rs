@@ -255,6 +255,35 @@ pub fn ensure_can_write(actor: &Actor) -> StoreResult<()> {
     }
 }
 
+/// Checks a document record before any backend writes it: a plain file name (no path, no traversal,
+/// no control characters) of reasonable length, and a kind.
+pub fn validate_new_document(d: &NewDocument) -> StoreResult<()> {
+    let name = d.filename.as_str();
+    if name.trim().is_empty()
+        || name.contains(['/', '\\'])
+        || name.contains("..")
+        || name.chars().count() > 255
+    {
+        return Err(StoreError::invalid(
+            "filename",
+            format!("{name:?} is not a plain file name"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            "filename",
+            "contains control characters",
+        ));
+    }
+    if d.kind.trim().is_empty() || d.kind.len() > 100 {
+        return Err(StoreError::invalid(
+            "kind",
+            format!("{:?} is not a document kind", d.kind),
+        ));
+    }
+    Ok(())
+}
+
 /// Lower-case hex of bytes (hashes in records and the audit log).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -314,6 +314,43 @@ impl Vault {
         Ok(keys)
     }
 
+    /// Copies an object's stored bytes (ciphertext, as is) into another vault under the same key, for
+    /// backups and restores: the master key never touches the copy, and the copy verifies with the same
+    /// key. Refuses to overwrite an existing object at the destination.
+    pub async fn copy_raw_to(&self, key: &str, dest: &Vault) -> Result<u64, VaultError> {
+        let path = Path::from(key);
+        ensure_absent(&*dest.store, &path, key).await?;
+        let got = self
+            .store
+            .get(&path)
+            .await
+            .map_err(|e| VaultError::storage(key, e))?;
+        let mut stream = got.into_stream();
+        let upload = dest
+            .store
+            .put_multipart_opts(&path, PutMultipartOptions::default())
+            .await
+            .map_err(|e| VaultError::storage(key, e))?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, dest.part_size);
+        let mut copied = 0u64;
+        while let Some(bytes) = stream.next().await {
+            let bytes = match bytes {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(VaultError::storage(key, e));
+                }
+            };
+            copied += bytes.len() as u64;
+            writer.write(&bytes);
+        }
+        writer
+            .finish()
+            .await
+            .map_err(|e| VaultError::storage(key, e))?;
+        Ok(copied)
+    }
+
     /// The retain-until date from the object's authenticated header.
     pub async fn retain_until(&self, tenant: Uuid, key: &str) -> Result<NaiveDate, VaultError> {
         let document = parse_key(tenant, key)?;

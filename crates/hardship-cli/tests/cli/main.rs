@@ -3,7 +3,9 @@
 
 mod batch_contract;
 mod commands;
+mod crash;
 mod physician_compare;
+mod store_ops;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,13 +1,14 @@
-//! Benchmark: durable application state changes per second on SQLite, each with its audit event
-//! (synchronous = FULL, so every acknowledged change is on disk). Not a test: prints figures.
+//! Benchmark: durable application state changes per second, each with its audit event, on the backend a
+//! URL names (SQLite with synchronous = FULL, or PostgreSQL). Not a test: prints figures.
 //!
-//! Usage: `cargo run --release -p hardship-store-sqlite --example bench_writes -- [CHANGES] [RUNS] [DIR]`
-//! DIR defaults to `target/bench-sqlite` (a real disk, not tmpfs).
+//! Usage: `cargo run --release -p hardship-cli --example bench_store -- [CHANGES] [RUNS] [DATABASE]`
+//! DATABASE is a directory for fresh SQLite files (default `target/bench-sqlite`, a real disk, not tmpfs)
+//! or a `postgres://` URL of an empty database (each run uses its own organization there).
 
+use hardship_cli::storage::StorageArgs;
 use hardship_rules::{HardshipReason, PerformanceYear, Tin};
 use hardship_store::application::Transition;
 use hardship_store::*;
-use hardship_store_sqlite::SqliteStore;
 use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -15,19 +16,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let changes: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let runs: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
-    let dir = std::path::PathBuf::from(
-        args.get(3)
-            .cloned()
-            .unwrap_or_else(|| "target/bench-sqlite".into()),
-    );
-    std::fs::create_dir_all(&dir)?;
+    let target = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| "target/bench-sqlite".into());
+    let postgres = target.starts_with("postgres");
+    if !postgres {
+        std::fs::create_dir_all(&target)?;
+    }
     let mut rates = Vec::new();
     for run in 0..runs {
-        let path = dir.join(format!("bench-{run}.sqlite"));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        let url = if postgres {
+            target.clone()
+        } else {
+            let path = std::path::Path::new(&target).join(format!("bench-{run}.sqlite"));
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            format!("sqlite://{}", path.display())
+        };
+        let settings = StorageArgs {
+            database_url: Some(url),
+            ..StorageArgs::default()
         }
-        let store = SqliteStore::open(&path, Env::system()).await?;
+        .resolve()?;
+        let store = hardship_cli::storage::open_store(&settings, Env::system()).await?;
         let actor = Actor {
             user: None,
             label: "bench".into(),
@@ -92,10 +105,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     rates.sort_by(f64::total_cmp);
+    let backend = if postgres { "PostgreSQL" } else { "SQLite" };
     println!(
-        "median: {:.0} durable state changes/s (each with its audit event), {} runs",
-        rates[rates.len() / 2],
-        runs
+        "{backend} median: {:.0} durable state changes/s (each with its audit event), {runs} runs",
+        rates[rates.len() / 2]
     );
     Ok(())
 }

@@ -1,0 +1,351 @@
+//! Rows as PostgreSQL returns them, and their conversion into the contract's models. A row that does not
+//! convert (a value the domain refuses) is reported as damaged, never silently patched.
+
+use crate::error::corrupt;
+use chrono::{DateTime, NaiveDate, Utc};
+use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
+use hardship_store::{
+    Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent, Clinician,
+    ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Membership,
+    Organization, OrganizationKind, Practice, PracticeId, Role, StatusOrigin, StoreResult,
+    StoredDecision, TenantId, User, UserId,
+};
+use uuid::Uuid;
+
+pub(crate) fn year(value: i32) -> StoreResult<PerformanceYear> {
+    u16::try_from(value)
+        .ok()
+        .and_then(|y| PerformanceYear::new(y).ok())
+        .ok_or_else(|| corrupt("performance year", value))
+}
+
+pub(crate) fn hash32(what: &str, bytes: Vec<u8>) -> StoreResult<[u8; 32]> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| corrupt(what, format!("{} bytes", bytes.len())))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizationRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    created_at: DateTime<Utc>,
+}
+
+impl OrganizationRow {
+    pub(crate) fn into_model(self) -> StoreResult<Organization> {
+        let kind = OrganizationKind::parse(&self.kind)
+            .ok_or_else(|| corrupt("organization kind", &self.kind))?;
+        Ok(Organization {
+            id: TenantId(self.id),
+            name: self.name,
+            kind,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    email: String,
+    password_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub(crate) fn into_model(self) -> User {
+        User {
+            id: UserId(self.id),
+            email: self.email,
+            password_hash: self.password_hash,
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    tenant: Uuid,
+    user_id: Uuid,
+    role: String,
+}
+
+impl MembershipRow {
+    pub(crate) fn into_model(self) -> StoreResult<Membership> {
+        let role = Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?;
+        Ok(Membership {
+            tenant: TenantId(self.tenant),
+            user: UserId(self.user_id),
+            role,
+        })
+    }
+}
+
+/// A member with their user record (`members`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    tenant: Uuid,
+    user_id: Uuid,
+    role: String,
+    email: String,
+    password_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+impl MemberRow {
+    pub(crate) fn into_model(self) -> StoreResult<(Membership, User)> {
+        let membership = MembershipRow {
+            tenant: self.tenant,
+            user_id: self.user_id,
+            role: self.role,
+        }
+        .into_model()?;
+        let user = UserRow {
+            id: self.user_id,
+            email: self.email,
+            password_hash: self.password_hash,
+            created_at: self.created_at,
+        }
+        .into_model();
+        Ok((membership, user))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PracticeRow {
+    id: Uuid,
+    tenant: Uuid,
+    tin: String,
+    name: String,
+    address: String,
+    contact_name: String,
+    contact_email: String,
+    contact_phone: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl PracticeRow {
+    pub(crate) fn into_model(self) -> StoreResult<Practice> {
+        let tin = Tin::parse(&self.tin).map_err(|e| corrupt("TIN", e))?;
+        Ok(Practice {
+            id: PracticeId(self.id),
+            tenant: TenantId(self.tenant),
+            tin,
+            name: self.name,
+            address: self.address,
+            contact: Contact {
+                name: self.contact_name,
+                email: self.contact_email,
+                phone: self.contact_phone,
+            },
+            version: self.version,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClinicianRow {
+    id: Uuid,
+    tenant: Uuid,
+    practice: Uuid,
+    npi: String,
+    name: String,
+    clinician_type: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl ClinicianRow {
+    pub(crate) fn into_model(self) -> StoreResult<Clinician> {
+        Ok(Clinician {
+            id: ClinicianId(self.id),
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            npi: Npi::parse(&self.npi).map_err(|e| corrupt("NPI", e))?,
+            name: self.name,
+            clinician_type: ClinicianType::parse(&self.clinician_type)
+                .map_err(|e| corrupt("clinician type", e))?,
+            version: self.version,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StatusRow {
+    clinician: Uuid,
+    year: i32,
+    status: String,
+    value: bool,
+    origin: String,
+    retrieved_on: Option<NaiveDate>,
+    recorded_at: DateTime<Utc>,
+}
+
+/// The stored form of an origin: its code, its rank and the CMS retrieval date.
+pub(crate) fn origin_columns(origin: StatusOrigin) -> (&'static str, i16, Option<NaiveDate>) {
+    let rank = i16::from(origin.rank());
+    match origin {
+        StatusOrigin::Manual => ("manual", rank, None),
+        StatusOrigin::Imported => ("imported", rank, None),
+        StatusOrigin::CmsEligibility { retrieved_on } => {
+            ("cms_eligibility", rank, Some(retrieved_on))
+        }
+    }
+}
+
+impl StatusRow {
+    pub(crate) fn into_model(self) -> StoreResult<ClinicianStatus> {
+        let origin = match (self.origin.as_str(), self.retrieved_on) {
+            ("manual", _) => StatusOrigin::Manual,
+            ("imported", _) => StatusOrigin::Imported,
+            ("cms_eligibility", Some(retrieved_on)) => {
+                StatusOrigin::CmsEligibility { retrieved_on }
+            }
+            (other, _) => return Err(corrupt("status origin", other)),
+        };
+        Ok(ClinicianStatus {
+            clinician: ClinicianId(self.clinician),
+            year: year(self.year)?,
+            status: SpecialStatus::parse(&self.status).map_err(|e| corrupt("special status", e))?,
+            value: self.value,
+            origin,
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApplicationRow {
+    pub(crate) id: Uuid,
+    pub(crate) tenant: Uuid,
+    pub(crate) draft: serde_json::Value,
+    pub(crate) state: serde_json::Value,
+    pub(crate) version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+impl ApplicationRow {
+    pub(crate) fn into_model(self) -> StoreResult<Application> {
+        let draft: ApplicationDraft =
+            serde_json::from_value(self.draft).map_err(|e| corrupt("application draft", e))?;
+        let state: ApplicationState =
+            serde_json::from_value(self.state).map_err(|e| corrupt("application state", e))?;
+        Ok(Application {
+            id: ApplicationId(self.id),
+            tenant: TenantId(self.tenant),
+            draft,
+            state,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DecisionRow {
+    id: Uuid,
+    tenant: Uuid,
+    practice: Uuid,
+    clinician: Option<Uuid>,
+    year: i32,
+    rule_set_version: String,
+    reweighted: bool,
+    basis: String,
+    explanation: serde_json::Value,
+    decided_at: DateTime<Utc>,
+}
+
+impl DecisionRow {
+    pub(crate) fn into_model(self) -> StoreResult<StoredDecision> {
+        Ok(StoredDecision {
+            id: DecisionId(self.id),
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            clinician: self.clinician.map(ClinicianId),
+            year: year(self.year)?,
+            rule_set_version: self.rule_set_version,
+            reweighted: self.reweighted,
+            basis: self.basis,
+            explanation: self.explanation,
+            decided_at: self.decided_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DocumentRow {
+    id: Uuid,
+    tenant: Uuid,
+    practice: Uuid,
+    application: Option<Uuid>,
+    kind: String,
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: Vec<u8>,
+    object_key: String,
+    retain_until: NaiveDate,
+    uploaded_by: String,
+    uploaded_at: DateTime<Utc>,
+}
+
+impl DocumentRow {
+    pub(crate) fn into_model(self) -> StoreResult<Document> {
+        Ok(Document {
+            id: DocumentId(self.id),
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            application: self.application.map(ApplicationId),
+            kind: self.kind,
+            filename: self.filename,
+            content_type: self.content_type,
+            size: u64::try_from(self.size).map_err(|_| corrupt("document size", self.size))?,
+            sha256: hash32("document SHA-256", self.sha256)?,
+            object_key: self.object_key,
+            retain_until: self.retain_until,
+            uploaded_by: self.uploaded_by,
+            uploaded_at: self.uploaded_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    tenant: Uuid,
+    seq: i64,
+    at: DateTime<Utc>,
+    actor_user: Option<String>,
+    actor_label: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl AuditRow {
+    pub(crate) fn into_model(self) -> StoreResult<AuditEvent> {
+        Ok(AuditEvent {
+            tenant: TenantId(self.tenant),
+            seq: self.seq,
+            at: self.at,
+            actor_user: self.actor_user,
+            actor_label: self.actor_label,
+            action: self.action,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            before: self.before,
+            after: self.after,
+            prev_hash: hash32("audit prev_hash", self.prev_hash)?,
+            hash: hash32("audit hash", self.hash)?,
+        })
+    }
+}
