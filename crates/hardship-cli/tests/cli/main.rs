@@ -5,6 +5,7 @@ mod batch_contract;
 mod commands;
 mod crash;
 mod physician_compare;
+mod postgres_ops;
 mod store_ops;
 
 use std::path::Path;

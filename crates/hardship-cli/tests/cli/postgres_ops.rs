@@ -1,0 +1,85 @@
+//! Backup and restore on PostgreSQL, through the CLI, against the server `scripts/with-postgres.sh` runs.
+
+use crate::{hardship, stderr, stdout};
+use std::process::Command;
+
+fn server() -> Option<String> {
+    match std::env::var("HARDSHIP_TEST_POSTGRES_URL") {
+        Ok(u) => Some(u),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("HARDSHIP_TEST_POSTGRES_URL is not set in CI")
+        }
+        Err(_) => {
+            eprintln!(
+                "skipping: HARDSHIP_TEST_POSTGRES_URL is not set (use scripts/with-postgres.sh)"
+            );
+            None
+        }
+    }
+}
+
+fn create_database(server: &str, name: &str) -> String {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        let o = Command::new("psql")
+            .args([server, "-qc", &sql])
+            .output()
+            .expect("psql (on PATH via scripts/with-postgres.sh)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    format!("{}/{name}", server.rsplit_once('/').unwrap().0)
+}
+
+#[test]
+fn postgres_backup_restores_into_an_empty_database_and_verifies() {
+    let Some(server) = server() else { return };
+    let pid = std::process::id();
+    let (src, dst) = (
+        create_database(&server, &format!("cli_src_{pid}")),
+        create_database(&server, &format!("cli_dst_{pid}")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).display().to_string();
+    let o = hardship(&[
+        "debug",
+        "write-stream",
+        "--count",
+        "7",
+        "--upload-every",
+        "3",
+        "--database-url",
+        &src,
+        "--data-dir",
+        &d("a"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = hardship(&[
+        "backup",
+        &d("backup"),
+        "--database-url",
+        &src,
+        "--data-dir",
+        &d("a"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("backup/database/hardship.pgdump").exists());
+    let key = d("a/master.key");
+    let o = hardship(&[
+        "restore",
+        &d("backup"),
+        "--database-url",
+        &dst,
+        "--data-dir",
+        &d("b"),
+        "--master-key-file",
+        &key,
+    ]);
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("chain intact") && stdout(&o).contains("3 documents verified"),
+        "{}",
+        stdout(&o)
+    );
+}
