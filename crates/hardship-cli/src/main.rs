@@ -954,7 +954,10 @@ async fn write_stream_cmd(
             let body: Vec<u8> = (0..upload_bytes)
                 .map(|b| (b.wrapping_mul(31).wrapping_add(i)) as u8)
                 .collect();
-            let retain = chrono::NaiveDate::from_ymd_opt(2036, 12, 31).unwrap_or_default();
+            let retain = ops::retain_until(
+                PerformanceYear::new(2026).map_err(|e| Failure::Internal(e.to_string()))?,
+            )
+            .map_err(Failure::Internal)?;
             let stored = vault
                 .put(org.id.0, doc.0, retain, &body[..], u64::MAX)
                 .await

@@ -236,6 +236,47 @@ pub async fn restore(settings: &Settings, dir: &Path) -> Result<Manifest, String
 
 pub type SharedStore = Arc<dyn Store>;
 
+/// How long a document of a performance year is kept: to the end of the year plus the rule set's
+/// recommended retention (ten years; six is the regulatory minimum) [MDI-DVA] [PBN-DVA].
+pub fn retain_until(year: hardship_rules::PerformanceYear) -> Result<chrono::NaiveDate, String> {
+    let book = hardship_rules::RuleBook::embedded().map_err(|e| e.to_string())?;
+    let years = book.year(year).retention.recommended_years;
+    let until = i32::from(year.get()) + i32::try_from(years).map_err(|e| e.to_string())?;
+    chrono::NaiveDate::from_ymd_opt(until, 12, 31)
+        .ok_or_else(|| format!("no date for year {until}"))
+}
+
+/// Tries to delete a document's bytes. Before its retain-until date the vault refuses, and the refusal is
+/// recorded in the tenant's audit log; the record itself is never deleted.
+pub async fn try_delete_document(
+    store: &dyn Store,
+    vault: &Vault,
+    tenant: TenantId,
+    actor: &hardship_store::Actor,
+    id: hardship_store::DocumentId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let doc = store
+        .get_document(tenant, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    match vault.delete(tenant.0, &doc.object_key, now).await {
+        Ok(()) => Ok(()),
+        Err(VaultError::RetentionLocked { until }) => {
+            let reason = format!("retention lock until {until}");
+            store
+                .record_refused_deletion(tenant, actor, id, &reason)
+                .await
+                .map_err(|e| e.to_string())?;
+            Err(format!(
+                "document {id} ({}) is retained until {until}; the attempt was recorded",
+                doc.filename
+            ))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `pg_restore` of a custom-format dump into the (empty) database at `url`.
 async fn pg_restore(url: &str, dump: &Path) -> Result<(), String> {
     let program = ["pg_restore"]

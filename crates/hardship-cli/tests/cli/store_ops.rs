@@ -143,3 +143,76 @@ fn backup_and_restore_round_trip_and_verify() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
 }
+
+#[test]
+fn deleting_evidence_before_retain_until_is_refused_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    populate(&data);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let settings = hardship_cli::storage::StorageArgs {
+            data_dir: Some(data.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let store = hardship_cli::storage::open_store(&settings, hardship_store::Env::system())
+            .await
+            .unwrap();
+        let vault = hardship_cli::ops::open_vault(&settings).unwrap();
+        let tenant = store.list_tenants().await.unwrap()[0];
+        let doc = store.list_documents(tenant, None).await.unwrap().remove(0);
+        // PY 2026 evidence is kept to the end of 2036 (10 years after the performance year).
+        assert_eq!(
+            doc.retain_until,
+            chrono::NaiveDate::from_ymd_opt(2036, 12, 31).unwrap()
+        );
+        let actor = hardship_store::Actor {
+            user: None,
+            label: "mallory@example.test".into(),
+            role: hardship_store::Role::Owner,
+        };
+        let now = chrono::Utc::now();
+        let e = hardship_cli::ops::try_delete_document(
+            store.as_ref(),
+            &vault,
+            tenant,
+            &actor,
+            doc.id,
+            now,
+        )
+        .await
+        .unwrap_err();
+        assert!(e.contains("retained until 2036-12-31"), "{e}");
+        let last = store
+            .audit_events(tenant, Some(&doc.id.to_string()))
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            (last.action.as_str(), last.actor_label.as_str()),
+            ("document.delete_refused", "mallory@example.test")
+        );
+        // The bytes are untouched.
+        let report = hardship_cli::ops::verify_vault(store.as_ref(), &vault)
+            .await
+            .unwrap();
+        assert_eq!((report.verified, report.failures.len()), (4, 0));
+        // After the date, deletion goes through.
+        let later = chrono::DateTime::parse_from_rfc3339("2037-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        hardship_cli::ops::try_delete_document(
+            store.as_ref(),
+            &vault,
+            tenant,
+            &actor,
+            doc.id,
+            later,
+        )
+        .await
+        .unwrap();
+    });
+}
