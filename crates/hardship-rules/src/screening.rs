@@ -27,7 +27,7 @@ pub struct EucEvent {
 }
 
 /// What a practice can tell us. Every field is optional: unknown facts make a reason "not shown", not "no".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeFacts {
     /// Clinicians (NPIs) billing under the TIN.
@@ -55,6 +55,24 @@ pub struct PracticeFacts {
 
 fn yes() -> bool {
     true
+}
+
+/// Nothing known, and CEHRT assumed present — the same as an empty JSON object (a derived `Default` would
+/// claim the practice lacks CEHRT).
+impl Default for PracticeFacts {
+    fn default() -> Self {
+        Self {
+            clinician_count: None,
+            overwhelming_barriers: false,
+            ehr_decertified_on: None,
+            good_faith_new_cehrt: false,
+            decertified_exception_years_used: 0,
+            insufficient_internet: false,
+            event: None,
+            share_encounters_without_cehrt_control: None,
+            has_cehrt: yes(),
+        }
+    }
 }
 
 impl PracticeFacts {

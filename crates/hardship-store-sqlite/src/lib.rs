@@ -113,15 +113,46 @@ impl SqliteStore {
     }
 
     async fn practice_in(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice> {
-        let row = sqlx::query("SELECT * FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("practice", id))?;
+        let row = row_in(
+            &self.pool,
+            "SELECT * FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "practice",
+        )
+        .await?;
         practice_from(&row)
     }
+}
+
+// ---- tenant-scoped lookups ---------------------------------------------------------------------------
+
+/// Fails with `NotFound` unless `sql` (`SELECT 1 … WHERE tenant = ? AND id = ?`) finds the row in the tenant.
+async fn require_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    ex: E,
+    sql: &'static str,
+    tenant: TenantId,
+    id: impl std::fmt::Display,
+    entity: &'static str,
+) -> StoreResult<()> {
+    row_in(ex, sql, tenant, id, entity).await.map(|_| ())
+}
+
+/// The one row `sql` (`… WHERE tenant = ? AND id = ?`) finds in the tenant, or `NotFound`.
+async fn row_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    ex: E,
+    sql: &'static str,
+    tenant: TenantId,
+    id: impl std::fmt::Display,
+    entity: &'static str,
+) -> StoreResult<SqliteRow> {
+    sqlx::query(sql)
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found(entity, id))
 }
 
 // ---- conversions -------------------------------------------------------------------------------------
@@ -609,13 +640,14 @@ impl Store for SqliteStore {
             check_text(f, v, 500)?;
         }
         let mut tx = self.begin_write(actor).await?;
-        let before = sqlx::query("SELECT * FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("practice", id))?;
+        let before = row_in(
+            &mut *tx,
+            "SELECT * FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "practice",
+        )
+        .await?;
         let before = practice_from(&before)?;
         let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, version = version + 1 WHERE tenant = ? AND id = ? AND version = ?")
             .bind(update.name.trim())
@@ -685,15 +717,14 @@ impl Store for SqliteStore {
             check_text("name", &c.name, 200)?;
         }
         let mut tx = self.begin_write(actor).await?;
-        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(practice.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if p.is_none() {
-            return Err(StoreError::not_found("practice", practice));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            practice,
+            "practice",
+        )
+        .await?;
         let now = self.now();
         let mut out = Vec::with_capacity(new.len());
         for c in new {
@@ -747,13 +778,14 @@ impl Store for SqliteStore {
     }
 
     async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician> {
-        let row = sqlx::query("SELECT * FROM clinicians WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("clinician", id))?;
+        let row = row_in(
+            &self.pool,
+            "SELECT * FROM clinicians WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "clinician",
+        )
+        .await?;
         clinician_from(&row)
     }
 
@@ -781,15 +813,14 @@ impl Store for SqliteStore {
         status: ClinicianStatus,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write(actor).await?;
-        let c = sqlx::query("SELECT 1 FROM clinicians WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(status.clinician.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if c.is_none() {
-            return Err(StoreError::not_found("clinician", status.clinician));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM clinicians WHERE tenant = ? AND id = ?",
+            tenant,
+            status.clinician,
+            "clinician",
+        )
+        .await?;
         let current = sqlx::query(
             "SELECT * FROM clinician_statuses WHERE clinician = ? AND year = ? AND status = ?",
         )
@@ -879,15 +910,14 @@ impl Store for SqliteStore {
         application::validate_draft(&draft)?;
         check_text("description", &draft.description, 10_000)?;
         let mut tx = self.begin_write(actor).await?;
-        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(draft.practice.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if p.is_none() {
-            return Err(StoreError::not_found("practice", draft.practice));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            draft.practice,
+            "practice",
+        )
+        .await?;
         let now = self.now();
         let app = Application {
             id: ApplicationId(self.id()),
@@ -932,13 +962,14 @@ impl Store for SqliteStore {
         tenant: TenantId,
         id: ApplicationId,
     ) -> StoreResult<Application> {
-        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("application", id))?;
+        let row = row_in(
+            &self.pool,
+            "SELECT * FROM applications WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "application",
+        )
+        .await?;
         application_from(&row)
     }
 
@@ -977,13 +1008,14 @@ impl Store for SqliteStore {
         application::validate_draft(&draft)?;
         check_text("description", &draft.description, 10_000)?;
         let mut tx = self.begin_write(actor).await?;
-        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("application", id))?;
+        let row = row_in(
+            &mut *tx,
+            "SELECT * FROM applications WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "application",
+        )
+        .await?;
         let current = application_from(&row)?;
         if current.version != expected_version {
             return Err(StoreError::Conflict {
@@ -1050,13 +1082,14 @@ impl Store for SqliteStore {
         transition: Transition,
     ) -> StoreResult<Application> {
         let mut tx = self.begin_write(actor).await?;
-        let row = sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("application", id))?;
+        let row = row_in(
+            &mut *tx,
+            "SELECT * FROM applications WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "application",
+        )
+        .await?;
         let current = application_from(&row)?;
         if current.version != expected_version {
             return Err(StoreError::Conflict {
@@ -1080,15 +1113,14 @@ impl Store for SqliteStore {
             email: Some(doc), ..
         } = &transition
         {
-            let d = sqlx::query("SELECT 1 FROM documents WHERE tenant = ? AND id = ?")
-                .bind(tenant.to_string())
-                .bind(doc.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            if d.is_none() {
-                return Err(StoreError::not_found("document", doc));
-            }
+            require_in(
+                &mut *tx,
+                "SELECT 1 FROM documents WHERE tenant = ? AND id = ?",
+                tenant,
+                doc,
+                "document",
+            )
+            .await?;
         }
         let r = sqlx::query("UPDATE applications SET state = ?, state_name = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
             .bind(to_json(&next)?)
@@ -1138,15 +1170,14 @@ impl Store for SqliteStore {
             ));
         }
         let mut tx = self.begin_write(actor).await?;
-        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(d.practice.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if p.is_none() {
-            return Err(StoreError::not_found("practice", d.practice));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            d.practice,
+            "practice",
+        )
+        .await?;
         sqlx::query("INSERT INTO decisions (id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(d.id.to_string())
             .bind(tenant.to_string())
@@ -1221,15 +1252,14 @@ impl Store for SqliteStore {
     ) -> StoreResult<Document> {
         validate_new_document(&d)?;
         let mut tx = self.begin_write(actor).await?;
-        let p = sqlx::query("SELECT 1 FROM practices WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(d.practice.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if p.is_none() {
-            return Err(StoreError::not_found("practice", d.practice));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            d.practice,
+            "practice",
+        )
+        .await?;
         if let Some(a) = d.application {
             let row = sqlx::query(
                 "SELECT 1 FROM applications WHERE tenant = ? AND id = ? AND practice = ?",
@@ -1304,13 +1334,14 @@ impl Store for SqliteStore {
     }
 
     async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document> {
-        let row = sqlx::query("SELECT * FROM documents WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| StoreError::not_found("document", id))?;
+        let row = row_in(
+            &self.pool,
+            "SELECT * FROM documents WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "document",
+        )
+        .await?;
         document_from(&row)
     }
 
@@ -1340,15 +1371,14 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         // Recorded even for auditors: an attempt is a fact worth keeping, and it changes nothing else.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let d = sqlx::query("SELECT 1 FROM documents WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if d.is_none() {
-            return Err(StoreError::not_found("document", id));
-        }
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM documents WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "document",
+        )
+        .await?;
         let change = Change {
             action: actions::DOCUMENT_DELETE_REFUSED.into(),
             entity: "document",
