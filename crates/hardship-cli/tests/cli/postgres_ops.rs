@@ -3,7 +3,7 @@
 use crate::{hardship, stderr, stdout};
 use std::process::Command;
 
-fn server() -> Option<String> {
+pub fn server() -> Option<String> {
     match std::env::var("HARDSHIP_TEST_POSTGRES_URL") {
         Ok(u) => Some(u),
         Err(_) if std::env::var_os("CI").is_some() => {
@@ -18,7 +18,7 @@ fn server() -> Option<String> {
     }
 }
 
-fn create_database(server: &str, name: &str) -> String {
+pub fn create_database(server: &str, name: &str) -> String {
     for sql in [
         format!("DROP DATABASE IF EXISTS {name}"),
         format!("CREATE DATABASE {name}"),
