@@ -3,7 +3,6 @@
 //! PostgreSQL.
 
 use crate::hardship;
-use hardship_store::Store;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
