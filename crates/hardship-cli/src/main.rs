@@ -52,6 +52,15 @@ enum Command {
     Screen(ScreenArgs),
     /// Run the batch CSV contract (see README) from INPUT to OUTPUT.
     Batch(BatchArgs),
+    /// Start the web application and JSON API (default http://127.0.0.1:8080, SQLite in ./hardship-data).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "HARDSHIP_LISTEN")]
+        listen: Option<String>,
+        /// Largest request body in bytes (uploads included).
+        #[arg(long, env = "HARDSHIP_UPLOAD_LIMIT_BYTES")]
+        upload_limit_bytes: Option<u64>,
+    },
     /// Create or upgrade the database schema (also done whenever the store is opened).
     Migrate,
     /// The tamper-evident audit log.
@@ -293,6 +302,10 @@ fn main() -> ExitCode {
         Command::Screen(a) => screen_cmd(book, a),
         Command::Batch(a) => batch_cmd(a),
         Command::Migrate => with_runtime(|| migrate_cmd(&cli.storage)),
+        Command::Serve {
+            listen,
+            upload_limit_bytes,
+        } => with_runtime(|| serve_cmd(&cli.storage, listen, upload_limit_bytes)),
         Command::Audit {
             command: AuditCommand::Verify { tenant },
         } => with_runtime(|| audit_verify_cmd(&cli.storage, tenant)),
@@ -1055,4 +1068,45 @@ async fn restore_cmd(storage: &StorageArgs, dir: PathBuf) -> Outcome {
     }
     audit_verify_cmd(storage, None).await?;
     vault_verify_cmd(storage).await
+}
+
+async fn serve_cmd(
+    storage: &StorageArgs,
+    listen: Option<String>,
+    upload_limit: Option<u64>,
+) -> Outcome {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HARDSHIP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    let (settings, store) = open(storage).await?;
+    let vault = ops::open_vault(&settings).map_err(Failure::BadInput)?;
+    let listen = listen
+        .or(settings.file.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut server = hardship_server::ServerSettings::default();
+    if let Some(limit) = upload_limit.or(settings.file.upload_limit_bytes) {
+        server.body_limit = usize::try_from(limit)
+            .map_err(|_| bad(format!("upload limit {limit} is too large")))?;
+    }
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| bad(format!("cannot listen on {listen}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
+    eprintln!("hardship: serving on http://{bound}");
+    let state = hardship_server::AppState {
+        store,
+        vault: std::sync::Arc::new(vault),
+        settings: server,
+    };
+    hardship_server::serve(listener, state)
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))
 }

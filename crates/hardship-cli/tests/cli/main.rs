@@ -6,6 +6,7 @@ mod commands;
 mod crash;
 mod physician_compare;
 mod postgres_ops;
+mod serve;
 mod store_ops;
 
 use std::path::Path;
