@@ -155,6 +155,37 @@ async fn row_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
         .ok_or_else(|| StoreError::not_found(entity, id))
 }
 
+/// The error for a write based on a version that is no longer current.
+fn stale(entity: &'static str, id: impl std::fmt::Display, expected: i64) -> StoreError {
+    StoreError::Conflict {
+        entity,
+        id: id.to_string(),
+        expected,
+    }
+}
+
+/// The application as it stands inside the write transaction, if it is still at `expected` version.
+async fn application_at_version(
+    tx: &mut Transaction<'static, Sqlite>,
+    tenant: TenantId,
+    id: ApplicationId,
+    expected: i64,
+) -> StoreResult<Application> {
+    let row = row_in(
+        &mut **tx,
+        "SELECT * FROM applications WHERE tenant = ? AND id = ?",
+        tenant,
+        id,
+        "application",
+    )
+    .await?;
+    let current = application_from(&row)?;
+    if current.version != expected {
+        return Err(stale("application", id, expected));
+    }
+    Ok(current)
+}
+
 // ---- conversions -------------------------------------------------------------------------------------
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -662,11 +693,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         if r.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                entity: "practice",
-                id: id.to_string(),
-                expected: expected_version,
-            });
+            return Err(stale("practice", id, expected_version));
         }
         let change = Change {
             action: actions::PRACTICE_UPDATE.into(),
@@ -1008,22 +1035,7 @@ impl Store for SqliteStore {
         application::validate_draft(&draft)?;
         check_text("description", &draft.description, 10_000)?;
         let mut tx = self.begin_write(actor).await?;
-        let row = row_in(
-            &mut *tx,
-            "SELECT * FROM applications WHERE tenant = ? AND id = ?",
-            tenant,
-            id,
-            "application",
-        )
-        .await?;
-        let current = application_from(&row)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                entity: "application",
-                id: id.to_string(),
-                expected: expected_version,
-            });
-        }
+        let current = application_at_version(&mut tx, tenant, id, expected_version).await?;
         // Editing a ready application sends it back to draft; later states are frozen.
         let state = match current.state {
             ApplicationState::Draft | ApplicationState::Ready => ApplicationState::Draft,
@@ -1055,11 +1067,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         if r.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                entity: "application",
-                id: id.to_string(),
-                expected: expected_version,
-            });
+            return Err(stale("application", id, expected_version));
         }
         let change = Change {
             action: actions::APPLICATION_EDIT.into(),
@@ -1082,22 +1090,7 @@ impl Store for SqliteStore {
         transition: Transition,
     ) -> StoreResult<Application> {
         let mut tx = self.begin_write(actor).await?;
-        let row = row_in(
-            &mut *tx,
-            "SELECT * FROM applications WHERE tenant = ? AND id = ?",
-            tenant,
-            id,
-            "application",
-        )
-        .await?;
-        let current = application_from(&row)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                entity: "application",
-                id: id.to_string(),
-                expected: expected_version,
-            });
-        }
+        let current = application_at_version(&mut tx, tenant, id, expected_version).await?;
         let now = self.now();
         let next = application::apply(
             &current.draft,
@@ -1133,11 +1126,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         if r.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                entity: "application",
-                id: id.to_string(),
-                expected: expected_version,
-            });
+            return Err(stale("application", id, expected_version));
         }
         let change = Change {
             action: transition.action().into(),
