@@ -61,6 +61,11 @@ enum Command {
         #[arg(long, env = "HARDSHIP_UPLOAD_LIMIT_BYTES")]
         upload_limit_bytes: Option<u64>,
     },
+    /// Users and their organizations.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Create or upgrade the database schema (also done whenever the store is opened).
     Migrate,
     /// The tamper-evident audit log.
@@ -83,6 +88,27 @@ enum Command {
     Debug {
         #[command(subcommand)]
         command: DebugCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user: the owner of a new organization, or a member of an existing one (--tenant). The
+    /// password comes from HARDSHIP_PASSWORD or the first line of standard input, never from a flag.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Name of a new organization to create, owned by this user.
+        #[arg(long, required_unless_present = "tenant", conflicts_with = "tenant")]
+        organization: Option<String>,
+        /// The new organization is a consultancy (many practices) or a single practice.
+        #[arg(long, default_value = "consultancy", value_parser = |s: &str| hardship_store::OrganizationKind::parse(s).ok_or_else(|| format!("invalid kind {s:?}: consultancy or practice")))]
+        kind: hardship_store::OrganizationKind,
+        /// Add the user to this existing organization instead.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long, default_value = "owner", value_parser = |s: &str| hardship_store::Role::parse(s).ok_or_else(|| format!("invalid role {s:?}: owner, staff or auditor")))]
+        role: hardship_store::Role,
     },
 }
 
@@ -302,6 +328,18 @@ fn main() -> ExitCode {
         Command::Screen(a) => screen_cmd(book, a),
         Command::Batch(a) => batch_cmd(a),
         Command::Migrate => with_runtime(|| migrate_cmd(&cli.storage)),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    organization,
+                    kind,
+                    tenant,
+                    role,
+                },
+        } => {
+            with_runtime(|| user_create_cmd(&cli.storage, email, organization, kind, tenant, role))
+        }
         Command::Serve {
             listen,
             upload_limit_bytes,
@@ -1109,4 +1147,90 @@ async fn serve_cmd(
     hardship_server::serve(listener, state)
         .await
         .map_err(|e| Failure::Internal(e.to_string()))
+}
+
+async fn user_create_cmd(
+    storage: &StorageArgs,
+    email: String,
+    organization: Option<String>,
+    kind: hardship_store::OrganizationKind,
+    tenant: Option<String>,
+    role: hardship_store::Role,
+) -> Outcome {
+    let password = match std::env::var("HARDSHIP_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| bad(format!("cannot read the password from standard input: {e}")))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let hash = hardship_server::auth::hash_password_async(password)
+        .await
+        .map_err(Failure::BadInput)?;
+    let (_, store) = open(storage).await?;
+    // Everything is checked before anything is written, so a refusal leaves no organization behind.
+    let email = email.trim().to_owned();
+    if !email.contains('@') || email.contains(char::is_whitespace) || email.len() > 254 {
+        return Err(bad(format!(
+            "invalid email {email:?}: not an email address"
+        )));
+    }
+    if store
+        .find_user_by_email(&email)
+        .await
+        .map_err(store_failure)?
+        .is_some()
+    {
+        return Err(bad(format!("email {email} already exists")));
+    }
+    if organization.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(bad("--organization needs a name"));
+    }
+    let tenant = match tenant {
+        Some(t) => {
+            let id: TenantId = t
+                .parse()
+                .map_err(|e| bad(format!("invalid tenant {t:?}: {e}")))?;
+            store.get_organization(id).await.map_err(store_failure)?;
+            id
+        }
+        None => {
+            let name = organization.unwrap_or_default();
+            let actor = hardship_store::Actor {
+                user: None,
+                label: "cli".into(),
+                role: hardship_store::Role::Owner,
+            };
+            store
+                .create_organization(&actor, &name, kind)
+                .await
+                .map_err(store_failure)?
+                .id
+        }
+    };
+    let user = store
+        .create_user(&email, &hash)
+        .await
+        .map_err(|e| match e {
+            hardship_store::StoreError::Duplicate { .. } => Failure::BadInput(e.to_string()),
+            other => store_failure(other),
+        })?;
+    let actor = hardship_store::Actor {
+        user: None,
+        label: "cli".into(),
+        role: hardship_store::Role::Owner,
+    };
+    store
+        .add_membership(tenant, &actor, user.id, role)
+        .await
+        .map_err(store_failure)?;
+    println!(
+        "created {} ({}) in organization {tenant}",
+        user.email,
+        role.code()
+    );
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! headers on every response, request ids in the logs, a body-size limit and a request timeout. The pages,
 //! the `/api/v1` routes, sign-in and sessions build on it (issue 4).
 
+pub mod auth;
 pub mod error;
 
 use axum::Router;

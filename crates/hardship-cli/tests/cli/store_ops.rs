@@ -216,3 +216,92 @@ fn deleting_evidence_before_retain_until_is_refused_and_recorded() {
         .unwrap();
     });
 }
+
+#[test]
+fn user_create_makes_an_owner_with_an_argon2id_hash_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let create = |email: &str, password: &str, extra: &[&str]| {
+        let mut args = vec!["user", "create", "--email", email, "--data-dir", d];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_hardship"))
+            .args(&args)
+            .env("HARDSHIP_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let o = create(
+        "owner@acme.test",
+        "a long enough passphrase",
+        &["--organization", "Acme Consulting"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tenant = stdout(&o).trim().rsplit(' ').next().unwrap().to_owned();
+    let o = create(
+        "audit@acme.test",
+        "another long passphrase",
+        &["--tenant", &tenant, "--role", "auditor"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (email, pw, extra, needle) in [
+        (
+            "owner@acme.test",
+            "a long enough passphrase",
+            vec!["--organization", "Other"],
+            "already exists",
+        ),
+        (
+            "x@acme.test",
+            "short",
+            vec!["--organization", "Other"],
+            "at least 12",
+        ),
+        (
+            "not-an-email",
+            "a long enough passphrase",
+            vec!["--organization", "Other"],
+            "email",
+        ),
+        (
+            "y@acme.test",
+            "a long enough passphrase",
+            vec!["--tenant", "nope"],
+            "invalid tenant",
+        ),
+    ] {
+        let o = create(email, pw, &extra);
+        assert_eq!(o.status.code(), Some(2), "{email}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{email}: {}", stderr(&o));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let settings = hardship_cli::storage::StorageArgs {
+            data_dir: Some(data.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let store = hardship_cli::storage::open_store(&settings, hardship_store::Env::system())
+            .await
+            .unwrap();
+        let user = store
+            .find_user_by_email("OWNER@acme.test")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(user.password_hash.starts_with("$argon2id$"));
+        assert!(hardship_server::auth::verify_password(
+            "a long enough passphrase",
+            &user.password_hash
+        ));
+        assert_eq!(
+            store.list_tenants().await.unwrap().len(),
+            1,
+            "a refused user left an organization behind"
+        );
+        let members = store.members(tenant.parse().unwrap()).await.unwrap();
+        let roles: Vec<&str> = members.iter().map(|(m, _)| m.role.code()).collect();
+        assert_eq!(roles, ["auditor", "owner"]);
+    });
+}
