@@ -31,11 +31,11 @@ use error::{corrupt, db, duplicate_or_db};
 use hardship_rules::PerformanceYear;
 use hardship_store::audit::{actions, truncate_micros};
 use hardship_store::{
-    Actor, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent, Change,
-    Clinician, ClinicianId, ClinicianStatus, Document, DocumentId, Env, Membership, NewClinician,
-    NewDocument, NewPractice, Organization, OrganizationKind, Practice, PracticeId, PracticeUpdate,
-    Role, Store, StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId,
-    application, ensure_can_write, validate_new_document,
+    Actor, ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
+    Change, Clinician, ClinicianId, ClinicianStatus, Document, DocumentId, Env, Membership,
+    NewClinician, NewDocument, NewPractice, Organization, OrganizationKind, Practice, PracticeId,
+    PracticeUpdate, Role, Session, Store, StoreError, StoreResult, StoredDecision, TenantId,
+    Transition, User, UserId, application, ensure_can_write, validate_new_document,
 };
 use rows::{
     ApplicationRow, AuditRow, ClinicianRow, DecisionRow, DocumentRow, MemberRow, MembershipRow,
@@ -1438,6 +1438,171 @@ impl Store for PgStore {
             .await
             .map_err(db)?;
         rows.into_iter().map(AuditRow::into_model).collect()
+    }
+
+    async fn create_session(&self, session: Session) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(session.token_hash.to_vec())
+            .bind(session.user.0)
+            .bind(&session.csrf_token)
+            .bind(truncate_micros(session.created_at))
+            .bind(truncate_micros(session.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found("user", session.user),
+                _ => db(e),
+            })?;
+        Ok(())
+    }
+
+    async fn get_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>> {
+        let row: Option<(Vec<u8>, Uuid, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash.to_vec())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|(hash, user, csrf_token, created_at, expires_at)| {
+            let token_hash: [u8; 32] = hash
+                .try_into()
+                .map_err(|_| StoreError::Internal("stored session hash is not 32 bytes".into()))?;
+            Ok(Session {
+                token_hash,
+                user: UserId(user),
+                csrf_token,
+                created_at,
+                expires_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        token_hash: [u8; 32],
+    ) -> StoreResult<ApiToken> {
+        ensure_can_write(actor)?;
+        require("name", name)?;
+        if name.chars().count() > 100 {
+            return Err(StoreError::invalid("name", "longer than 100 characters"));
+        }
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        let token = ApiToken {
+            id: self.env.ids.new_id(),
+            tenant,
+            name: name.trim().to_owned(),
+            role,
+            token_hash,
+            created_by: actor.label.clone(),
+            created_at: now,
+            revoked: false,
+        };
+        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(token.id)
+            .bind(tenant.0)
+            .bind(&token.name)
+            .bind(role.code())
+            .bind(token_hash.to_vec())
+            .bind(&token.created_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: actions::API_TOKEN_CREATE.into(),
+            entity: "api_token",
+            entity_id: token.id.to_string(),
+            before: None,
+            after: Some(json!({"name": token.name, "role": role.code()}).to_string()),
+        };
+        append_audit(&mut tx, tenant, actor, now, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
+    async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>> {
+        let row: Option<(Uuid, Uuid, String, String, Vec<u8>, String, DateTime<Utc>, bool)> = sqlx::query_as(
+            "SELECT id, tenant, name, role, token_hash, created_by, created_at, revoked FROM api_tokens WHERE token_hash = $1 AND NOT revoked",
+        )
+        .bind(token_hash.to_vec())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(
+            |(id, tenant, name, role, hash, created_by, created_at, revoked)| {
+                Ok(ApiToken {
+                    id,
+                    tenant: TenantId(tenant),
+                    name,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+                    token_hash: hash.try_into().map_err(|_| {
+                        StoreError::Internal("stored token hash is not 32 bytes".into())
+                    })?,
+                    created_by,
+                    created_at,
+                    revoked,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()> {
+        ensure_can_write(actor)?;
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked = true WHERE tenant = $1 AND id = $2 AND NOT revoked",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::not_found("api token", id));
+        }
+        let change = Change {
+            action: actions::API_TOKEN_REVOKE.into(),
+            entity: "api_token",
+            entity_id: id.to_string(),
+            before: None,
+            after: None,
+        };
+        append_audit(&mut tx, tenant, actor, now, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {

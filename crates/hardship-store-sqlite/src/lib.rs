@@ -1405,6 +1405,167 @@ impl Store for SqliteStore {
         rows.iter().map(audit_from).collect()
     }
 
+    async fn create_session(&self, session: Session) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(session.token_hash.to_vec())
+            .bind(session.user.to_string())
+            .bind(&session.csrf_token)
+            .bind(ts(session.created_at))
+            .bind(ts(session.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found("user", session.user),
+                _ => db(e),
+            })?;
+        Ok(())
+    }
+
+    async fn get_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?")
+            .bind(token_hash.to_vec())
+            .bind(ts(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
+            Ok(Session {
+                token_hash: to32(&hash)?,
+                user: UserId(uuid_of(&r, "user_id")?),
+                csrf_token: text(&r, "csrf_token")?,
+                created_at: parse_ts(&text(&r, "created_at")?)?,
+                expires_at: parse_ts(&text(&r, "expires_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash.to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        token_hash: [u8; 32],
+    ) -> StoreResult<ApiToken> {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "an API token needs a name"));
+        }
+        check_text("name", name, 100)?;
+        let mut tx = self.begin_write(actor).await?;
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM organizations WHERE id = ? AND id = ?",
+            tenant,
+            tenant,
+            "organization",
+        )
+        .await?;
+        let token = ApiToken {
+            id: self.id(),
+            tenant,
+            name: name.trim().to_owned(),
+            role,
+            token_hash,
+            created_by: actor.label.clone(),
+            created_at: self.now(),
+            revoked: false,
+        };
+        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(token.id.to_string())
+            .bind(tenant.to_string())
+            .bind(&token.name)
+            .bind(role.code())
+            .bind(token_hash.to_vec())
+            .bind(&token.created_by)
+            .bind(ts(token.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: actions::API_TOKEN_CREATE.into(),
+            entity: "api_token",
+            entity_id: token.id.to_string(),
+            before: None,
+            after: summary(&[("name", token.name.clone()), ("role", role.code().into())]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
+    async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked = 0")
+            .bind(token_hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
+            let revoked: i64 = r.try_get("revoked").map_err(db)?;
+            Ok(ApiToken {
+                id: uuid_of(&r, "id")?,
+                tenant: TenantId(uuid_of(&r, "tenant")?),
+                name: text(&r, "name")?,
+                role: Role::parse(&text(&r, "role")?)
+                    .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+                token_hash: to32(&hash)?,
+                created_by: text(&r, "created_by")?,
+                created_at: parse_ts(&text(&r, "created_at")?)?,
+                revoked: revoked != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()> {
+        let mut tx = self.begin_write(actor).await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked = 1 WHERE tenant = ? AND id = ? AND revoked = 0",
+        )
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::not_found("api token", id));
+        }
+        let change = Change {
+            action: actions::API_TOKEN_REVOKE.into(),
+            entity: "api_token",
+            entity_id: id.to_string(),
+            before: None,
+            after: None,
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         if path.exists() {
             return Err(StoreError::invalid(

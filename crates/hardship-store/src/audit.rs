@@ -22,6 +22,8 @@ pub mod actions {
     pub const DECISION_RECORD: &str = "decision.record";
     pub const DOCUMENT_UPLOAD: &str = "document.upload";
     pub const DOCUMENT_DELETE_REFUSED: &str = "document.delete_refused";
+    pub const API_TOKEN_CREATE: &str = "api_token.create";
+    pub const API_TOKEN_REVOKE: &str = "api_token.revoke";
 }
 
 /// The hash before a tenant's first event.

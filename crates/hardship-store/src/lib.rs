@@ -239,6 +239,29 @@ pub trait Store: Send + Sync {
         Ok(audit::verify_chain(tenant, &events))
     }
 
+    // Sessions (browser sign-in) and API tokens (machine clients). Tokens are stored only as hashes.
+    async fn create_session(&self, session: Session) -> StoreResult<()>;
+    /// The session with this token hash, if it exists and has not expired at `now`.
+    async fn get_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Removes expired sessions; returns how many.
+    async fn purge_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn create_api_token(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        token_hash: [u8; 32],
+    ) -> StoreResult<ApiToken>;
+    /// The unrevoked token with this hash, whatever its tenant (the token names its tenant).
+    async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>>;
+    async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()>;
+
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;
 }

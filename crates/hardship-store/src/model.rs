@@ -371,3 +371,29 @@ pub struct Document {
     pub uploaded_by: String,
     pub uploaded_at: DateTime<Utc>,
 }
+
+/// A signed-in browser session. Only the SHA-256 of the cookie's token is stored, so a copy of the
+/// database does not let anyone sign in.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Session {
+    pub token_hash: [u8; 32],
+    pub user: UserId,
+    /// The per-session CSRF token forms and htmx requests must echo.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A token for machine clients of the API, scoped to one tenant with one role.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub tenant: TenantId,
+    pub name: String,
+    pub role: Role,
+    #[serde(skip_serializing)]
+    pub token_hash: [u8; 32],
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked: bool,
+}

@@ -213,6 +213,7 @@ pub async fn run_all(f: &dyn StoreFactory) {
     status_precedence(f).await;
     decisions_keep_rule_set_version(f).await;
     concurrent_writers_keep_one_chain(f).await;
+    sessions_and_api_tokens(f).await;
 }
 
 fn is_not_found<T: std::fmt::Debug>(r: StoreResult<T>) -> bool {
@@ -830,4 +831,100 @@ pub async fn concurrent_writers_keep_one_chain(f: &dyn StoreFactory) {
         81
     );
     assert_eq!(w.store.verify_audit(w.a).await.unwrap(), Ok(85));
+}
+
+pub async fn sessions_and_api_tokens(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let user = s
+        .create_user("ada@lakeside.test", "$argon2id$stub")
+        .await
+        .unwrap();
+    let now = in_2024();
+    let session = Session {
+        token_hash: [1; 32],
+        user: user.id,
+        csrf_token: "csrf-abc".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(8),
+    };
+    s.create_session(session.clone()).await.unwrap();
+    assert_eq!(
+        s.get_session(&[1; 32], now).await.unwrap(),
+        Some(session.clone())
+    );
+    assert_eq!(
+        s.get_session(&[2; 32], now).await.unwrap(),
+        None,
+        "an unknown token finds nothing"
+    );
+    assert_eq!(
+        s.get_session(&[1; 32], session.expires_at).await.unwrap(),
+        None,
+        "expired at its expiry instant"
+    );
+    let stale = Session {
+        token_hash: [3; 32],
+        expires_at: now - chrono::Duration::seconds(1),
+        ..session.clone()
+    };
+    s.create_session(stale).await.unwrap();
+    assert_eq!(s.purge_sessions(now).await.unwrap(), 1);
+    s.delete_session(&[1; 32]).await.unwrap();
+    assert_eq!(
+        s.get_session(&[1; 32], now).await.unwrap(),
+        None,
+        "signed out"
+    );
+    let ghost = Session {
+        token_hash: [4; 32],
+        user: UserId(uuid::Uuid::from_u128(999_999)),
+        ..session
+    };
+    assert!(is_not_found(s.create_session(ghost).await));
+
+    // API tokens: audited, tenant-scoped, revocable; auditors cannot mint them.
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    let forbidden = s
+        .create_api_token(w.a, &auditor(), "ci", Role::Staff, [9; 32])
+        .await;
+    assert!(
+        matches!(forbidden, Err(StoreError::Forbidden(_))),
+        "{forbidden:?}"
+    );
+    assert!(matches!(
+        s.create_api_token(w.a, &owner(), " ", Role::Staff, [9; 32])
+            .await,
+        Err(StoreError::Invalid { field: "name", .. })
+    ));
+    let t = s
+        .create_api_token(w.a, &owner(), "billing export", Role::Auditor, [9; 32])
+        .await
+        .unwrap();
+    let found = s.find_api_token(&[9; 32]).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.tenant, found.role),
+        (t.id, w.a, Role::Auditor)
+    );
+    assert!(
+        is_not_found(s.revoke_api_token(w.b, &owner(), t.id).await),
+        "another tenant cannot revoke it"
+    );
+    s.revoke_api_token(w.a, &owner(), t.id).await.unwrap();
+    assert_eq!(
+        s.find_api_token(&[9; 32]).await.unwrap(),
+        None,
+        "a revoked token no longer authenticates"
+    );
+    assert!(is_not_found(s.revoke_api_token(w.a, &owner(), t.id).await));
+    let actions: Vec<String> = s
+        .audit_events(w.a, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .skip(before)
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["api_token.create", "api_token.revoke"]);
+    assert!(s.verify_audit(w.a).await.unwrap().is_ok());
 }
