@@ -82,6 +82,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 phone: "1".into(),
                 extension: String::new(),
             },
+            euc_kind: None,
+            facts: ApplicationFacts {
+                insufficient_internet: true,
+                ..ApplicationFacts::default()
+            },
+            attested: true,
         };
         let mut app = store.create_application(org.id, &actor, draft).await?;
         let start = Instant::now();

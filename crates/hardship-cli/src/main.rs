@@ -992,6 +992,12 @@ async fn write_stream_cmd(
                 phone: "1".into(),
                 extension: String::new(),
             },
+            euc_kind: None,
+            facts: ApplicationFacts {
+                insufficient_internet: true,
+                ..ApplicationFacts::default()
+            },
+            attested: true,
         };
         let app = store
             .create_application(org.id, &actor, draft)

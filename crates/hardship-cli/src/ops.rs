@@ -240,10 +240,7 @@ pub type SharedStore = Arc<dyn Store>;
 /// recommended retention (ten years; six is the regulatory minimum) [MDI-DVA] [PBN-DVA].
 pub fn retain_until(year: hardship_rules::PerformanceYear) -> Result<chrono::NaiveDate, String> {
     let book = hardship_rules::RuleBook::embedded().map_err(|e| e.to_string())?;
-    let years = book.year(year).retention.recommended_years;
-    let until = i32::from(year.get()) + i32::try_from(years).map_err(|e| e.to_string())?;
-    chrono::NaiveDate::from_ymd_opt(until, 12, 31)
-        .ok_or_else(|| format!("no date for year {until}"))
+    Ok(book.year(year).retain_until())
 }
 
 /// Tries to delete a document's bytes. Before its retain-until date the vault refuses, and the refusal is

@@ -205,6 +205,11 @@ impl PerformanceYear {
         self.0
     }
 
+    /// The last performance year the rule book covers.
+    pub const fn latest() -> Self {
+        Self(Self::LAST)
+    }
+
     /// The year whose Medicare payments the score adjusts (performance year + 2).
     pub fn payment_year(self) -> u16 {
         self.0 + 2

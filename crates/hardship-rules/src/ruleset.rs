@@ -547,6 +547,22 @@ impl RuleSet {
             .find(|r| r.types.contains(&t))
     }
 
+    /// The last day the year's evidence is kept: December 31 of the performance year plus the recommended
+    /// retention (RULEBOOK §7: six years regulatory, ten encouraged; the product keeps ten).
+    pub fn retain_until(&self) -> chrono::NaiveDate {
+        let until = i32::from(self.year).saturating_add(
+            i32::try_from(self.retention.recommended_years).unwrap_or(i32::MAX / 2),
+        );
+        chrono::NaiveDate::from_ymd_opt(until, 12, 31).unwrap_or(chrono::NaiveDate::MAX)
+    }
+
+    /// The last day the regulation requires the year's records to be kept (RULEBOOK §7).
+    pub fn regulatory_retain_until(&self) -> chrono::NaiveDate {
+        let until = i32::from(self.year)
+            .saturating_add(i32::try_from(self.retention.regulatory_years).unwrap_or(i32::MAX / 2));
+        chrono::NaiveDate::from_ymd_opt(until, 12, 31).unwrap_or(chrono::NaiveDate::MAX)
+    }
+
     pub fn is_mips_eligible_type(&self, t: ClinicianType) -> bool {
         self.eligible_clinician_types.types.contains(&t)
     }

@@ -32,18 +32,21 @@ use hardship_rules::PerformanceYear;
 use hardship_store::audit::{actions, truncate_micros};
 use hardship_store::{
     Actor, ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
-    Change, Clinician, ClinicianId, ClinicianStatus, Document, DocumentId, Env, Membership,
-    NewClinician, NewDocument, NewPractice, Organization, OrganizationKind, Practice, PracticeId,
-    PracticeUpdate, Role, Session, Store, StoreError, StoreResult, StoredDecision, TenantId,
-    Transition, User, UserId, application, ensure_can_write, validate_new_document,
+    Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document, DocumentId, Env,
+    Invite, InviteId, Membership, NewClinician, NewDocument, NewPractice, Organization,
+    OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
+    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, StatusOrigin, Store,
+    StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
+    ensure_can_write, normalize_email, validate_new_document,
 };
 use rows::{
-    ApplicationRow, AuditRow, ClinicianRow, DecisionRow, DocumentRow, MemberRow, MembershipRow,
-    OrganizationRow, PracticeRow, StatusRow, UserRow,
+    ApiTokenRow, ApplicationRow, AuditRow, ClinicianRow, DecisionRow, DocumentRow, InviteRow,
+    MemberRow, MembershipRow, OrganizationRow, PracticeRow, PracticeYearRow, StatusRow, UserRow,
 };
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -62,6 +65,12 @@ const DOCUMENT_COLUMNS: &str = "id, tenant, practice, application, kind, filenam
                                 object_key, retain_until, uploaded_by, uploaded_at";
 const DECISION_COLUMNS: &str = "id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at";
 const AUDIT_COLUMNS: &str = "tenant, seq, at, actor_user, actor_label, action, entity, entity_id, before, after, prev_hash, hash";
+const STATUS_COLUMNS: &str = "clinician, year, status, value, origin, retrieved_on, recorded_at";
+const PRACTICE_YEAR_COLUMNS: &str = "tenant, practice, year, profile, version, updated_at";
+const API_TOKEN_COLUMNS: &str =
+    "id, tenant, name, role, token_hash, created_by, created_at, revoked";
+const INVITE_COLUMNS: &str =
+    "id, tenant, email, role, token_hash, created_by, created_at, expires_at, accepted_at";
 
 /// Settings of the connection pool.
 #[derive(Clone, Debug)]
@@ -274,6 +283,240 @@ impl PgStore {
         append_audit(tx, tenant, actor, now, change).await?;
         Ok(clinician)
     }
+
+    async fn fetch_clinician(
+        &self,
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        id: ClinicianId,
+        lock: bool,
+    ) -> StoreResult<Clinician> {
+        let sql = if lock {
+            format!(
+                "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 AND id = $2 FOR UPDATE"
+            )
+        } else {
+            format!("SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 AND id = $2")
+        };
+        sqlx::query_as::<_, ClinicianRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(conn)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::not_found("clinician", id))?
+            .into_model()
+    }
+
+    /// Updates a clinician read `FOR UPDATE` in the same transaction (at `before.version`), with its
+    /// audit event.
+    async fn write_clinician_update(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        actor: &Actor,
+        before: &Clinician,
+        update: &ClinicianUpdate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Clinician> {
+        let sql = format!(
+            "UPDATE clinicians SET name = $4, clinician_type = $5, version = version + 1 \
+             WHERE tenant = $1 AND id = $2 AND version = $3 RETURNING {CLINICIAN_COLUMNS}"
+        );
+        let after = sqlx::query_as::<_, ClinicianRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(before.id.0)
+            .bind(before.version)
+            .bind(update.name.trim())
+            .bind(update.clinician_type.code())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::Conflict {
+                entity: "clinician",
+                id: before.id.to_string(),
+                expected: before.version,
+            })?
+            .into_model()?;
+        let change = Change {
+            action: actions::CLINICIAN_UPDATE.into(),
+            entity: "clinician",
+            entity_id: before.id.to_string(),
+            before: Some(clinician_summary(before)),
+            after: Some(clinician_summary(&after)),
+        };
+        append_audit(tx, tenant, actor, now, change).await?;
+        Ok(after)
+    }
+
+    /// Writes one status of a clinician of the tenant (with its audit event) inside the caller's
+    /// transaction, unless a higher-ranking origin already holds it or the same value from the same
+    /// origin is already recorded.
+    async fn write_status(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        actor: &Actor,
+        status: &ClinicianStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StatusWrite> {
+        let sql = format!(
+            "SELECT {STATUS_COLUMNS} FROM clinician_statuses \
+             WHERE tenant = $1 AND clinician = $2 AND year = $3 AND status = $4 FOR UPDATE"
+        );
+        let current = sqlx::query_as::<_, StatusRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(status.clinician.0)
+            .bind(year_column(status.year))
+            .bind(status.status.code())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?
+            .map(StatusRow::into_model)
+            .transpose()?;
+        if let Some(c) = current {
+            // CMS eligibility data outranks imported data, which outranks hand-entered values.
+            if c.origin.rank() > status.origin.rank() {
+                return Ok(StatusWrite::Outranked(Box::new(c)));
+            }
+            if c.value == status.value && c.origin == status.origin {
+                return Ok(StatusWrite::Unchanged);
+            }
+            self.upsert_status(tx, tenant, actor, Some(&c), status, now)
+                .await?;
+        } else {
+            self.upsert_status(tx, tenant, actor, None, status, now)
+                .await?;
+        }
+        Ok(StatusWrite::Written)
+    }
+
+    async fn upsert_status(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        actor: &Actor,
+        before: Option<&ClinicianStatus>,
+        status: &ClinicianStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (origin, rank, retrieved_on) = rows::origin_columns(status.origin);
+        sqlx::query(
+            "INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, \
+             retrieved_on, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (clinician, year, status) DO UPDATE SET value = EXCLUDED.value, \
+             origin = EXCLUDED.origin, origin_rank = EXCLUDED.origin_rank, \
+             retrieved_on = EXCLUDED.retrieved_on, recorded_at = EXCLUDED.recorded_at",
+        )
+        .bind(tenant.0)
+        .bind(status.clinician.0)
+        .bind(year_column(status.year))
+        .bind(status.status.code())
+        .bind(status.value)
+        .bind(origin)
+        .bind(rank)
+        .bind(retrieved_on)
+        .bind(truncate_micros(status.recorded_at))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+        let change = hardship_store::audit::status_change(before, status);
+        append_audit(tx, tenant, actor, now, change).await?;
+        Ok(())
+    }
+
+    /// Saves a practice's year profile at its expected version (0 for the first save), with its audit
+    /// event, inside the caller's transaction (which has checked the practice is in the tenant).
+    async fn write_practice_year(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        write: &ProfileWrite,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PracticeYear> {
+        let ProfileWrite {
+            year,
+            expected_version,
+            profile,
+        } = *write;
+        let profile_json = to_json("reporting profile", &profile)?;
+        let conflict = || StoreError::Conflict {
+            entity: "practice year",
+            id: format!("{practice}/{}", year.get()),
+            expected: expected_version,
+        };
+        let sql = format!(
+            "SELECT {PRACTICE_YEAR_COLUMNS} FROM practice_years \
+             WHERE tenant = $1 AND practice = $2 AND year = $3 FOR UPDATE"
+        );
+        let current = sqlx::query_as::<_, PracticeYearRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(practice.0)
+            .bind(year_column(year))
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?
+            .map(PracticeYearRow::into_model)
+            .transpose()?;
+        if current.as_ref().map_or(0, |c| c.version) != expected_version {
+            return Err(conflict());
+        }
+        let row = if current.is_none() {
+            let sql = format!(
+                "INSERT INTO practice_years (tenant, practice, year, profile, version, updated_at) \
+                 VALUES ($1, $2, $3, $4, 1, $5) RETURNING {PRACTICE_YEAR_COLUMNS}"
+            );
+            sqlx::query_as::<_, PracticeYearRow>(sqlx::AssertSqlSafe(sql))
+                .bind(tenant.0)
+                .bind(practice.0)
+                .bind(year_column(year))
+                .bind(&profile_json)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(|e| match error::unique_violation(&e) {
+                    Some("practice_years_pkey") => conflict(),
+                    _ => db(e),
+                })?
+        } else {
+            let sql = format!(
+                "UPDATE practice_years SET profile = $5, version = version + 1, updated_at = $6 \
+                 WHERE tenant = $1 AND practice = $2 AND year = $3 AND version = $4 \
+                 RETURNING {PRACTICE_YEAR_COLUMNS}"
+            );
+            sqlx::query_as::<_, PracticeYearRow>(sqlx::AssertSqlSafe(sql))
+                .bind(tenant.0)
+                .bind(practice.0)
+                .bind(year_column(year))
+                .bind(expected_version)
+                .bind(&profile_json)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?
+        };
+        let stored = row.ok_or_else(conflict)?.into_model()?;
+        let change = Change {
+            action: actions::PRACTICE_YEAR_SET.into(),
+            entity: "practice",
+            entity_id: practice.to_string(),
+            before: current.as_ref().map(practice_year_summary).transpose()?,
+            after: Some(practice_year_summary(&stored)?),
+        };
+        append_audit(tx, tenant, actor, now, change).await?;
+        Ok(stored)
+    }
+}
+
+/// What [`PgStore::write_status`] did.
+enum StatusWrite {
+    Written,
+    /// The same value from the same origin was already recorded: nothing written, no event.
+    Unchanged,
+    /// A higher-ranking origin holds the value (it is returned); nothing written, no event.
+    Outranked(Box<ClinicianStatus>),
 }
 
 /// Locks the tenant's organization row for the rest of the transaction; the per-tenant audit chain is
@@ -406,6 +649,43 @@ fn year_column(year: PerformanceYear) -> i32 {
 fn to_json<T: serde::Serialize>(what: &str, value: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(value)
         .map_err(|e| StoreError::Internal(format!("cannot encode the {what}: {e}")))
+}
+
+fn clinician_summary(c: &Clinician) -> String {
+    json!({
+        "practice": c.practice.to_string(),
+        "npi": c.npi.as_str(),
+        "name": c.name,
+        "clinician_type": c.clinician_type.code(),
+        "version": c.version,
+    })
+    .to_string()
+}
+
+/// Refuses text longer than `max` characters or with control characters (other than newline and tab).
+fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
+    if value.chars().count() > max {
+        return Err(StoreError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(StoreError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn practice_year_summary(y: &PracticeYear) -> StoreResult<String> {
+    Ok(json!({
+        "year": y.year.get(),
+        "profile": to_json("reporting profile", &y.profile)?,
+        "version": y.version,
+    })
+    .to_string())
 }
 
 fn practice_summary(p: &Practice) -> String {
@@ -863,7 +1143,6 @@ impl Store for PgStore {
     ) -> StoreResult<()> {
         ensure_can_write(actor)?;
         let now = self.now();
-        let (origin, rank, retrieved_on) = rows::origin_columns(status.origin);
         let mut tx = self.begin_write(tenant).await?;
         if !exists(
             &mut tx,
@@ -875,34 +1154,11 @@ impl Store for PgStore {
         {
             return Err(StoreError::not_found("clinician", status.clinician));
         }
-        let current = sqlx::query_as::<_, StatusRow>(
-            "SELECT clinician, year, status, value, origin, retrieved_on, recorded_at FROM clinician_statuses \
-             WHERE tenant = $1 AND clinician = $2 AND year = $3 AND status = $4 FOR UPDATE",
-        )
-        .bind(tenant.0)
-        .bind(status.clinician.0)
-        .bind(year_column(status.year))
-        .bind(status.status.code())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .map(StatusRow::into_model)
-        .transpose()?;
-        let describe = |s: &ClinicianStatus| {
-            json!({
-                "year": s.year.get(),
-                "status": s.status.code(),
-                "value": s.value,
-                "origin": s.origin.describe(),
-            })
-            .to_string()
-        };
-        let outranked = current
-            .as_ref()
-            .is_some_and(|c| c.origin.rank() > status.origin.rank());
-        if let (true, Some(c)) = (outranked, current.as_ref()) {
-            // CMS eligibility data outranks imported data, which outranks hand-entered values; a refused
-            // change writes nothing (as on every backend).
+        if let StatusWrite::Outranked(c) = self
+            .write_status(&mut tx, tenant, actor, &status, now)
+            .await?
+        {
+            // A refused change writes nothing (as on every backend).
             return Err(StoreError::invalid(
                 "origin",
                 format!(
@@ -913,36 +1169,6 @@ impl Store for PgStore {
                 ),
             ));
         }
-        let action = {
-            sqlx::query(
-                "INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, \
-                 retrieved_on, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (clinician, year, status) DO UPDATE SET value = EXCLUDED.value, \
-                 origin = EXCLUDED.origin, origin_rank = EXCLUDED.origin_rank, \
-                 retrieved_on = EXCLUDED.retrieved_on, recorded_at = EXCLUDED.recorded_at",
-            )
-            .bind(tenant.0)
-            .bind(status.clinician.0)
-            .bind(year_column(status.year))
-            .bind(status.status.code())
-            .bind(status.value)
-            .bind(origin)
-            .bind(rank)
-            .bind(retrieved_on)
-            .bind(truncate_micros(status.recorded_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            actions::CLINICIAN_STATUS
-        };
-        let change = Change {
-            action: action.into(),
-            entity: "clinician",
-            entity_id: status.clinician.to_string(),
-            before: current.as_ref().map(describe),
-            after: Some(describe(&status)),
-        };
-        append_audit(&mut tx, tenant, actor, now, change).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1441,18 +1667,29 @@ impl Store for PgStore {
     }
 
     async fn create_session(&self, session: Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(session.token_hash.to_vec())
-            .bind(session.user.0)
-            .bind(&session.csrf_token)
-            .bind(truncate_micros(session.created_at))
-            .bind(truncate_micros(session.expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found("user", session.user),
-                _ => db(e),
-            })?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, tenant, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(session.token_hash.to_vec())
+        .bind(session.user.0)
+        .bind(session.tenant.map(|t| t.0))
+        .bind(&session.csrf_token)
+        .bind(truncate_micros(session.created_at))
+        .bind(truncate_micros(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                match (d.constraint(), session.tenant) {
+                    (Some("sessions_tenant_fkey"), Some(t)) => {
+                        StoreError::not_found("organization", t)
+                    }
+                    _ => StoreError::not_found("user", session.user),
+                }
+            }
+            _ => db(e),
+        })?;
         Ok(())
     }
 
@@ -1461,21 +1698,28 @@ impl Store for PgStore {
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Session>> {
-        let row: Option<(Vec<u8>, Uuid, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        type SessionRow = (
+            Vec<u8>,
+            Uuid,
+            Option<Uuid>,
+            String,
+            DateTime<Utc>,
+            DateTime<Utc>,
+        );
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT token_hash, user_id, tenant, csrf_token, created_at, expires_at FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash.to_vec())
         .bind(now)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|(hash, user, csrf_token, created_at, expires_at)| {
-            let token_hash: [u8; 32] = hash
-                .try_into()
-                .map_err(|_| StoreError::Internal("stored session hash is not 32 bytes".into()))?;
+        row.map(|(hash, user, tenant, csrf_token, created_at, expires_at)| {
             Ok(Session {
-                token_hash,
+                token_hash: rows::hash32("session hash", hash)?,
                 user: UserId(user),
+                tenant: tenant.map(TenantId),
                 csrf_token,
                 created_at,
                 expires_at,
@@ -1551,31 +1795,16 @@ impl Store for PgStore {
     }
 
     async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>> {
-        let row: Option<(Uuid, Uuid, String, String, Vec<u8>, String, DateTime<Utc>, bool)> = sqlx::query_as(
-            "SELECT id, tenant, name, role, token_hash, created_by, created_at, revoked FROM api_tokens WHERE token_hash = $1 AND NOT revoked",
-        )
-        .bind(token_hash.to_vec())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        row.map(
-            |(id, tenant, name, role, hash, created_by, created_at, revoked)| {
-                Ok(ApiToken {
-                    id,
-                    tenant: TenantId(tenant),
-                    name,
-                    role: Role::parse(&role)
-                        .ok_or_else(|| StoreError::Internal("bad role".into()))?,
-                    token_hash: hash.try_into().map_err(|_| {
-                        StoreError::Internal("stored token hash is not 32 bytes".into())
-                    })?,
-                    created_by,
-                    created_at,
-                    revoked,
-                })
-            },
-        )
-        .transpose()
+        let sql = format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND NOT revoked"
+        );
+        sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(ApiTokenRow::into_model)
+            .transpose()
     }
 
     async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()> {
@@ -1603,6 +1832,510 @@ impl Store for PgStore {
         append_audit(&mut tx, tenant, actor, now, change).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn update_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        update: ClinicianUpdate,
+    ) -> StoreResult<Clinician> {
+        ensure_can_write(actor)?;
+        if update.name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "a clinician needs a name"));
+        }
+        check_text("name", &update.name, 200)?;
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        let before = self.fetch_clinician(&mut tx, tenant, id, true).await?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict {
+                entity: "clinician",
+                id: id.to_string(),
+                expected: expected_version,
+            });
+        }
+        let after = self
+            .write_clinician_update(&mut tx, tenant, actor, &before, &update, now)
+            .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn import_roster(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+        profiles: Vec<ProfileWrite>,
+    ) -> StoreResult<RosterImportSummary> {
+        ensure_can_write(actor)?;
+        for p in &profiles {
+            p.profile.validate()?;
+        }
+        for e in &entries {
+            if e.name.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "name",
+                    format!("the clinician with NPI {} needs a name", e.npi),
+                ));
+            }
+            check_text("name", &e.name, 200)?;
+        }
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        ensure_practice(&mut tx, tenant, practice).await?;
+        let sql = format!(
+            "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 AND practice = $2 \
+             ORDER BY row_no FOR UPDATE"
+        );
+        let roster = sqlx::query_as::<_, ClinicianRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(practice.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut by_npi = HashMap::with_capacity(roster.len() + entries.len());
+        for row in roster {
+            let c = row.into_model()?;
+            by_npi.insert(c.npi, c);
+        }
+        let mut summary = RosterImportSummary::default();
+        // One event per change, each in this transaction: a failure anywhere rolls back all of them.
+        for e in entries {
+            let name = e.name.trim();
+            let clinician = match by_npi.get(&e.npi).cloned() {
+                Some(c) if c.name == name && c.clinician_type == e.clinician_type => {
+                    summary.unchanged += 1;
+                    c.id
+                }
+                Some(c) => {
+                    let update = ClinicianUpdate {
+                        name: name.to_owned(),
+                        clinician_type: e.clinician_type,
+                    };
+                    let after = self
+                        .write_clinician_update(&mut tx, tenant, actor, &c, &update, now)
+                        .await?;
+                    summary.updated += 1;
+                    let id = after.id;
+                    by_npi.insert(after.npi, after);
+                    id
+                }
+                None => {
+                    let new = NewClinician {
+                        npi: e.npi,
+                        name: name.to_owned(),
+                        clinician_type: e.clinician_type,
+                    };
+                    let added = self
+                        .insert_clinician(&mut tx, tenant, actor, practice, new, now)
+                        .await?;
+                    summary.added += 1;
+                    let id = added.id;
+                    by_npi.insert(added.npi, added);
+                    id
+                }
+            };
+            for (year, status, value) in e.statuses {
+                let s = ClinicianStatus {
+                    clinician,
+                    year,
+                    status,
+                    value,
+                    origin: StatusOrigin::Imported,
+                    recorded_at: now,
+                };
+                match self.write_status(&mut tx, tenant, actor, &s, now).await? {
+                    StatusWrite::Written => summary.statuses_set += 1,
+                    StatusWrite::Unchanged => {}
+                    StatusWrite::Outranked(_) => summary.statuses_kept_from_cms += 1,
+                }
+            }
+        }
+        for p in &profiles {
+            self.write_practice_year(&mut tx, tenant, actor, practice, p, now)
+                .await?;
+            summary.profiles_set += 1;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(summary)
+    }
+
+    async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>> {
+        // The same order as the SQLite backend: by practice, then name (byte order), then NPI.
+        let sql = format!(
+            "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 \
+             ORDER BY practice, name COLLATE \"C\", npi"
+        );
+        let rows = sqlx::query_as::<_, ClinicianRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(ClinicianRow::into_model).collect()
+    }
+
+    async fn tenant_statuses(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>> {
+        let sql = format!(
+            "SELECT {STATUS_COLUMNS} FROM clinician_statuses WHERE tenant = $1 AND year = $2 \
+             ORDER BY clinician, status COLLATE \"C\""
+        );
+        let rows = sqlx::query_as::<_, StatusRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(year_column(year))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(StatusRow::into_model).collect()
+    }
+
+    async fn get_practice_year(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<PracticeYear> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        ensure_practice(&mut conn, tenant, practice).await?;
+        let sql = format!(
+            "SELECT {PRACTICE_YEAR_COLUMNS} FROM practice_years \
+             WHERE tenant = $1 AND practice = $2 AND year = $3"
+        );
+        let row = sqlx::query_as::<_, PracticeYearRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(practice.0)
+            .bind(year_column(year))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        match row {
+            Some(r) => r.into_model(),
+            None => Ok(PracticeYear {
+                tenant,
+                practice,
+                year,
+                profile: ReportingProfile::default(),
+                version: 0,
+                updated_at: DateTime::<Utc>::UNIX_EPOCH,
+            }),
+        }
+    }
+
+    async fn set_practice_year(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        year: PerformanceYear,
+        expected_version: i64,
+        profile: ReportingProfile,
+    ) -> StoreResult<PracticeYear> {
+        ensure_can_write(actor)?;
+        profile.validate()?;
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        ensure_practice(&mut tx, tenant, practice).await?;
+        let write = ProfileWrite {
+            year,
+            expected_version,
+            profile,
+        };
+        let stored = self
+            .write_practice_year(&mut tx, tenant, actor, practice, &write, now)
+            .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn list_practice_years(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<PracticeYear>> {
+        let sql = format!(
+            "SELECT {PRACTICE_YEAR_COLUMNS} FROM practice_years WHERE tenant = $1 AND year = $2 \
+             ORDER BY practice"
+        );
+        let rows = sqlx::query_as::<_, PracticeYearRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(year_column(year))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(PracticeYearRow::into_model).collect()
+    }
+
+    async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT coalesce(max(seq), 0)::bigint FROM audit_events WHERE tenant = $1",
+        )
+        .bind(tenant.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn list_api_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>> {
+        let sql = format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(ApiTokenRow::into_model).collect()
+    }
+
+    async fn set_session_tenant(&self, token_hash: &[u8; 32], tenant: TenantId) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE sessions SET tenant = $2 WHERE token_hash = $1")
+            .bind(token_hash.to_vec())
+            .bind(tenant.0)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    StoreError::not_found("organization", tenant)
+                }
+                _ => db(e),
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("session", "(this session)"));
+        }
+        Ok(())
+    }
+
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        keep: Option<&[u8; 32]>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2)",
+        )
+        .bind(user.0)
+        .bind(keep.map(|k| k.to_vec()))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_invite(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        email: &str,
+        role: Role,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
+        ensure_can_write(actor)?;
+        let email = normalize_email(email)?;
+        let now = self.now();
+        let id = InviteId(self.env.ids.new_id());
+        let mut tx = self.begin_write(tenant).await?;
+        let sql = format!(
+            "INSERT INTO invites (id, tenant, email, role, token_hash, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {INVITE_COLUMNS}"
+        );
+        let invite = sqlx::query_as::<_, InviteRow>(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .bind(tenant.0)
+            .bind(&email)
+            .bind(role.code())
+            .bind(token_hash.to_vec())
+            .bind(&actor.label)
+            .bind(now)
+            .bind(truncate_micros(expires_at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match error::unique_violation(&e) {
+                Some("invites_token_hash_key") => StoreError::Duplicate {
+                    field: "invitation token",
+                    value: "(this link's)".into(),
+                    context: String::new(),
+                },
+                Some("invites_pkey") => StoreError::Duplicate {
+                    field: "invitation",
+                    value: id.to_string(),
+                    context: String::new(),
+                },
+                _ => db(e),
+            })?
+            .into_model()?;
+        let change = Change {
+            action: actions::INVITE_CREATE.into(),
+            entity: "invite",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(
+                json!({
+                    "email": invite.email,
+                    "role": role.code(),
+                    "expires_at": invite.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                })
+                .to_string(),
+            ),
+        };
+        append_audit(&mut tx, tenant, actor, now, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(invite)
+    }
+
+    async fn find_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Invite>> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites \
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2"
+        );
+        sqlx::query_as::<_, InviteRow>(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash.to_vec())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(InviteRow::into_model)
+            .transpose()
+    }
+
+    async fn list_invites(&self, tenant: TenantId) -> StoreResult<Vec<Invite>> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE tenant = $1 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query_as::<_, InviteRow>(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(InviteRow::into_model).collect()
+    }
+
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        new_password_hash: Option<&str>,
+    ) -> StoreResult<(Invite, User)> {
+        // The invitee acts for themselves: no member's write role is needed, only a valid invitation.
+        let gone = || StoreError::not_found("invitation", "(used, expired or unknown)");
+        // The invitation's tenant never changes, so it can be read before taking that tenant's write
+        // lock (which keeps its audit chain single); the invitation itself is re-read under the lock.
+        let tenant =
+            sqlx::query_scalar::<_, Uuid>("SELECT tenant FROM invites WHERE token_hash = $1")
+                .bind(token_hash.to_vec())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?
+                .map(TenantId)
+                .ok_or_else(gone)?;
+        let accepted = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites \
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 FOR UPDATE"
+        );
+        let mut invite = sqlx::query_as::<_, InviteRow>(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash.to_vec())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(gone)?
+            .into_model()?;
+        let existing = sqlx::query_as::<_, UserRow>(
+            "SELECT id, email, password_hash, created_at FROM users WHERE lower(email) = lower($1)",
+        )
+        .bind(&invite.email)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .map(UserRow::into_model);
+        let user = match (existing, new_password_hash) {
+            (Some(u), _) => u,
+            (None, Some(hash)) if !hash.trim().is_empty() => sqlx::query_as::<_, UserRow>(
+                "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+                 RETURNING id, email, password_hash, created_at",
+            )
+            .bind(self.env.ids.new_id())
+            .bind(&invite.email)
+            .bind(hash)
+            .bind(accepted)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| duplicate_or_db(e, "users_email_key", "email", &invite.email, ""))?
+            .into_model(),
+            (None, _) => {
+                return Err(StoreError::invalid(
+                    "password",
+                    "choose a password for the new account",
+                ));
+            }
+        };
+        let previous_role = sqlx::query_scalar::<_, String>(
+            "SELECT role FROM memberships WHERE tenant = $1 AND user_id = $2 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(user.id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO memberships (tenant, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT ON CONSTRAINT memberships_key DO UPDATE SET role = EXCLUDED.role",
+        )
+        .bind(tenant.0)
+        .bind(user.id.0)
+        .bind(invite.role.code())
+        .bind(accepted)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let done = sqlx::query(
+            "UPDATE invites SET accepted_at = $2 WHERE id = $1 AND accepted_at IS NULL",
+        )
+        .bind(invite.id.0)
+        .bind(accepted)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() != 1 {
+            return Err(gone());
+        }
+        let actor = Actor {
+            user: Some(user.id),
+            label: user.email.clone(),
+            role: invite.role,
+        };
+        let change = Change {
+            action: actions::INVITE_ACCEPT.into(),
+            entity: "membership",
+            entity_id: user.id.to_string(),
+            before: previous_role.map(|role| json!({ "role": role }).to_string()),
+            after: Some(
+                json!({
+                    "invite": invite.id.to_string(),
+                    "user": user.id.to_string(),
+                    "role": invite.role.code(),
+                })
+                .to_string(),
+            ),
+        };
+        append_audit(&mut tx, tenant, &actor, accepted, change).await?;
+        tx.commit().await.map_err(db)?;
+        invite.accepted_at = Some(accepted);
+        Ok((invite, user))
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {

@@ -5,10 +5,10 @@ use crate::error::corrupt;
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::{
-    Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent, Clinician,
-    ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Membership,
-    Organization, OrganizationKind, Practice, PracticeId, Role, StatusOrigin, StoreResult,
-    StoredDecision, TenantId, User, UserId,
+    ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
+    Clinician, ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Invite,
+    InviteId, Membership, Organization, OrganizationKind, Practice, PracticeId, PracticeYear,
+    ReportingProfile, Role, StatusOrigin, StoreResult, StoredDecision, TenantId, User, UserId,
 };
 use uuid::Uuid;
 
@@ -346,6 +346,87 @@ impl AuditRow {
             after: self.after,
             prev_hash: hash32("audit prev_hash", self.prev_hash)?,
             hash: hash32("audit hash", self.hash)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PracticeYearRow {
+    tenant: Uuid,
+    practice: Uuid,
+    year: i32,
+    profile: serde_json::Value,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl PracticeYearRow {
+    pub(crate) fn into_model(self) -> StoreResult<PracticeYear> {
+        let profile: ReportingProfile =
+            serde_json::from_value(self.profile).map_err(|e| corrupt("reporting profile", e))?;
+        Ok(PracticeYear {
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            year: year(self.year)?,
+            profile,
+            version: self.version,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiTokenRow {
+    id: Uuid,
+    tenant: Uuid,
+    name: String,
+    role: String,
+    token_hash: Vec<u8>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    revoked: bool,
+}
+
+impl ApiTokenRow {
+    pub(crate) fn into_model(self) -> StoreResult<ApiToken> {
+        Ok(ApiToken {
+            id: self.id,
+            tenant: TenantId(self.tenant),
+            name: self.name,
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            token_hash: hash32("API token hash", self.token_hash)?,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            revoked: self.revoked,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InviteRow {
+    id: Uuid,
+    tenant: Uuid,
+    email: String,
+    role: String,
+    token_hash: Vec<u8>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+}
+
+impl InviteRow {
+    pub(crate) fn into_model(self) -> StoreResult<Invite> {
+        Ok(Invite {
+            id: InviteId(self.id),
+            tenant: TenantId(self.tenant),
+            email: self.email,
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            token_hash: hash32("invitation token hash", self.token_hash)?,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            accepted_at: self.accepted_at,
         })
     }
 }

@@ -108,6 +108,206 @@ impl SqliteStore {
         hardship_store::audit::truncate_micros(self.env.clock.now())
     }
 
+    /// Saves a year profile at its expected version, with its audit event, inside the caller's transaction.
+    async fn write_practice_year(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        w: ProfileWrite,
+    ) -> StoreResult<PracticeYear> {
+        let ProfileWrite {
+            year,
+            expected_version,
+            profile,
+        } = w;
+        let current = sqlx::query(
+            "SELECT * FROM practice_years WHERE tenant = ? AND practice = ? AND year = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .bind(i64::from(year.get()))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+        .map(|r| practice_year_from(&r))
+        .transpose()?;
+        let current_version = current.as_ref().map_or(0, |c| c.version);
+        if current_version != expected_version {
+            return Err(stale(
+                "practice year",
+                format!("{practice}/{year}"),
+                expected_version,
+            ));
+        }
+        let now = self.now();
+        let stored = PracticeYear {
+            tenant,
+            practice,
+            year,
+            profile,
+            version: expected_version + 1,
+            updated_at: now,
+        };
+        sqlx::query("INSERT INTO practice_years (tenant, practice, year, profile, version, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (practice, year) DO UPDATE SET profile = excluded.profile, version = excluded.version, updated_at = excluded.updated_at")
+            .bind(tenant.to_string())
+            .bind(practice.to_string())
+            .bind(i64::from(year.get()))
+            .bind(to_json(&profile)?)
+            .bind(stored.version)
+            .bind(ts(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: actions::PRACTICE_YEAR_SET.into(),
+            entity: "practice",
+            entity_id: practice.to_string(),
+            before: current.map(|c| to_json(&c.profile)).transpose()?,
+            after: Some(format!(
+                "{{\"year\":{year},\"profile\":{}}}",
+                to_json(&profile)?
+            )),
+        };
+        self.audit(tx, tenant, actor, change).await?;
+        Ok(stored)
+    }
+
+    /// Inserts a new clinician with its audit event inside the caller's transaction.
+    async fn insert_clinician(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        actor: &Actor,
+        cl: &Clinician,
+    ) -> StoreResult<()> {
+        let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)")
+            .bind(cl.id.to_string())
+            .bind(cl.tenant.to_string())
+            .bind(cl.practice.to_string())
+            .bind(cl.npi.as_str())
+            .bind(&cl.name)
+            .bind(cl.clinician_type.code())
+            .bind(ts(cl.created_at))
+            .execute(&mut **tx)
+            .await;
+        match r {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Duplicate {
+                    field: "npi",
+                    value: cl.npi.to_string(),
+                    context: " on this practice's roster".into(),
+                });
+            }
+            Err(e) => return Err(db(e)),
+        }
+        let change = Change {
+            action: actions::CLINICIAN_ADD.into(),
+            entity: "clinician",
+            entity_id: cl.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("npi", cl.npi.to_string()),
+                ("name", cl.name.clone()),
+                ("type", cl.clinician_type.code().into()),
+            ]),
+        };
+        self.audit(tx, cl.tenant, actor, change).await
+    }
+
+    /// Updates a clinician read in the same transaction, with its audit event.
+    async fn write_clinician_update(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        tenant: TenantId,
+        actor: &Actor,
+        before: &Clinician,
+        update: &ClinicianUpdate,
+    ) -> StoreResult<Clinician> {
+        let name = update.name.trim();
+        let r = sqlx::query("UPDATE clinicians SET name = ?, clinician_type = ?, version = version + 1 WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(name)
+            .bind(update.clinician_type.code())
+            .bind(tenant.to_string())
+            .bind(before.id.to_string())
+            .bind(before.version)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(stale("clinician", before.id, before.version));
+        }
+        let change = Change {
+            action: actions::CLINICIAN_UPDATE.into(),
+            entity: "clinician",
+            entity_id: before.id.to_string(),
+            before: summary(&[
+                ("name", before.name.clone()),
+                ("type", before.clinician_type.code().into()),
+            ]),
+            after: summary(&[
+                ("name", name.to_owned()),
+                ("type", update.clinician_type.code().into()),
+            ]),
+        };
+        self.audit(tx, tenant, actor, change).await?;
+        Ok(Clinician {
+            name: name.to_owned(),
+            clinician_type: update.clinician_type,
+            version: before.version + 1,
+            ..before.clone()
+        })
+    }
+
+    /// Writes one status (with its audit event) inside the caller's transaction, unless a value of a
+    /// higher-ranking origin is already recorded.
+    async fn write_status(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        tenant: TenantId,
+        actor: &Actor,
+        status: &ClinicianStatus,
+    ) -> StoreResult<StatusWrite> {
+        let current = sqlx::query(
+            "SELECT * FROM clinician_statuses WHERE clinician = ? AND year = ? AND status = ?",
+        )
+        .bind(status.clinician.to_string())
+        .bind(i64::from(status.year.get()))
+        .bind(status.status.code())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+        let before = current.as_ref().map(status_from).transpose()?;
+        if let Some(b) = before.clone()
+            && b.origin.rank() > status.origin.rank()
+        {
+            return Ok(StatusWrite::Outranked(Box::new(b)));
+        }
+        if let Some(b) = &before
+            && b.value == status.value
+            && b.origin == status.origin
+        {
+            return Ok(StatusWrite::Unchanged);
+        }
+        let recorded_at = self.now();
+        sqlx::query("INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (clinician, year, status) DO UPDATE SET value = excluded.value, origin = excluded.origin, origin_rank = excluded.origin_rank, recorded_at = excluded.recorded_at")
+            .bind(tenant.to_string())
+            .bind(status.clinician.to_string())
+            .bind(i64::from(status.year.get()))
+            .bind(status.status.code())
+            .bind(i64::from(status.value))
+            .bind(to_json(&status.origin)?)
+            .bind(i64::from(status.origin.rank()))
+            .bind(ts(recorded_at))
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        let change = hardship_store::audit::status_change(before.as_ref(), status);
+        self.audit(tx, tenant, actor, change).await?;
+        Ok(StatusWrite::Written)
+    }
+
     fn id(&self) -> Uuid {
         self.env.ids.new_id()
     }
@@ -123,6 +323,15 @@ impl SqliteStore {
         .await?;
         practice_from(&row)
     }
+}
+
+/// What [`SqliteStore::write_status`] did.
+enum StatusWrite {
+    Written,
+    /// The same value from the same origin was already recorded: nothing to write.
+    Unchanged,
+    /// A higher-ranking origin holds the value; nothing was written.
+    Outranked(Box<ClinicianStatus>),
 }
 
 // ---- tenant-scoped lookups ---------------------------------------------------------------------------
@@ -765,39 +974,7 @@ impl Store for SqliteStore {
                 version: 1,
                 created_at: now,
             };
-            let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)")
-                .bind(cl.id.to_string())
-                .bind(tenant.to_string())
-                .bind(practice.to_string())
-                .bind(cl.npi.as_str())
-                .bind(&cl.name)
-                .bind(cl.clinician_type.code())
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await;
-            match r {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Duplicate {
-                        field: "npi",
-                        value: cl.npi.to_string(),
-                        context: " on this practice's roster".into(),
-                    });
-                }
-                Err(e) => return Err(db(e)),
-            }
-            let change = Change {
-                action: actions::CLINICIAN_ADD.into(),
-                entity: "clinician",
-                entity_id: cl.id.to_string(),
-                before: None,
-                after: summary(&[
-                    ("npi", cl.npi.to_string()),
-                    ("name", cl.name.clone()),
-                    ("type", cl.clinician_type.code().into()),
-                ]),
-            };
-            self.audit(&mut tx, tenant, actor, change).await?;
+            self.insert_clinician(&mut tx, actor, &cl).await?;
             out.push(cl);
         }
         tx.commit().await.map_err(db)?;
@@ -848,64 +1025,20 @@ impl Store for SqliteStore {
             "clinician",
         )
         .await?;
-        let current = sqlx::query(
-            "SELECT * FROM clinician_statuses WHERE clinician = ? AND year = ? AND status = ?",
-        )
-        .bind(status.clinician.to_string())
-        .bind(i64::from(status.year.get()))
-        .bind(status.status.code())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let before = current.as_ref().map(status_from).transpose()?;
-        if let Some(b) = &before {
+        if let StatusWrite::Outranked(b) =
+            self.write_status(&mut tx, tenant, actor, &status).await?
+        {
             // CMS eligibility data outranks imported data, which outranks hand-entered values.
-            if b.origin.rank() > status.origin.rank() {
-                return Err(StoreError::invalid(
-                    "origin",
-                    format!(
-                        "{} is already set {}; a value {} does not replace it",
-                        status.status.label(),
-                        b.origin.describe(),
-                        status.origin.describe()
-                    ),
-                ));
-            }
-        }
-        let recorded_at = self.now();
-        sqlx::query("INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (clinician, year, status) DO UPDATE SET value = excluded.value, origin = excluded.origin, origin_rank = excluded.origin_rank, recorded_at = excluded.recorded_at")
-            .bind(tenant.to_string())
-            .bind(status.clinician.to_string())
-            .bind(i64::from(status.year.get()))
-            .bind(status.status.code())
-            .bind(i64::from(status.value))
-            .bind(to_json(&status.origin)?)
-            .bind(i64::from(status.origin.rank()))
-            .bind(ts(recorded_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let change = Change {
-            action: actions::CLINICIAN_STATUS.into(),
-            entity: "clinician",
-            entity_id: status.clinician.to_string(),
-            before: before.map(|b| {
+            return Err(StoreError::invalid(
+                "origin",
                 format!(
-                    "{{\"{}\":{},\"origin\":{}}}",
-                    b.status,
-                    b.value,
-                    to_json(&b.origin).unwrap_or_default()
-                )
-            }),
-            after: Some(format!(
-                "{{\"year\":{},\"{}\":{},\"origin\":{}}}",
-                status.year,
-                status.status,
-                status.value,
-                to_json(&status.origin)?
-            )),
-        };
-        self.audit(&mut tx, tenant, actor, change).await?;
+                    "{} is already set {}; a value {} does not replace it",
+                    status.status.label(),
+                    b.origin.describe(),
+                    status.origin.describe()
+                ),
+            ));
+        }
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1406,9 +1539,10 @@ impl Store for SqliteStore {
     }
 
     async fn create_session(&self, session: Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, tenant, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(session.token_hash.to_vec())
             .bind(session.user.to_string())
+            .bind(session.tenant.map(|t| t.to_string()))
             .bind(&session.csrf_token)
             .bind(ts(session.created_at))
             .bind(ts(session.expires_at))
@@ -1434,9 +1568,14 @@ impl Store for SqliteStore {
             .map_err(db)?;
         row.map(|r| {
             let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
+            let tenant: Option<String> = r.try_get("tenant").map_err(db)?;
             Ok(Session {
                 token_hash: to32(&hash)?,
                 user: UserId(uuid_of(&r, "user_id")?),
+                tenant: tenant
+                    .map(|t| Uuid::parse_str(&t).map(TenantId))
+                    .transpose()
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
                 csrf_token: text(&r, "csrf_token")?,
                 created_at: parse_ts(&text(&r, "created_at")?)?,
                 expires_at: parse_ts(&text(&r, "expires_at")?)?,
@@ -1523,22 +1662,7 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.map(|r| {
-            let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
-            let revoked: i64 = r.try_get("revoked").map_err(db)?;
-            Ok(ApiToken {
-                id: uuid_of(&r, "id")?,
-                tenant: TenantId(uuid_of(&r, "tenant")?),
-                name: text(&r, "name")?,
-                role: Role::parse(&text(&r, "role")?)
-                    .ok_or_else(|| StoreError::Internal("bad role".into()))?,
-                token_hash: to32(&hash)?,
-                created_by: text(&r, "created_by")?,
-                created_at: parse_ts(&text(&r, "created_at")?)?,
-                revoked: revoked != 0,
-            })
-        })
-        .transpose()
+        row.map(|r| api_token_from(&r)).transpose()
     }
 
     async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()> {
@@ -1564,6 +1688,466 @@ impl Store for SqliteStore {
         self.audit(&mut tx, tenant, actor, change).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn update_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        update: ClinicianUpdate,
+    ) -> StoreResult<Clinician> {
+        if update.name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "a clinician needs a name"));
+        }
+        check_text("name", &update.name, 200)?;
+        let mut tx = self.begin_write(actor).await?;
+        let before = row_in(
+            &mut *tx,
+            "SELECT * FROM clinicians WHERE tenant = ? AND id = ?",
+            tenant,
+            id,
+            "clinician",
+        )
+        .await?;
+        let before = clinician_from(&before)?;
+        if before.version != expected_version {
+            return Err(stale("clinician", id, expected_version));
+        }
+        let after = self
+            .write_clinician_update(&mut tx, tenant, actor, &before, &update)
+            .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn import_roster(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+        profiles: Vec<ProfileWrite>,
+    ) -> StoreResult<RosterImportSummary> {
+        for p in &profiles {
+            p.profile.validate()?;
+        }
+        for e in &entries {
+            if e.name.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "name",
+                    format!("clinician {} needs a name", e.npi),
+                ));
+            }
+            check_text("name", &e.name, 200)?;
+        }
+        let mut tx = self.begin_write(actor).await?;
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            practice,
+            "practice",
+        )
+        .await?;
+        let existing = sqlx::query("SELECT * FROM clinicians WHERE tenant = ? AND practice = ?")
+            .bind(tenant.to_string())
+            .bind(practice.to_string())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut by_npi = std::collections::HashMap::new();
+        for row in &existing {
+            let c = clinician_from(row)?;
+            by_npi.insert(c.npi, c);
+        }
+        let mut summary = RosterImportSummary::default();
+        let now = self.now();
+        for e in entries {
+            let clinician = match by_npi.get(&e.npi) {
+                Some(c) if c.name == e.name.trim() && c.clinician_type == e.clinician_type => {
+                    summary.unchanged += 1;
+                    c.id
+                }
+                Some(c) => {
+                    let update = ClinicianUpdate {
+                        name: e.name.clone(),
+                        clinician_type: e.clinician_type,
+                    };
+                    let after = self
+                        .write_clinician_update(&mut tx, tenant, actor, c, &update)
+                        .await?;
+                    summary.updated += 1;
+                    let id = after.id;
+                    // A later entry for the same NPI compares against what was just written.
+                    by_npi.insert(after.npi, after);
+                    id
+                }
+                None => {
+                    let cl = Clinician {
+                        id: ClinicianId(self.id()),
+                        tenant,
+                        practice,
+                        npi: e.npi,
+                        name: e.name.trim().to_owned(),
+                        clinician_type: e.clinician_type,
+                        version: 1,
+                        created_at: now,
+                    };
+                    self.insert_clinician(&mut tx, actor, &cl).await?;
+                    summary.added += 1;
+                    by_npi.insert(cl.npi, cl.clone());
+                    cl.id
+                }
+            };
+            for (year, status, value) in e.statuses {
+                let s = ClinicianStatus {
+                    clinician,
+                    year,
+                    status,
+                    value,
+                    origin: StatusOrigin::Imported,
+                    recorded_at: now,
+                };
+                match self.write_status(&mut tx, tenant, actor, &s).await? {
+                    StatusWrite::Written => summary.statuses_set += 1,
+                    StatusWrite::Unchanged => {}
+                    StatusWrite::Outranked(_) => summary.statuses_kept_from_cms += 1,
+                }
+            }
+        }
+        for p in profiles {
+            self.write_practice_year(&mut tx, tenant, actor, practice, p)
+                .await?;
+            summary.profiles_set += 1;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(summary)
+    }
+
+    async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>> {
+        let rows =
+            sqlx::query("SELECT * FROM clinicians WHERE tenant = ? ORDER BY practice, name, npi")
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter().map(clinician_from).collect()
+    }
+
+    async fn tenant_statuses(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>> {
+        let rows = sqlx::query(
+            "SELECT * FROM clinician_statuses WHERE tenant = ? AND year = ? ORDER BY clinician, status",
+        )
+        .bind(tenant.to_string())
+        .bind(i64::from(year.get()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(status_from).collect()
+    }
+
+    async fn get_practice_year(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<PracticeYear> {
+        self.practice_in(tenant, practice).await?;
+        let row = sqlx::query(
+            "SELECT * FROM practice_years WHERE tenant = ? AND practice = ? AND year = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .bind(i64::from(year.get()))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(r) => practice_year_from(&r),
+            None => Ok(PracticeYear {
+                tenant,
+                practice,
+                year,
+                profile: ReportingProfile::default(),
+                version: 0,
+                updated_at: DateTime::<Utc>::UNIX_EPOCH,
+            }),
+        }
+    }
+
+    async fn set_practice_year(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        year: PerformanceYear,
+        expected_version: i64,
+        profile: ReportingProfile,
+    ) -> StoreResult<PracticeYear> {
+        profile.validate()?;
+        let mut tx = self.begin_write(actor).await?;
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM practices WHERE tenant = ? AND id = ?",
+            tenant,
+            practice,
+            "practice",
+        )
+        .await?;
+        let stored = self
+            .write_practice_year(
+                &mut tx,
+                tenant,
+                actor,
+                practice,
+                ProfileWrite {
+                    year,
+                    expected_version,
+                    profile,
+                },
+            )
+            .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn list_practice_years(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<PracticeYear>> {
+        let rows = sqlx::query("SELECT * FROM practice_years WHERE tenant = ? AND year = ?")
+            .bind(tenant.to_string())
+            .bind(i64::from(year.get()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(practice_year_from).collect()
+    }
+
+    async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_events WHERE tenant = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    async fn list_api_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE tenant = ? ORDER BY created_at, id")
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(api_token_from).collect()
+    }
+
+    async fn set_session_tenant(&self, token_hash: &[u8; 32], tenant: TenantId) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE sessions SET tenant = ? WHERE token_hash = ?")
+            .bind(tenant.to_string())
+            .bind(token_hash.to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::not_found("session", "(this session)"));
+        }
+        Ok(())
+    }
+
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        keep: Option<&[u8; 32]>,
+    ) -> StoreResult<u64> {
+        let keep = keep.map(|k| k.to_vec()).unwrap_or_default();
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+            .bind(user.to_string())
+            .bind(keep)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn create_invite(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        email: &str,
+        role: Role,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
+        let email = normalize_email(email)?;
+        let mut tx = self.begin_write(actor).await?;
+        require_in(
+            &mut *tx,
+            "SELECT 1 FROM organizations WHERE id = ? AND id = ?",
+            tenant,
+            tenant,
+            "organization",
+        )
+        .await?;
+        let invite = Invite {
+            id: InviteId(self.id()),
+            tenant,
+            email,
+            role,
+            token_hash,
+            created_by: actor.label.clone(),
+            created_at: self.now(),
+            expires_at: hardship_store::audit::truncate_micros(expires_at),
+            accepted_at: None,
+        };
+        sqlx::query("INSERT INTO invites (id, tenant, email, role, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(invite.id.to_string())
+            .bind(tenant.to_string())
+            .bind(&invite.email)
+            .bind(role.code())
+            .bind(token_hash.to_vec())
+            .bind(&invite.created_by)
+            .bind(ts(invite.created_at))
+            .bind(ts(invite.expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let change = Change {
+            action: actions::INVITE_CREATE.into(),
+            entity: "invite",
+            entity_id: invite.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("email", invite.email.clone()),
+                ("role", role.code().into()),
+                ("expires_at", ts(invite.expires_at)),
+            ]),
+        };
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(invite)
+    }
+
+    async fn find_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Invite>> {
+        let row = sqlx::query(
+            "SELECT * FROM invites WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?",
+        )
+        .bind(token_hash.to_vec())
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| invite_from(&r)).transpose()
+    }
+
+    async fn list_invites(&self, tenant: TenantId) -> StoreResult<Vec<Invite>> {
+        let rows = sqlx::query("SELECT * FROM invites WHERE tenant = ? ORDER BY created_at, id")
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(invite_from).collect()
+    }
+
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        new_password_hash: Option<&str>,
+    ) -> StoreResult<(Invite, User)> {
+        // The invitee acts for themselves: no member's write role is needed, only a valid invitation.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        let row = sqlx::query(
+            "SELECT * FROM invites WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?",
+        )
+        .bind(token_hash.to_vec())
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found("invitation", "(used, expired or unknown)"))?;
+        let mut invite = invite_from(&row)?;
+        let existing = sqlx::query("SELECT * FROM users WHERE email = ?")
+            .bind(&invite.email)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .map(|r| user_from(&r))
+            .transpose()?;
+        let user = match (existing, new_password_hash) {
+            (Some(u), _) => u,
+            (None, Some(hash)) => {
+                let u = User {
+                    id: UserId(self.id()),
+                    email: invite.email.clone(),
+                    password_hash: hash.to_owned(),
+                    created_at: self.now(),
+                };
+                sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                )
+                .bind(u.id.to_string())
+                .bind(&u.email)
+                .bind(&u.password_hash)
+                .bind(ts(u.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                u
+            }
+            (None, None) => {
+                return Err(StoreError::invalid(
+                    "password",
+                    "choose a password for the new account",
+                ));
+            }
+        };
+        let accepted = self.now();
+        sqlx::query("UPDATE invites SET accepted_at = ? WHERE id = ?")
+            .bind(ts(accepted))
+            .bind(invite.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO memberships (tenant, user_id, role) VALUES (?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET role = excluded.role")
+            .bind(invite.tenant.to_string())
+            .bind(user.id.to_string())
+            .bind(invite.role.code())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let actor = Actor {
+            user: Some(user.id),
+            label: user.email.clone(),
+            role: invite.role,
+        };
+        let change = Change {
+            action: actions::INVITE_ACCEPT.into(),
+            entity: "membership",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: summary(&[
+                ("invite", invite.id.to_string()),
+                ("role", invite.role.code().into()),
+            ]),
+        };
+        self.audit(&mut tx, invite.tenant, &actor, change).await?;
+        tx.commit().await.map_err(db)?;
+        invite.accepted_at = Some(accepted);
+        Ok((invite, user))
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
@@ -1598,5 +2182,50 @@ fn membership_from(row: &SqliteRow) -> StoreResult<Membership> {
         user: UserId(uuid_of(row, "user_id")?),
         role: Role::parse(&text(row, "role")?)
             .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+    })
+}
+
+fn api_token_from(r: &SqliteRow) -> StoreResult<ApiToken> {
+    let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
+    let revoked: i64 = r.try_get("revoked").map_err(db)?;
+    Ok(ApiToken {
+        id: uuid_of(r, "id")?,
+        tenant: TenantId(uuid_of(r, "tenant")?),
+        name: text(r, "name")?,
+        role: Role::parse(&text(r, "role")?)
+            .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+        token_hash: to32(&hash)?,
+        created_by: text(r, "created_by")?,
+        created_at: parse_ts(&text(r, "created_at")?)?,
+        revoked: revoked != 0,
+    })
+}
+
+fn invite_from(r: &SqliteRow) -> StoreResult<Invite> {
+    let hash: Vec<u8> = r.try_get("token_hash").map_err(db)?;
+    let accepted: Option<String> = r.try_get("accepted_at").map_err(db)?;
+    Ok(Invite {
+        id: InviteId(uuid_of(r, "id")?),
+        tenant: TenantId(uuid_of(r, "tenant")?),
+        email: text(r, "email")?,
+        role: Role::parse(&text(r, "role")?)
+            .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+        token_hash: to32(&hash)?,
+        created_by: text(r, "created_by")?,
+        created_at: parse_ts(&text(r, "created_at")?)?,
+        expires_at: parse_ts(&text(r, "expires_at")?)?,
+        accepted_at: accepted.map(|a| parse_ts(&a)).transpose()?,
+    })
+}
+
+fn practice_year_from(r: &SqliteRow) -> StoreResult<PracticeYear> {
+    let year: i64 = r.try_get("year").map_err(db)?;
+    Ok(PracticeYear {
+        tenant: TenantId(uuid_of(r, "tenant")?),
+        practice: PracticeId(uuid_of(r, "practice")?),
+        year: domain(PerformanceYear::new(u16::try_from(year).unwrap_or(0)))?,
+        profile: json(r, "profile")?,
+        version: r.try_get("version").map_err(db)?,
+        updated_at: parse_ts(&text(r, "updated_at")?)?,
     })
 }

@@ -8,7 +8,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Applicant, ApplicationDraft, ApplicationState, Channel, DocumentId};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use hardship_rules::{HardshipReason, ReportingLevel, RuleBook, deadline};
+use hardship_rules::{HardshipReason, ReportingLevel, RuleBook, deadline, screening};
 use serde::{Deserialize, Serialize};
 
 /// A step an application can take.
@@ -219,6 +219,20 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             format!("a {} may not apply in {y}", level.label()),
         ));
     }
+    if let Some(p) = d.facts.percent_encounters_without_cehrt_control
+        && p > 100
+    {
+        return Err(StoreError::invalid(
+            "facts.percent_encounters_without_cehrt_control",
+            format!("{p} is not a percentage from 0 to 100"),
+        ));
+    }
+    if d.facts.clinician_count == Some(0) {
+        return Err(StoreError::invalid(
+            "facts.clinician_count",
+            "0 is not a number of clinicians billing under the TIN",
+        ));
+    }
     if d.submitter.email.contains(char::is_whitespace)
         || (!d.submitter.email.is_empty() && !d.submitter.email.contains('@'))
     {
@@ -255,10 +269,33 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
             "an extreme and uncontrollable circumstance needs its start and end dates",
         ));
     }
+    if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() {
+        return Err(StoreError::invalid(
+            "euc_kind",
+            "say what kind of extreme and uncontrollable circumstance it was (the CMS form asks)",
+        ));
+    }
     if d.reason == HardshipReason::DecertifiedEhr && d.circumstance_start.is_none() {
         return Err(StoreError::invalid(
             "circumstance_start",
             "give the date the EHR was decertified",
+        ));
+    }
+    // The practice's own answers must meet the reason's criteria for the year [RULEBOOK §1].
+    let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
+    let screened = screening::screen(book.year(d.year), &d.practice_facts(), None);
+    if let Some(v) = screened.reasons.iter().find(|v| v.reason == d.reason)
+        && !v.may_cite
+    {
+        return Err(StoreError::invalid(
+            "reason",
+            format!("\"{}\" cannot be cited yet: {}", d.reason.label(), v.why),
+        ));
+    }
+    if !d.attested {
+        return Err(StoreError::invalid(
+            "attested",
+            "the submitter must attest that the information is accurate",
         ));
     }
     Ok(())

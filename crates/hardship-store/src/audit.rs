@@ -17,6 +17,10 @@ pub mod actions {
     pub const PRACTICE_UPDATE: &str = "practice.update";
     pub const CLINICIAN_ADD: &str = "clinician.add";
     pub const CLINICIAN_STATUS: &str = "clinician.status";
+    pub const CLINICIAN_UPDATE: &str = "clinician.update";
+    pub const PRACTICE_YEAR_SET: &str = "practice_year.set";
+    pub const INVITE_CREATE: &str = "invite.create";
+    pub const INVITE_ACCEPT: &str = "invite.accept";
     pub const APPLICATION_CREATE: &str = "application.create";
     pub const APPLICATION_EDIT: &str = "application.edit";
     pub const DECISION_RECORD: &str = "decision.record";
@@ -233,5 +237,28 @@ mod tests {
             5,
             "re-hashing one event breaks the next link"
         );
+    }
+}
+
+/// The audit record of a clinician status change, the same on every backend.
+pub fn status_change(
+    before: Option<&crate::model::ClinicianStatus>,
+    after: &crate::model::ClinicianStatus,
+) -> Change {
+    let describe = |s: &crate::model::ClinicianStatus| {
+        serde_json::json!({
+            "year": s.year.get(),
+            "status": s.status.code(),
+            "value": s.value,
+            "origin": s.origin.describe(),
+        })
+        .to_string()
+    };
+    Change {
+        action: actions::CLINICIAN_STATUS.into(),
+        entity: "clinician",
+        entity_id: after.clinician.to_string(),
+        before: before.map(describe),
+        after: Some(describe(after)),
     }
 }

@@ -139,6 +139,33 @@ pub trait Store: Send + Sync {
         new: Vec<NewClinician>,
     ) -> StoreResult<Vec<Clinician>>;
     async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician>;
+    async fn update_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        update: ClinicianUpdate,
+    ) -> StoreResult<Clinician>;
+    /// Adds new NPIs, updates changed names and types, records the statuses as imported and saves the
+    /// year profiles (each at its expected version), in one transaction: all or nothing. A status CMS
+    /// eligibility data already set is kept (and counted).
+    async fn import_roster(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+        profiles: Vec<ProfileWrite>,
+    ) -> StoreResult<RosterImportSummary>;
+    /// Every clinician of every practice of the tenant (the portfolio dashboard reads them at once).
+    async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>>;
+    /// Every clinician status of the tenant in a year.
+    async fn tenant_statuses(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>>;
     async fn list_clinicians(
         &self,
         tenant: TenantId,
@@ -157,6 +184,31 @@ pub trait Store: Send + Sync {
         practice: PracticeId,
         year: PerformanceYear,
     ) -> StoreResult<Vec<ClinicianStatus>>;
+
+    // A practice's reporting profile per performance year.
+    /// The saved profile, or the default one at version 0 when none was saved.
+    async fn get_practice_year(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<PracticeYear>;
+    /// Saves the profile; `expected_version` is 0 for the first save.
+    async fn set_practice_year(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        year: PerformanceYear,
+        expected_version: i64,
+        profile: ReportingProfile,
+    ) -> StoreResult<PracticeYear>;
+    /// Every saved profile of the tenant in a year.
+    async fn list_practice_years(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<PracticeYear>>;
 
     // Applications.
     async fn create_application(
@@ -233,6 +285,9 @@ pub trait Store: Send + Sync {
         tenant: TenantId,
         entity_id: Option<&str>,
     ) -> StoreResult<Vec<AuditEvent>>;
+    /// The tenant's revision: the sequence number of its last audit event. Every change of the tenant's
+    /// data appends one, so a cache keyed by it can never serve a stale answer, on any instance.
+    async fn revision(&self, tenant: TenantId) -> StoreResult<i64>;
     /// Recomputes the tenant's chain; names the first broken event.
     async fn verify_audit(&self, tenant: TenantId) -> StoreResult<Result<usize, BrokenLink>> {
         let events = self.audit_events(tenant, None).await?;
@@ -261,9 +316,61 @@ pub trait Store: Send + Sync {
     /// The unrevoked token with this hash, whatever its tenant (the token names its tenant).
     async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>>;
     async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()>;
+    async fn list_api_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>>;
+    /// Switches the organization a session works in (the caller checks the membership).
+    async fn set_session_tenant(&self, token_hash: &[u8; 32], tenant: TenantId) -> StoreResult<()>;
+    /// Signs a user out everywhere (after a password change), except the session `keep`.
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<&[u8; 32]>)
+    -> StoreResult<u64>;
+
+    // Invitations.
+    async fn create_invite(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        email: &str,
+        role: Role,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Invite>;
+    /// The invitation with this token hash, if not yet accepted and not expired at `now`.
+    async fn find_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Invite>>;
+    async fn list_invites(&self, tenant: TenantId) -> StoreResult<Vec<Invite>>;
+    /// Accepts an invitation in one transaction: the invited email's user (created with
+    /// `new_password_hash` when it has no account yet) becomes a member with the invited role, and the
+    /// invitation can never be used again.
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        new_password_hash: Option<&str>,
+    ) -> StoreResult<(Invite, User)>;
 
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;
+}
+
+/// Checks an email address the way every backend stores it: trimmed, one `@`, no spaces, at most 254 bytes.
+pub fn normalize_email(email: &str) -> StoreResult<String> {
+    let e = email.trim();
+    let at = e.find('@');
+    let ok = at.is_some_and(|i| i > 0 && i + 1 < e.len())
+        && e.matches('@').count() == 1
+        && !e.contains(char::is_whitespace)
+        && !e.chars().any(char::is_control)
+        && e.len() <= 254;
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err(StoreError::invalid(
+            "email",
+            format!("{e:?} is not an email address"),
+        ))
+    }
 }
 
 /// Refuses a change by a read-only member before anything is written.

@@ -2,7 +2,10 @@
 //! single practice); ids are UUIDs so they reveal nothing about other tenants.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, SpecialStatus, Tin};
+use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
+use hardship_rules::{
+    ClinicianType, HardshipReason, Npi, PerformanceYear, ReportingLevel, SpecialStatus, Tin,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -39,6 +42,7 @@ id_type!(ClinicianId);
 id_type!(ApplicationId);
 id_type!(DocumentId);
 id_type!(DecisionId);
+id_type!(InviteId);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +192,135 @@ pub struct Clinician {
     pub created_at: DateTime<Utc>,
 }
 
+/// Fields of a clinician that can change; the NPI identifies the clinician and does not.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ClinicianUpdate {
+    pub name: String,
+    pub clinician_type: ClinicianType,
+}
+
+/// One clinician of a roster import: added when the NPI is new to the practice, updated when its name or
+/// type changed, and its statuses recorded as imported (CMS eligibility data already on file is kept).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RosterEntry {
+    pub npi: Npi,
+    pub name: String,
+    pub clinician_type: ClinicianType,
+    pub statuses: Vec<(PerformanceYear, SpecialStatus, bool)>,
+}
+
+/// A year profile to save with a roster import, at the version the caller read (0 if never saved).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct ProfileWrite {
+    pub year: PerformanceYear,
+    pub expected_version: i64,
+    pub profile: ReportingProfile,
+}
+
+/// What a roster import changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct RosterImportSummary {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub statuses_set: u32,
+    /// Imported statuses not applied because CMS eligibility data outranks them.
+    pub statuses_kept_from_cms: u32,
+    /// Year profiles saved.
+    pub profiles_set: u32,
+}
+
+/// Category scores a practice expects in a year, in percent; `None` = not scored or not known.
+#[derive(Clone, Copy, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct ScoreEstimates {
+    pub quality: Option<f64>,
+    pub cost: Option<f64>,
+    pub ia: Option<f64>,
+    pub pi: Option<f64>,
+}
+
+/// How a practice takes part in one performance year: what eligibility and the score impact need beyond
+/// the roster.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize, Deserialize)]
+pub struct ReportingProfile {
+    /// The level the practice reports at: `individual` (each clinician under TIN/NPI) or `group` (the TIN).
+    pub level: ReportingLevel,
+    /// Whether any PI data was or will be submitted at that level (it voids every reweighting).
+    pub pi_submitted: bool,
+    /// Clinicians billing under the TIN, when it differs from the roster's length.
+    pub clinician_count: Option<u32>,
+    /// Whether the practice has certified EHR technology at all.
+    pub has_cehrt: bool,
+    pub scores: ScoreEstimates,
+}
+
+impl Default for ReportingProfile {
+    fn default() -> Self {
+        ReportingProfile {
+            level: ReportingLevel::Individual,
+            pi_submitted: false,
+            clinician_count: None,
+            has_cehrt: true,
+            scores: ScoreEstimates::default(),
+        }
+    }
+}
+
+impl ReportingProfile {
+    /// Refuses values the rules cannot use, naming the field.
+    pub fn validate(&self) -> Result<(), crate::StoreError> {
+        if !matches!(
+            self.level,
+            ReportingLevel::Individual | ReportingLevel::Group | ReportingLevel::VirtualGroup
+        ) {
+            return Err(crate::StoreError::invalid(
+                "level",
+                format!(
+                    "{} is not a level a practice's profile can take (individual, group or virtual_group)",
+                    self.level
+                ),
+            ));
+        }
+        if self.clinician_count == Some(0) || self.clinician_count > Some(100_000) {
+            return Err(crate::StoreError::invalid(
+                "clinician_count",
+                format!(
+                    "{} is not a number of clinicians (1 to 100000)",
+                    self.clinician_count.unwrap_or(0)
+                ),
+            ));
+        }
+        for (field, v) in [
+            ("scores.quality", self.scores.quality),
+            ("scores.cost", self.scores.cost),
+            ("scores.ia", self.scores.ia),
+            ("scores.pi", self.scores.pi),
+        ] {
+            if let Some(v) = v
+                && (!v.is_finite() || !(0.0..=100.0).contains(&v))
+            {
+                return Err(crate::StoreError::invalid(
+                    field,
+                    format!("{v} is not a percentage from 0 to 100"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A practice's profile for one year, as stored.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct PracticeYear {
+    pub tenant: TenantId,
+    pub practice: PracticeId,
+    pub year: PerformanceYear,
+    pub profile: ReportingProfile,
+    /// 0 before the profile is first saved.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Where a special status came from. CMS eligibility data outranks anything typed or imported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -248,6 +381,25 @@ pub struct Submitter {
     pub extension: String,
 }
 
+/// What the practice answered that backs its reason: the wizard's screening questions, kept with the
+/// application so the packet and an audit show how the practice met the criteria.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationFacts {
+    /// Clinicians billing under the TIN.
+    pub clinician_count: Option<u32>,
+    /// The practice has documented overwhelming barriers (the small-practice reason).
+    pub overwhelming_barriers: bool,
+    /// A good-faith effort to adopt another CEHRT before the performance period (decertified EHR).
+    pub good_faith_new_cehrt: bool,
+    /// Years the decertification exception was already granted.
+    pub decertified_exception_years_used: u32,
+    /// A practice location lacks sufficient internet access.
+    pub insufficient_internet: bool,
+    /// Percent (0–100) of outpatient encounters at locations without control over CEHRT.
+    pub percent_encounters_without_cehrt_control: Option<u8>,
+}
+
 /// The editable content of an application.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ApplicationDraft {
@@ -259,6 +411,44 @@ pub struct ApplicationDraft {
     pub circumstance_end: Option<NaiveDate>,
     pub description: String,
     pub submitter: Submitter,
+    /// The kind of extreme and uncontrollable circumstance (the CMS form's sub-type).
+    #[serde(default)]
+    pub euc_kind: Option<EucKind>,
+    #[serde(default)]
+    pub facts: ApplicationFacts,
+    /// The submitter attests that the information is accurate.
+    #[serde(default)]
+    pub attested: bool,
+}
+
+impl ApplicationDraft {
+    /// The draft as screening facts: the answers plus the dates of the circumstance it cites.
+    pub fn practice_facts(&self) -> PracticeFacts {
+        let f = &self.facts;
+        PracticeFacts {
+            clinician_count: f.clinician_count,
+            overwhelming_barriers: f.overwhelming_barriers,
+            ehr_decertified_on: match self.reason {
+                HardshipReason::DecertifiedEhr => self.circumstance_start,
+                _ => None,
+            },
+            good_faith_new_cehrt: f.good_faith_new_cehrt,
+            decertified_exception_years_used: f.decertified_exception_years_used,
+            insufficient_internet: f.insufficient_internet,
+            event: match (self.reason, self.circumstance_start) {
+                (HardshipReason::ExtremeUncontrollable, Some(start)) => Some(EucEvent {
+                    kind: self.euc_kind.unwrap_or(EucKind::Disaster),
+                    start,
+                    end: self.circumstance_end,
+                }),
+                _ => None,
+            },
+            share_encounters_without_cehrt_control: f
+                .percent_encounters_without_cehrt_control
+                .map(|p| f64::from(p) / 100.0),
+            has_cehrt: true,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -378,6 +568,8 @@ pub struct Document {
 pub struct Session {
     pub token_hash: [u8; 32],
     pub user: UserId,
+    /// The organization the session is working in (the user may belong to several).
+    pub tenant: Option<TenantId>,
     /// The per-session CSRF token forms and htmx requests must echo.
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
@@ -396,4 +588,19 @@ pub struct ApiToken {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub revoked: bool,
+}
+
+/// An invitation to join an organization with a role. Only the SHA-256 of the link's token is stored.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Invite {
+    pub id: InviteId,
+    pub tenant: TenantId,
+    pub email: String,
+    pub role: Role,
+    #[serde(skip_serializing)]
+    pub token_hash: [u8; 32],
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
 }

@@ -109,6 +109,13 @@ pub fn draft(practice: PracticeId, year: u16, reason: HardshipReason) -> Applica
             phone: "555-0100".into(),
             extension: String::new(),
         },
+        euc_kind: Some(hardship_rules::screening::EucKind::Disaster),
+        facts: ApplicationFacts {
+            clinician_count: Some(12),
+            insufficient_internet: true,
+            ..ApplicationFacts::default()
+        },
+        attested: true,
     }
 }
 
@@ -214,6 +221,11 @@ pub async fn run_all(f: &dyn StoreFactory) {
     decisions_keep_rule_set_version(f).await;
     concurrent_writers_keep_one_chain(f).await;
     sessions_and_api_tokens(f).await;
+    clinician_edits_and_roster_import(f).await;
+    practice_year_profiles(f).await;
+    revision_follows_every_change(f).await;
+    invitations(f).await;
+    session_tenant_and_sign_out_everywhere(f).await;
 }
 
 fn is_not_found<T: std::fmt::Debug>(r: StoreResult<T>) -> bool {
@@ -844,6 +856,7 @@ pub async fn sessions_and_api_tokens(f: &dyn StoreFactory) {
     let session = Session {
         token_hash: [1; 32],
         user: user.id,
+        tenant: Some(w.a),
         csrf_token: "csrf-abc".into(),
         created_at: now,
         expires_at: now + chrono::Duration::hours(8),
@@ -927,4 +940,483 @@ pub async fn sessions_and_api_tokens(f: &dyn StoreFactory) {
         .collect();
     assert_eq!(actions, ["api_token.create", "api_token.revoke"]);
     assert!(s.verify_audit(w.a).await.unwrap().is_ok());
+}
+
+fn staff() -> Actor {
+    Actor {
+        user: None,
+        label: "staff@example.test".into(),
+        role: Role::Staff,
+    }
+}
+
+fn year(y: u16) -> PerformanceYear {
+    PerformanceYear::new(y).unwrap()
+}
+
+pub async fn clinician_edits_and_roster_import(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let upd = ClinicianUpdate {
+        name: "Dr. Ada Lovelace".into(),
+        clinician_type: ClinicianType::NursePractitioner,
+    };
+    let c = s
+        .update_clinician(w.a, &staff(), w.clinician.id, 1, upd.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.version, c.name.as_str(), c.clinician_type),
+        (2, "Dr. Ada Lovelace", ClinicianType::NursePractitioner)
+    );
+    assert_eq!(s.get_clinician(w.a, w.clinician.id).await.unwrap(), c);
+    let stale = s
+        .update_clinician(w.a, &staff(), w.clinician.id, 1, upd.clone())
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert!(is_not_found(
+        s.update_clinician(w.b, &staff(), w.clinician.id, 2, upd.clone())
+            .await
+    ));
+    assert!(matches!(
+        s.update_clinician(w.a, &auditor(), w.clinician.id, 2, upd.clone())
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let blank = ClinicianUpdate {
+        name: "  ".into(),
+        ..upd
+    };
+    assert!(matches!(
+        s.update_clinician(w.a, &staff(), w.clinician.id, 2, blank)
+            .await,
+        Err(StoreError::Invalid { field: "name", .. })
+    ));
+
+    // CMS eligibility data on file outranks the import.
+    let cms = ClinicianStatus {
+        clinician: w.clinician.id,
+        year: year(2024),
+        status: SpecialStatus::NonPatientFacing,
+        value: true,
+        origin: StatusOrigin::CmsEligibility {
+            retrieved_on: NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
+        },
+        recorded_at: in_2024(),
+    };
+    s.set_status(w.a, &staff(), cms).await.unwrap();
+    let entries = vec![
+        RosterEntry {
+            npi: npi(1),
+            name: "Dr. Ada Lovelace".into(),
+            clinician_type: ClinicianType::Physician,
+            statuses: vec![
+                (year(2024), SpecialStatus::HospitalBased, true),
+                (year(2024), SpecialStatus::NonPatientFacing, false),
+            ],
+        },
+        RosterEntry {
+            npi: npi(2),
+            name: "Ben Nurse".into(),
+            clinician_type: ClinicianType::NursePractitioner,
+            statuses: vec![(year(2024), SpecialStatus::AscBased, false)],
+        },
+        RosterEntry {
+            npi: npi(3),
+            name: "Cy Assistant".into(),
+            clinician_type: ClinicianType::PhysicianAssistant,
+            statuses: vec![],
+        },
+    ];
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    let sum = s
+        .import_roster(
+            w.a,
+            &staff(),
+            w.practice.id,
+            entries.clone(),
+            vec![ProfileWrite {
+                year: year(2024),
+                expected_version: 0,
+                profile: ReportingProfile {
+                    level: hardship_rules::ReportingLevel::Group,
+                    ..ReportingProfile::default()
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sum,
+        RosterImportSummary {
+            added: 2,
+            updated: 1,
+            unchanged: 0,
+            statuses_set: 2,
+            statuses_kept_from_cms: 1,
+            profiles_set: 1,
+        }
+    );
+    let events = s.audit_events(w.a, None).await.unwrap();
+    assert_eq!(
+        events.len() - before,
+        6,
+        "one event per change, none for what was kept"
+    );
+    assert_eq!(
+        s.get_practice_year(w.a, w.practice.id, year(2024))
+            .await
+            .unwrap()
+            .profile
+            .level,
+        hardship_rules::ReportingLevel::Group
+    );
+    let roster = s.list_clinicians(w.a, w.practice.id).await.unwrap();
+    assert_eq!(roster.len(), 3);
+    let statuses = s.statuses(w.a, w.practice.id, year(2024)).await.unwrap();
+    let nonpf = statuses
+        .iter()
+        .find(|st| st.status == SpecialStatus::NonPatientFacing)
+        .unwrap();
+    assert!(nonpf.value && matches!(nonpf.origin, StatusOrigin::CmsEligibility { .. }));
+    assert_eq!(s.tenant_statuses(w.a, year(2024)).await.unwrap().len(), 3);
+    assert!(s.tenant_statuses(w.b, year(2024)).await.unwrap().is_empty());
+    assert_eq!(s.list_tenant_clinicians(w.a).await.unwrap().len(), 3);
+    assert!(s.list_tenant_clinicians(w.b).await.unwrap().is_empty());
+
+    // Importing the same file again changes nothing.
+    let again = s
+        .import_roster(w.a, &staff(), w.practice.id, entries.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.added,
+            again.updated,
+            again.unchanged,
+            again.statuses_set
+        ),
+        (0, 0, 3, 0)
+    );
+
+    // All or nothing: one bad entry and nothing is written.
+    let count = s.audit_events(w.a, None).await.unwrap().len();
+    let mut bad = entries;
+    bad.push(RosterEntry {
+        npi: npi(4),
+        name: "Dee".into(),
+        clinician_type: ClinicianType::Physician,
+        statuses: vec![],
+    });
+    bad.push(RosterEntry {
+        npi: npi(5),
+        name: " ".into(),
+        clinician_type: ClinicianType::Physician,
+        statuses: vec![],
+    });
+    assert!(matches!(
+        s.import_roster(w.a, &staff(), w.practice.id, bad.clone(), vec![])
+            .await,
+        Err(StoreError::Invalid { field: "name", .. })
+    ));
+    // A stale profile version fails the whole import too.
+    let stale_profile = vec![ProfileWrite {
+        year: year(2024),
+        expected_version: 0,
+        profile: ReportingProfile::default(),
+    }];
+    assert!(matches!(
+        s.import_roster(
+            w.a,
+            &staff(),
+            w.practice.id,
+            bad[..4].to_vec(),
+            stale_profile
+        )
+        .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        s.list_clinicians(w.a, w.practice.id).await.unwrap().len(),
+        3
+    );
+    assert_eq!(s.audit_events(w.a, None).await.unwrap().len(), count);
+    assert!(is_not_found(
+        s.import_roster(w.b, &staff(), w.practice.id, bad[..1].to_vec(), vec![])
+            .await
+    ));
+    assert!(matches!(
+        s.import_roster(w.a, &auditor(), w.practice.id, bad[..1].to_vec(), vec![])
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(s.verify_audit(w.a).await.unwrap().is_ok());
+}
+
+pub async fn practice_year_profiles(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let fresh = s
+        .get_practice_year(w.a, w.practice.id, year(2024))
+        .await
+        .unwrap();
+    assert_eq!(fresh.version, 0);
+    assert_eq!(fresh.profile, ReportingProfile::default());
+    assert!(
+        fresh.profile.has_cehrt,
+        "CEHRT is assumed present until said otherwise"
+    );
+    let profile = ReportingProfile {
+        level: hardship_rules::ReportingLevel::Group,
+        pi_submitted: true,
+        clinician_count: Some(14),
+        has_cehrt: true,
+        scores: ScoreEstimates {
+            quality: Some(80.0),
+            cost: None,
+            ia: Some(100.0),
+            pi: Some(45.5),
+        },
+    };
+    let saved = s
+        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile)
+        .await
+        .unwrap();
+    assert_eq!((saved.version, saved.profile), (1, profile));
+    assert_eq!(
+        s.get_practice_year(w.a, w.practice.id, year(2024))
+            .await
+            .unwrap(),
+        saved
+    );
+    let stale = s
+        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    let bad = ReportingProfile {
+        scores: ScoreEstimates {
+            pi: Some(101.0),
+            ..profile.scores
+        },
+        ..profile
+    };
+    assert!(matches!(
+        s.set_practice_year(w.a, &staff(), w.practice.id, year(2024), 1, bad)
+            .await,
+        Err(StoreError::Invalid {
+            field: "scores.pi",
+            ..
+        })
+    ));
+    let apm = ReportingProfile {
+        level: hardship_rules::ReportingLevel::ApmEntity,
+        ..profile
+    };
+    assert!(matches!(
+        s.set_practice_year(w.a, &staff(), w.practice.id, year(2024), 1, apm)
+            .await,
+        Err(StoreError::Invalid { field: "level", .. })
+    ));
+    assert!(matches!(
+        s.set_practice_year(w.a, &auditor(), w.practice.id, year(2024), 1, profile)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(s.audit_events(w.a, None).await.unwrap().len(), before);
+    assert!(is_not_found(
+        s.get_practice_year(w.b, w.practice.id, year(2024)).await
+    ));
+    assert!(is_not_found(
+        s.set_practice_year(w.b, &staff(), w.practice.id, year(2024), 1, profile)
+            .await
+    ));
+    assert_eq!(
+        s.list_practice_years(w.a, year(2024)).await.unwrap().len(),
+        1
+    );
+    assert!(
+        s.list_practice_years(w.a, year(2023))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.list_practice_years(w.b, year(2024))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let last = s.audit_events(w.a, None).await.unwrap();
+    assert_eq!(last.last().unwrap().action, "practice_year.set");
+}
+
+pub async fn revision_follows_every_change(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let r0 = s.revision(w.a).await.unwrap();
+    assert_eq!(r0, s.audit_events(w.a, None).await.unwrap().len() as i64);
+    s.update_practice(
+        w.a,
+        &staff(),
+        w.practice.id,
+        1,
+        PracticeUpdate {
+            name: "Renamed".into(),
+            address: String::new(),
+            contact: w.practice.contact.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.revision(w.a).await.unwrap(), r0 + 1);
+    assert_eq!(
+        s.revision(w.b).await.unwrap(),
+        1,
+        "the other tenant's revision does not move"
+    );
+    assert_eq!(
+        s.revision(TenantId(uuid::Uuid::from_u128(424_242)))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+pub async fn invitations(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let now = in_2024();
+    let later = now + chrono::Duration::days(7);
+    assert!(matches!(
+        s.create_invite(w.a, &staff(), "not an email", Role::Staff, [5; 32], later)
+            .await,
+        Err(StoreError::Invalid { field: "email", .. })
+    ));
+    assert!(matches!(
+        s.create_invite(w.a, &auditor(), "eve@x.test", Role::Owner, [5; 32], later)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let inv = s
+        .create_invite(
+            w.a,
+            &staff(),
+            " Audrey@Audit.test ",
+            Role::Auditor,
+            [5; 32],
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(inv.email, "Audrey@Audit.test");
+    assert_eq!(
+        s.find_invite(&[5; 32], now).await.unwrap().unwrap().id,
+        inv.id
+    );
+    assert_eq!(
+        s.find_invite(&[5; 32], later).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(s.list_invites(w.a).await.unwrap().len(), 1);
+    assert!(s.list_invites(w.b).await.unwrap().is_empty());
+    assert!(matches!(
+        s.accept_invite(&[5; 32], now, None).await,
+        Err(StoreError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
+    assert!(is_not_found(
+        s.accept_invite(&[5; 32], later, Some("$argon2id$x")).await
+    ));
+    let (accepted, user) = s
+        .accept_invite(&[5; 32], now, Some("$argon2id$x"))
+        .await
+        .unwrap();
+    assert!(accepted.accepted_at.is_some());
+    assert_eq!(user.email, "Audrey@Audit.test");
+    let m = s.memberships_of(user.id).await.unwrap();
+    assert_eq!(
+        m,
+        vec![Membership {
+            tenant: w.a,
+            user: user.id,
+            role: Role::Auditor
+        }]
+    );
+    assert!(
+        is_not_found(s.accept_invite(&[5; 32], now, Some("$argon2id$x")).await),
+        "used once"
+    );
+    assert_eq!(s.find_invite(&[5; 32], now).await.unwrap(), None);
+    let last = s.audit_events(w.a, None).await.unwrap();
+    let last = last.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor_label.as_str()),
+        ("invite.accept", "Audrey@Audit.test")
+    );
+    // An existing account joins a second organization without a new password.
+    s.create_invite(
+        w.b,
+        &staff(),
+        "audrey@audit.test",
+        Role::Staff,
+        [6; 32],
+        later,
+    )
+    .await
+    .unwrap();
+    let (_, same) = s.accept_invite(&[6; 32], now, None).await.unwrap();
+    assert_eq!(same.id, user.id);
+    assert_eq!(s.memberships_of(user.id).await.unwrap().len(), 2);
+    assert!(s.verify_audit(w.a).await.unwrap().is_ok());
+    assert!(s.verify_audit(w.b).await.unwrap().is_ok());
+}
+
+pub async fn session_tenant_and_sign_out_everywhere(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let user = s.create_user("sam@x.test", "$argon2id$stub").await.unwrap();
+    let now = in_2024();
+    let mk = |h: u8| Session {
+        token_hash: [h; 32],
+        user: user.id,
+        tenant: None,
+        csrf_token: format!("csrf-{h}"),
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(8),
+    };
+    for h in [11, 12, 13] {
+        s.create_session(mk(h)).await.unwrap();
+    }
+    s.set_session_tenant(&[11; 32], w.b).await.unwrap();
+    assert_eq!(
+        s.get_session(&[11; 32], now).await.unwrap().unwrap().tenant,
+        Some(w.b)
+    );
+    assert!(is_not_found(s.set_session_tenant(&[99; 32], w.b).await));
+    assert_eq!(
+        s.delete_user_sessions(user.id, Some(&[12; 32]))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(s.get_session(&[11; 32], now).await.unwrap().is_none());
+    assert!(s.get_session(&[12; 32], now).await.unwrap().is_some());
+    assert_eq!(s.delete_user_sessions(user.id, None).await.unwrap(), 1);
+    let t = s
+        .create_api_token(w.a, &owner(), "export", Role::Staff, [21; 32])
+        .await
+        .unwrap();
+    let listed = s.list_api_tokens(w.a).await.unwrap();
+    assert_eq!(listed.iter().map(|x| x.id).collect::<Vec<_>>(), vec![t.id]);
+    assert!(s.list_api_tokens(w.b).await.unwrap().is_empty());
 }

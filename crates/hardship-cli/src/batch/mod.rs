@@ -8,7 +8,7 @@
 
 mod chunks;
 mod format;
-pub mod row;
+pub use hardship_formats::batch_row as row;
 
 use chunks::{Chunk, ChunkReader};
 use crossbeam_channel::bounded;

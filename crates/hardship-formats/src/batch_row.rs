@@ -1,4 +1,5 @@
-//! The batch contract's input row: the header map and the parsing of one record into typed values.
+//! The batch contract's input row (README "Batch contract"): the header map and the parsing of one record into
+//! typed values. Shared by `hardship batch` and the roster import.
 
 use hardship_rules::eligibility::ClinicianFacts;
 use hardship_rules::{
@@ -154,7 +155,7 @@ fn cell<'a>(rec: &'a csv::ByteRecord, h: &Header, k: usize) -> Result<&'a str, C
         })
 }
 
-fn boolean(column: &'static str, text: &str) -> Result<bool, CellError> {
+pub(crate) fn boolean(column: &'static str, text: &str) -> Result<bool, CellError> {
     if text.eq_ignore_ascii_case("true") {
         Ok(true)
     } else if text.eq_ignore_ascii_case("false") {
@@ -164,7 +165,7 @@ fn boolean(column: &'static str, text: &str) -> Result<bool, CellError> {
     }
 }
 
-fn score(column: &'static str, text: &str) -> Result<Option<f64>, CellError> {
+pub(crate) fn score(column: &'static str, text: &str) -> Result<Option<f64>, CellError> {
     if text.is_empty() {
         return Ok(None);
     }
