@@ -191,6 +191,29 @@ mod hex32 {
     }
 }
 
+/// The audit record of a clinician status change, the same on every backend.
+pub fn status_change(
+    before: Option<&crate::model::ClinicianStatus>,
+    after: &crate::model::ClinicianStatus,
+) -> Change {
+    let describe = |s: &crate::model::ClinicianStatus| {
+        serde_json::json!({
+            "year": s.year.get(),
+            "status": s.status.code(),
+            "value": s.value,
+            "origin": s.origin.describe(),
+        })
+        .to_string()
+    };
+    Change {
+        action: actions::CLINICIAN_STATUS.into(),
+        entity: "clinician",
+        entity_id: after.clinician.to_string(),
+        before: before.map(describe),
+        after: Some(describe(after)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,28 +260,5 @@ mod tests {
             5,
             "re-hashing one event breaks the next link"
         );
-    }
-}
-
-/// The audit record of a clinician status change, the same on every backend.
-pub fn status_change(
-    before: Option<&crate::model::ClinicianStatus>,
-    after: &crate::model::ClinicianStatus,
-) -> Change {
-    let describe = |s: &crate::model::ClinicianStatus| {
-        serde_json::json!({
-            "year": s.year.get(),
-            "status": s.status.code(),
-            "value": s.value,
-            "origin": s.origin.describe(),
-        })
-        .to_string()
-    };
-    Change {
-        action: actions::CLINICIAN_STATUS.into(),
-        entity: "clinician",
-        entity_id: after.clinician.to_string(),
-        before: before.map(describe),
-        after: Some(describe(after)),
     }
 }
