@@ -60,6 +60,10 @@ enum Command {
         /// Largest request body in bytes (uploads included).
         #[arg(long, env = "HARDSHIP_UPLOAD_LIMIT_BYTES")]
         upload_limit_bytes: Option<u64>,
+        /// Mark the session cookie `Secure` (default true). `false` is accepted only when listening on a
+        /// loopback address, for browsers that refuse `Secure` cookies over plain-HTTP localhost.
+        #[arg(long, env = "HARDSHIP_COOKIE_SECURE")]
+        cookie_secure: Option<bool>,
     },
     /// Users and their organizations.
     User {
@@ -343,7 +347,8 @@ fn main() -> ExitCode {
         Command::Serve {
             listen,
             upload_limit_bytes,
-        } => with_runtime(|| serve_cmd(&cli.storage, listen, upload_limit_bytes)),
+            cookie_secure,
+        } => with_runtime(|| serve_cmd(&cli.storage, listen, upload_limit_bytes, cookie_secure)),
         Command::Audit {
             command: AuditCommand::Verify { tenant },
         } => with_runtime(|| audit_verify_cmd(&cli.storage, tenant)),
@@ -1118,6 +1123,7 @@ async fn serve_cmd(
     storage: &StorageArgs,
     listen: Option<String>,
     upload_limit: Option<u64>,
+    cookie_secure: Option<bool>,
 ) -> Outcome {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HARDSHIP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -1143,13 +1149,17 @@ async fn serve_cmd(
     let bound = listener
         .local_addr()
         .map_err(|e| Failure::Internal(e.to_string()))?;
+    server.secure_cookies = cookie_secure
+        .or(settings.file.cookie_secure)
+        .unwrap_or(true);
+    if !server.secure_cookies && !bound.ip().is_loopback() {
+        return Err(bad(format!(
+            "cookie_secure=false is only allowed on a loopback address, not {bound}: serve over HTTPS"
+        )));
+    }
     tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
     eprintln!("hardship: serving on http://{bound}");
-    let state = hardship_server::AppState {
-        store,
-        vault: std::sync::Arc::new(vault),
-        settings: server,
-    };
+    let state = hardship_server::AppState::new(store, std::sync::Arc::new(vault), server);
     hardship_server::serve(listener, state)
         .await
         .map_err(|e| Failure::Internal(e.to_string()))

@@ -28,7 +28,8 @@ pub struct StorageArgs {
     /// Master key file (32 bytes, hex). Default: DATA_DIR/master.key, created on first use.
     #[arg(long, env = "HARDSHIP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
-    /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen, upload_limit_bytes.
+    /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen,
+    /// upload_limit_bytes, cookie_secure.
     #[arg(long, env = "HARDSHIP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -43,6 +44,7 @@ pub struct FileSettings {
     pub master_key_file: Option<PathBuf>,
     pub listen: Option<String>,
     pub upload_limit_bytes: Option<u64>,
+    pub cookie_secure: Option<bool>,
 }
 
 /// Resolved settings: flags and environment over the file over the defaults.

@@ -11,7 +11,7 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
-    #[error("unauthenticated")]
+    #[error("sign in first, or send an API token (Authorization: Bearer …)")]
     Unauthenticated,
     #[error("{0}")]
     Forbidden(String),
@@ -21,16 +21,26 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Too many attempts; the number is the seconds to wait (sent as `Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     #[error("storage unavailable")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: String,
+/// The JSON body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, …
+    pub error: String,
+    /// What went wrong, naming the field and value for bad input; nothing internal for a 5xx.
+    pub message: String,
 }
 
 impl ApiError {
@@ -42,12 +52,40 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// A body that could not be read: too large (413) or cut off (400).
+    pub fn from_body_rejection(text: &str, status: StatusCode) -> ApiError {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!("request body too large: {text}"))
+        } else {
+            ApiError::BadRequest(format!("could not read the request body: {text}"))
+        }
+    }
+
+    /// The public message: the problem for a 4xx, nothing internal for a 5xx (details go to the log).
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
+                tracing::error!(%detail, status = %self.status(), "request failed");
+                match self {
+                    ApiError::Unavailable(_) => {
+                        "the service is temporarily unavailable; try again shortly".to_owned()
+                    }
+                    _ => "something went wrong on our side; it has been logged".to_owned(),
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthenticated => "unauthenticated",
@@ -55,6 +93,9 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::UnsupportedMedia(_) => "unsupported_media_type",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::TooManyRequests(..) => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -78,26 +119,33 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let message = match &self {
-            // Internals are logged, never sent.
-            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
-                tracing::error!(%detail, status = %self.status(), "request failed");
-                match self {
-                    ApiError::Unavailable(_) => {
-                        "the service is temporarily unavailable; try again shortly".to_owned()
-                    }
-                    _ => "something went wrong on our side; it has been logged".to_owned(),
-                }
-            }
-            other => other.to_string(),
-        };
-        (
+        // Internals are logged, never sent.
+        let message = self.public_message();
+        let mut r = (
             self.status(),
-            Json(Body {
-                error: self.code(),
+            Json(ErrorBody {
+                error: self.code().to_owned(),
                 message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyRequests(_, wait) = &self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        if let ApiError::Unauthenticated = &self {
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"hardship\""),
+            );
+        }
+        r
+    }
+}
+
+impl From<hardship_rules::InvalidValue> for ApiError {
+    fn from(e: hardship_rules::InvalidValue) -> Self {
+        ApiError::BadRequest(e.to_string())
     }
 }

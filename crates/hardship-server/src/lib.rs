@@ -1,18 +1,51 @@
 //! `hardship-server`: the web application and JSON API behind `hardship serve`.
 //!
-//! This first layer holds what every route will stand on: the shared state, the error type, security
-//! headers on every response, request ids in the logs, a body-size limit and a request timeout. The pages,
-//! the `/api/v1` routes, sign-in and sessions build on it (issue 4).
+//! Layers, from the outside in: request ids and tracing spans, security headers on every response, a
+//! request timeout and a body limit (tower-http); then the pages ([`web`]) and the JSON API under
+//! `/api/v1` ([`api`], documented by the OpenAPI document it is built with); both call [`service`], which
+//! reads and writes through the `Store` trait and the evidence vault and asks the pure rules crate (via
+//! [`assess`] and [`impact`]) for every answer.
 
+/// The JSON API and its OpenAPI document.
+pub mod api;
+/// A practice-year's records turned into decisions, warnings and what is missing (pure).
+pub mod assess;
+/// Passwords: argon2id, off the async runtime.
 pub mod auth;
+/// Caches valid for one tenant revision.
+pub mod cache;
+/// The API's JSON shapes and their parsing.
+pub mod dto;
+/// The HTTP error type.
 pub mod error;
+/// Extractors whose rejections name the bad field.
+pub mod extract;
+/// The deadline calendar feed (iCalendar).
+pub mod ical;
+/// Reweighting versus reporting PI: the numbers and the chart (pure).
+pub mod impact;
+/// Who is asking: API tokens and sessions, tenant and role.
+pub mod principal;
+/// Tokens, cookies, CSRF and the sign-in rate limiter.
+pub mod security;
+/// The operations the pages and the API share.
+pub mod service;
+/// Evidence uploads and downloads over HTTP.
+pub mod upload;
+/// The server-rendered pages.
+pub mod web;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
-use hardship_store::Store;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use hardship_store::{ApiToken, Clock, PracticeId, Store, SystemClock, TenantId};
 use hardship_vault::Vault;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -21,9 +54,16 @@ use tower_http::trace::TraceLayer;
 /// Settings the server needs at run time.
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
-    /// Largest request body accepted, in bytes (uploads included).
+    /// Largest upload accepted, in bytes (other request bodies get the same limit).
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// `Secure` on the session cookie; relaxed only for plain-HTTP localhost (see `hardship serve`).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+    pub invite_ttl: Duration,
+    /// Failed sign-ins allowed per client address and per e-mail address in `login_window`.
+    pub login_max_failures: usize,
+    pub login_window: Duration,
 }
 
 impl Default for ServerSettings {
@@ -31,6 +71,30 @@ impl Default for ServerSettings {
         ServerSettings {
             body_limit: 25 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            secure_cookies: true,
+            session_ttl: Duration::from_secs(8 * 3600),
+            invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Caches of derived answers, each entry valid for one tenant revision.
+pub struct Caches {
+    pub assessments:
+        cache::RevisionCache<(TenantId, PracticeId, PerformanceYear), service::PracticeYearBundle>,
+    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear), service::Portfolio>,
+    /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
+    pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            assessments: cache::RevisionCache::new(4096),
+            portfolios: cache::RevisionCache::new(256),
+            tokens: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -41,6 +105,49 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub vault: Arc<Vault>,
     pub settings: ServerSettings,
+    pub clock: Arc<dyn Clock>,
+    pub caches: Arc<Caches>,
+    pub limiter: Arc<security::LoginLimiter>,
+    /// Serializes first-run set-up, so two browsers cannot both create the first owner.
+    pub setup_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, vault: Arc<Vault>, settings: ServerSettings) -> AppState {
+        AppState::with_clock(store, vault, settings, Arc::new(SystemClock))
+    }
+
+    /// With an injected clock (tests move it past a deadline).
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        vault: Arc<Vault>,
+        settings: ServerSettings,
+        clock: Arc<dyn Clock>,
+    ) -> AppState {
+        let limiter = Arc::new(security::LoginLimiter::new(
+            settings.login_max_failures,
+            settings.login_window,
+        ));
+        AppState {
+            store,
+            vault,
+            settings,
+            clock,
+            caches: Arc::new(Caches::default()),
+            limiter,
+            setup_lock: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn cookies(&self) -> security::CookiePolicy {
+        security::CookiePolicy {
+            secure: self.settings.secure_cookies,
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -48,43 +155,82 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; \
                    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// Room for the multipart framing around an upload of `body_limit` bytes.
+const FRAMING: usize = 64 * 1024;
+
+/// The OpenAPI document, built once from the same routes the server serves.
+pub fn openapi_document() -> &'static str {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, doc) = api::router();
+        doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+    })
+}
+
+/// Unknown paths: JSON under `/api/`, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    let e = error::ApiError::NotFound(format!("no such page or route: {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        web::WebError::from(e).into_response()
+    }
+}
+
 /// The application router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let limit = state.settings.body_limit;
+    let limit = state.settings.body_limit.saturating_add(FRAMING);
     let timeout = state.settings.request_timeout;
+    let (api, _) = api::router();
     Router::new()
-        .route("/api/v1/health", get(health))
+        .merge(api)
+        .merge(web::router())
+        .fallback(not_found)
         .with_state(state)
+        .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Headers on every response: a CSP without inline script, no framing, no sniffing, no referrer.
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            // The path only: query strings may hold a calendar token.
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// Liveness and the database's reachability.
-async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<axum::Json<serde_json::Value>, error::ApiError> {
-    let tenants = state.store.list_tenants().await?;
-    Ok(axum::Json(
-        serde_json::json!({ "status": "ok", "organizations": tenants.len() }),
-    ))
-}
-
-/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight. Expired sessions are purged hourly.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let purge = {
+        let store = Arc::clone(&state.store);
+        let clock = Arc::clone(&state.clock);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match store.purge_sessions(clock.now()).await {
+                    Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions purged"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "session purge failed"),
+                }
+            }
+        })
+    };
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    purge.abort();
+    r
 }
 
 async fn shutdown_signal() {

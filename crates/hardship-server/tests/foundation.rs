@@ -21,11 +21,7 @@ async fn app(dir: &tempfile::TempDir, settings: ServerSettings) -> axum::Router 
         hardship_vault::MasterKey::generate().unwrap(),
     )
     .unwrap();
-    router(AppState {
-        store: Arc::new(store),
-        vault: Arc::new(vault),
-        settings,
-    })
+    router(AppState::new(Arc::new(store), Arc::new(vault), settings))
 }
 
 async fn body_json(r: axum::response::Response) -> serde_json::Value {

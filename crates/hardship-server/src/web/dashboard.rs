@@ -1,0 +1,125 @@
+//! The portfolio dashboard (per practice: who is reweighted, who needs an application, applications by
+//! state, what is missing, and the countdown to the deadline), the tenant's audit trail, and the deadline
+//! calendar for signed-in users.
+
+use super::{Nav, PageResult, WebUser, html};
+use crate::AppState;
+use crate::dto::AuditEventDto;
+use crate::extract::parse_year;
+use crate::service::{self, DashboardRow, DashboardTotals, DeadlineView};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct YearParam {
+    year: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    year: u16,
+    years: Vec<u16>,
+    deadline: DeadlineView,
+    totals: DashboardTotals,
+    rows: Vec<DashboardRow>,
+    kind: String,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<YearParam>,
+) -> PageResult {
+    let year = match q.year.as_deref() {
+        Some(y) if !y.is_empty() => parse_year(y)?,
+        _ => service::current_year(state.now()),
+    };
+    let (pf, deadline) = service::dashboard(&state, &user.0, year).await?;
+    let mut nav = user.nav(&state).await?;
+    nav.year = year.get();
+    // Practices with the most to do first: clinicians needing an application, then missing items.
+    let mut rows = pf.rows.clone();
+    rows.sort_by(|a, b| {
+        b.needs_application
+            .cmp(&a.needs_application)
+            .then(b.missing.len().cmp(&a.missing.len()))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(html(&DashboardPage {
+        nav,
+        year: year.get(),
+        years: crate::service::years_newest_first(),
+        deadline,
+        totals: pf.totals.clone(),
+        rows,
+        kind: pf.organization.kind.code().to_owned(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    verify: Option<String>,
+    before: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    events: Vec<AuditEventDto>,
+    verify: Option<crate::dto::AuditVerifyDto>,
+    older: Option<i64>,
+    total: usize,
+}
+
+/// How many events a page of the audit trail shows.
+const AUDIT_PAGE: usize = 200;
+
+pub async fn audit(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<AuditParams>,
+) -> PageResult {
+    let p = &user.0;
+    let all = state.store.audit_events(p.tenant, None).await?;
+    let total = all.len();
+    let upto = q.before.map_or(total, |b| {
+        all.iter().position(|e| e.seq >= b).unwrap_or(total)
+    });
+    let from = upto.saturating_sub(AUDIT_PAGE);
+    let mut events: Vec<AuditEventDto> = all[from..upto].iter().map(AuditEventDto::from).collect();
+    events.reverse();
+    let older = (from > 0).then(|| all[from].seq);
+    let verify = if q.verify.is_some() {
+        Some(service::verify_audit(&state, p).await?)
+    } else {
+        None
+    };
+    Ok(html(&AuditPage {
+        nav: user.nav(&state).await?,
+        events,
+        verify,
+        older,
+        total,
+    }))
+}
+
+pub async fn calendar(State(state): State<AppState>, user: WebUser) -> PageResult {
+    let body = crate::api::calendar_feed(&state, &user.0).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"pi-hardship-deadlines.ics\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
