@@ -69,11 +69,14 @@ async fn oversize_bodies_are_refused_with_413() {
         },
     )
     .await;
+    // The limit is the upload limit plus room for the multipart framing around it (64 KiB).
+    let big = 1024 + 64 * 1024 + 1;
     let r = app
         .oneshot(
-            Request::post("/api/v1/health")
-                .header("content-length", "4096")
-                .body(Body::from(vec![b'x'; 4096]))
+            Request::post("/api/v1/practices")
+                .header("content-length", big.to_string())
+                .header("content-type", "application/json")
+                .body(Body::from(vec![b'x'; big]))
                 .unwrap(),
         )
         .await
