@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The server's foundation, in-process against a real SQLite store and a real vault directory.
 
 use axum::body::Body;

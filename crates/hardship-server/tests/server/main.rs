@@ -1,0 +1,18 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The server's tests, in one binary (one link): the real application on a random port with a real
+//! SQLite database and vault directory.
+
+/// Starting the app, signing in, minting tokens.
+mod harness;
+
+/// Security headers, body limits, error mapping.
+mod foundation;
+
+/// The JSON API against the real app: flows, bad input, concurrency.
+mod api;
+/// Every route × {anonymous, other tenant, auditor, staff, owner}, and CSRF.
+mod access;
+/// The OpenAPI document: valid, and covering every route the server serves.
+mod openapi;
+/// The main journey in a real headless Chromium.
+mod browser;
