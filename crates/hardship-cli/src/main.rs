@@ -124,6 +124,16 @@ enum VaultCommand {
 
 #[derive(Subcommand)]
 enum DebugCommand {
+    /// Fills a fresh installation with a consultancy of PRACTICES practices of CLINICIANS clinicians each
+    /// (for the load benchmark) and prints JSON: the organization, an owner's e-mail and an API token.
+    Seed {
+        #[arg(long, default_value_t = 500)]
+        practices: u32,
+        #[arg(long, default_value_t = 50)]
+        clinicians: u32,
+        #[arg(long, default_value = "2026", value_parser = parse_year)]
+        year: PerformanceYear,
+    },
     /// Writes a stream of applications, printing `ack application ID` after each commit: the crash test
     /// kills it mid-stream and checks that every acknowledged write survived.
     WriteStream {
@@ -360,6 +370,14 @@ fn main() -> ExitCode {
                     upload_bytes,
                 },
         } => with_runtime(|| write_stream_cmd(&cli.storage, count, upload_every, upload_bytes)),
+        Command::Debug {
+            command:
+                DebugCommand::Seed {
+                    practices,
+                    clinicians,
+                    year,
+                },
+        } => with_runtime(|| seed_cmd(&cli.storage, practices, clinicians, year)),
         Command::Vault {
             command: VaultCommand::Verify,
         } => with_runtime(|| vault_verify_cmd(&cli.storage)),
@@ -1048,6 +1066,28 @@ async fn write_stream_cmd(
             let _ = out.flush();
         }
     }
+    Ok(())
+}
+
+async fn seed_cmd(
+    storage: &StorageArgs,
+    practices: u32,
+    clinicians: u32,
+    year: PerformanceYear,
+) -> Outcome {
+    let (_, store) = open(storage).await?;
+    let password =
+        std::env::var("HARDSHIP_PASSWORD").unwrap_or_else(|_| "benchmark passphrase".into());
+    let hash = hardship_server::auth::hash_password_async(password)
+        .await
+        .map_err(Failure::BadInput)?;
+    let report = ops::seed_portfolio(&*store, &hash, practices, clinicians, year)
+        .await
+        .map_err(Failure::Internal)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.to_string()))?
+    );
     Ok(())
 }
 

@@ -362,7 +362,7 @@ pub fn assess(
         alerts.push(alert(
             "reporting_pi_voids_reweighting",
             format!(
-                "Reporting any PI data voids this: {} clinician(s) have PI reweighted. Make sure no EHR vendor or registry submits PI data for this TIN in {year}.",
+                "{} clinician(s) have PI reweighted. Make sure no EHR vendor or registry submits PI data for this TIN in {year}.",
                 automatic + by_hardship
             ),
         ));
@@ -371,7 +371,7 @@ pub fn assess(
         alerts.push(alert(
             Warning::GroupTestNotMet.code(),
             format!(
-                "{group_lost} special-status or reweighted-type clinician(s) report with a {} that does not meet the group test, so they lose PI reweighting.",
+                "{group_lost} clinician(s) who would be reweighted on their own are scored as the {} and lose it: report individually, or get a group-level hardship approval.",
                 level.label()
             ),
         ));
@@ -379,7 +379,7 @@ pub fn assess(
     if !profile.has_cehrt && not > 0 {
         alerts.push(alert(
             "lacking_cehrt_not_a_reason",
-            "Lacking certified EHR technology (CEHRT) alone is never a hardship reason [QPP-HE-2017] [HITA-2019]: apply only with a reason the year accepts.",
+            "Without certified EHR technology (CEHRT), apply only with a reason the year accepts; CMS never reweights PI for that alone [QPP-HE-2017] [HITA-2019].",
         ));
     }
     let mut unconfirmed: Vec<String> = Vec::new();

@@ -244,6 +244,9 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
     Ok(())
 }
 
+/// How drafted explanations mark what the consultant still has to write; a ready application has none.
+pub const PLACEHOLDER: &str = "[to fill:";
+
 /// What must be filled in before an application is ready to send.
 pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
     let s = &d.submitter;
@@ -260,6 +263,14 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
                 "is required before the application is ready",
             ));
         }
+    }
+    if d.description.contains(PLACEHOLDER) {
+        return Err(StoreError::invalid(
+            "description",
+            format!(
+                "replace the \"{PLACEHOLDER} …]\" parts of the drafted text with the practice's facts"
+            ),
+        ));
     }
     if d.reason == HardshipReason::ExtremeUncontrollable
         && (d.circumstance_start.is_none() || d.circumstance_end.is_none())

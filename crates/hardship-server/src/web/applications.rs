@@ -215,22 +215,22 @@ impl WizardFields {
     fn draft_description(&self, practice: &Practice, r: HardshipReason) -> String {
         match r {
             HardshipReason::SmallPractice => format!(
-                "{} (TIN {}) has {} clinicians billing under its TIN and faces overwhelming barriers to meeting the Promoting Interoperability requirements: [describe the barriers — cost, staffing, vendor availability]. The documentation of these barriers is kept on file for audit.",
+                "{} (TIN {}) has {} clinicians billing under its TIN and faces overwhelming barriers to meeting the Promoting Interoperability requirements: [to fill: the barriers — cost, staffing, vendor availability]. The documentation of these barriers is kept on file for audit.",
                 practice.name,
                 practice.tin,
                 text(&self.clinician_count)
             ),
             HardshipReason::DecertifiedEhr => format!(
-                "The certified EHR technology used by {} was decertified by ONC on {}. Before the performance period the practice made a good-faith effort to adopt and implement another certified EHR: [describe the steps and dates].",
+                "The certified EHR technology used by {} was decertified by ONC on {}. Before the performance period the practice made a good-faith effort to adopt and implement another certified EHR: [to fill: the steps taken and their dates].",
                 practice.name,
                 text(&self.ehr_decertified_on)
             ),
             HardshipReason::InsufficientInternet => format!(
-                "A practice location of {} lacks sufficient internet access to meet the Promoting Interoperability requirements: [location, available bandwidth, providers contacted, costs quoted].",
+                "A practice location of {} lacks sufficient internet access to meet the Promoting Interoperability requirements: [to fill: the location, the bandwidth available, providers contacted, costs quoted].",
                 practice.name
             ),
             HardshipReason::ExtremeUncontrollable => format!(
-                "{} was affected by an extreme and uncontrollable circumstance ({}) from {} to {}: [describe the event and how it prevented use of certified EHR technology].",
+                "{} was affected by an extreme and uncontrollable circumstance ({}) from {} to {}: [to fill: the event and how it prevented the use of certified EHR technology].",
                 practice.name,
                 text(&self.event_kind).replace('_', " "),
                 text(&self.event_start),
@@ -241,7 +241,7 @@ impl WizardFields {
                 }
             ),
             HardshipReason::LackOfControlCehrt => format!(
-                "{}% of the outpatient encounters of {} occur at locations where the clinicians have no control over the availability of certified EHR technology: [locations and who controls their systems].",
+                "{}% of the outpatient encounters of {} occur at locations where the clinicians have no control over the availability of certified EHR technology: [to fill: the locations and who controls their systems].",
                 text(&self.percent_encounters_without_cehrt_control),
                 practice.name
             ),
@@ -524,10 +524,20 @@ async fn show_page(
         .get_practice(p.tenant, app.draft.practice)
         .await?;
     let docs = state.store.list_documents(p.tenant, Some(pr.id)).await?;
-    let events = state
+    // The application's own events and those of the evidence filed with it, in order.
+    let mut events = state
         .store
         .audit_events(p.tenant, Some(&id.to_string()))
         .await?;
+    for d in docs.iter().filter(|d| d.application == Some(id)) {
+        events.extend(
+            state
+                .store
+                .audit_events(p.tenant, Some(&d.id.to_string()))
+                .await?,
+        );
+    }
+    events.sort_by_key(|e| e.seq);
     let readiness = match app.state {
         ApplicationState::Draft => hardship_store::application::validate_complete(&app.draft)
             .err()

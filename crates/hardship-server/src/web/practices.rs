@@ -220,7 +220,6 @@ struct PracticePage {
     notice: Option<String>,
     error: Option<String>,
     import_errors: Vec<dto::ImportErrorDto>,
-    import_result: Option<dto::RosterImportResult>,
     practice: PracticeDto,
     clinicians: Vec<ClinicianDto>,
     applications: Vec<ApplicationDto>,
@@ -234,6 +233,53 @@ struct PracticePage {
 #[derive(Deserialize, Default)]
 pub struct NoticeParam {
     notice: Option<String>,
+    // What a roster import did (numbers only, so a link cannot put words on the page).
+    added: Option<u32>,
+    updated: Option<u32>,
+    unchanged: Option<u32>,
+    statuses: Option<u32>,
+    kept: Option<u32>,
+    years: Option<String>,
+    ignored: Option<u8>,
+}
+
+impl NoticeParam {
+    fn text(&self) -> Option<String> {
+        if self.notice.as_deref() != Some("imported") {
+            return notice_text(self.notice.as_deref());
+        }
+        let n = |v: Option<u32>| v.unwrap_or(0);
+        let mut t = format!(
+            "Roster imported: {} added, {} updated, {} unchanged, {} statuses recorded",
+            n(self.added),
+            n(self.updated),
+            n(self.unchanged),
+            n(self.statuses)
+        );
+        if n(self.kept) > 0 {
+            t.push_str(&format!(
+                ", {} kept from CMS eligibility data",
+                n(self.kept)
+            ));
+        }
+        let years: Vec<u16> = self
+            .years
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|y| y.parse().ok())
+            .filter(|y| (PerformanceYear::FIRST..=PerformanceYear::LAST).contains(y))
+            .collect();
+        if !years.is_empty() {
+            let list: Vec<String> = years.iter().map(u16::to_string).collect();
+            t.push_str(&format!("; reporting profile set for {}", list.join(", ")));
+        }
+        t.push('.');
+        if self.ignored == Some(1) {
+            t.push_str(" Hardship reason and status columns are not imported: record applications with the wizard, where their facts and evidence are kept.");
+        }
+        Some(t)
+    }
 }
 
 fn notice_text(code: Option<&str>) -> Option<String> {
@@ -254,7 +300,6 @@ struct PracticeExtras {
     notice: Option<String>,
     error: Option<String>,
     import_errors: Vec<dto::ImportErrorDto>,
-    import_result: Option<dto::RosterImportResult>,
 }
 
 async fn practice_page(
@@ -273,7 +318,6 @@ async fn practice_page(
         notice: extras.notice,
         error: extras.error,
         import_errors: extras.import_errors,
-        import_result: extras.import_result,
         practice: (&pr).into(),
         clinicians: clinicians.iter().map(ClinicianDto::from).collect(),
         applications: apps
@@ -301,10 +345,9 @@ pub async fn show(
         user,
         id,
         PracticeExtras {
-            notice: notice_text(q.notice.as_deref()),
+            notice: q.text(),
             error: None,
             import_errors: vec![],
-            import_result: None,
         },
     )
     .await?;
@@ -326,7 +369,6 @@ async fn practice_error(
             notice: None,
             error: Some(e.public_message()),
             import_errors: vec![],
-            import_result: None,
         },
     )
     .await?;
@@ -618,43 +660,42 @@ pub async fn import_roster(
     let multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let bytes = csrf_then_file(&state, &p, multipart).await?;
     p.require_write()?;
-    let (status, extras) = match service::import_roster(&state, &p, id, &bytes).await {
-        Ok(r) => (
-            StatusCode::OK,
-            PracticeExtras {
-                notice: Some(format!(
-                    "Roster imported: {} added, {} updated, {} unchanged, {} statuses recorded.",
-                    r.added, r.updated, r.unchanged, r.statuses_set
-                )),
-                error: None,
-                import_errors: vec![],
-                import_result: Some(r),
-            },
-        ),
+    let rows = match service::import_roster(&state, &p, id, &bytes).await {
+        // See the result on the practice page (a reload does not import again).
+        Ok(r) => {
+            let years: Vec<String> = r.profiles_set.iter().map(u16::to_string).collect();
+            return Ok(see(&format!(
+                "/practices/{id}?notice=imported&added={}&updated={}&unchanged={}&statuses={}&kept={}&years={}&ignored={}#roster",
+                r.added,
+                r.updated,
+                r.unchanged,
+                r.statuses_set,
+                r.statuses_kept_from_cms,
+                years.join(","),
+                u8::from(r.not_imported.iter().any(|c| c.starts_with("hardship")))
+            )));
+        }
         Err(service::ImportFailure::Other(e)) => return Err(e.into()),
-        Err(service::ImportFailure::Rows(rows)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            PracticeExtras {
-                notice: None,
-                error: Some(format!(
-                    "The roster was not imported: {} problem(s) found, nothing was written.",
-                    rows.len()
-                )),
-                import_errors: rows
-                    .into_iter()
-                    .map(|e| dto::ImportErrorDto {
-                        line: e.line,
-                        column: e.column,
-                        value: e.value,
-                        message: e.message,
-                    })
-                    .collect(),
-                import_result: None,
-            },
-        ),
+        Err(service::ImportFailure::Rows(rows)) => rows,
+    };
+    let extras = PracticeExtras {
+        notice: None,
+        error: Some(format!(
+            "The roster was not imported: {} problem(s) found, nothing was written.",
+            rows.len()
+        )),
+        import_errors: rows
+            .into_iter()
+            .map(|e| dto::ImportErrorDto {
+                line: e.line,
+                column: e.column,
+                value: e.value,
+                message: e.message,
+            })
+            .collect(),
     };
     let page = practice_page(&state, WebUser(p), id, extras).await?;
-    Ok(html_status(status, &page))
+    Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 pub async fn upload(

@@ -64,38 +64,162 @@ fn api_routes() -> Vec<Route> {
         r(g.clone(), "/api/v1/dashboard", Read, false, None),
         r(g.clone(), "/api/v1/deadlines", Read, false, None),
         r(g.clone(), "/api/v1/practices", Read, false, None),
-        r(p.clone(), "/api/v1/practices", Write, false, Json(r#"{"tin":"111222333","name":"New"}"#)),
+        r(
+            p.clone(),
+            "/api/v1/practices",
+            Write,
+            false,
+            Json(r#"{"tin":"111222333","name":"New"}"#),
+        ),
         r(g.clone(), "/api/v1/practices/{p}", Read, true, None),
-        r(u.clone(), "/api/v1/practices/{p}", Write, true, Json(r#"{"version":1,"name":"Renamed"}"#)),
-        r(g.clone(), "/api/v1/practices/{p}/clinicians", Read, true, None),
-        r(p.clone(), "/api/v1/practices/{p}/clinicians", Write, true, Json(r#"{"npi":"{npi9}","name":"New","clinician_type":"physician"}"#)),
-        r(u.clone(), "/api/v1/practices/{p}/clinicians/{c}", Write, true, Json(r#"{"version":1,"name":"Renamed","clinician_type":"physician"}"#)),
-        r(p.clone(), "/api/v1/practices/{p}/clinicians/{c}/statuses", Write, true, Json(r#"{"year":2026,"status":"asc_based","value":false}"#)),
+        r(
+            u.clone(),
+            "/api/v1/practices/{p}",
+            Write,
+            true,
+            Json(r#"{"version":1,"name":"Renamed"}"#),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/clinicians",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            p.clone(),
+            "/api/v1/practices/{p}/clinicians",
+            Write,
+            true,
+            Json(r#"{"npi":"{npi9}","name":"New","clinician_type":"physician"}"#),
+        ),
+        r(
+            u.clone(),
+            "/api/v1/practices/{p}/clinicians/{c}",
+            Write,
+            true,
+            Json(r#"{"version":1,"name":"Renamed","clinician_type":"physician"}"#),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/practices/{p}/clinicians/{c}/statuses",
+            Write,
+            true,
+            Json(r#"{"year":2026,"status":"asc_based","value":false}"#),
+        ),
         r(p.clone(), "/api/v1/practices/{p}/roster", Write, true, Csv),
-        r(g.clone(), "/api/v1/practices/{p}/years/2026/profile", Read, true, None),
-        r(u.clone(), "/api/v1/practices/{p}/years/2026/profile", Write, true, Json(r#"{"version":0,"level":"group","pi_submitted":false}"#)),
-        r(g.clone(), "/api/v1/practices/{p}/years/2026/eligibility", Read, true, None),
-        r(p.clone(), "/api/v1/practices/{p}/years/2026/screening", Read, true, Json(r#"{"insufficient_internet":true}"#)),
-        r(g.clone(), "/api/v1/practices/{p}/years/2026/score-impact", Read, true, None),
-        r(g.clone(), "/api/v1/practices/{p}/decisions", Read, true, None),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/years/2026/profile",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            u.clone(),
+            "/api/v1/practices/{p}/years/2026/profile",
+            Write,
+            true,
+            Json(r#"{"version":0,"level":"group","pi_submitted":false}"#),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/years/2026/eligibility",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            p.clone(),
+            "/api/v1/practices/{p}/years/2026/screening",
+            Read,
+            true,
+            Json(r#"{"insufficient_internet":true}"#),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/years/2026/score-impact",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/decisions",
+            Read,
+            true,
+            None,
+        ),
         r(g.clone(), "/api/v1/applications", Read, false, None),
-        r(p.clone(), "/api/v1/applications", Write, true, Json(r#"{"practice":"{p}","year":2026,"applicant":{"level":"group","tin":"123456789"},"reason":"insufficient_internet","submitter":{"first_name":"A","last_name":"B","email":"a@b.test","phone":"1"}}"#)),
+        r(
+            p.clone(),
+            "/api/v1/applications",
+            Write,
+            true,
+            Json(
+                r#"{"practice":"{p}","year":2026,"applicant":{"level":"group","tin":"123456789"},"reason":"insufficient_internet","submitter":{"first_name":"A","last_name":"B","email":"a@b.test","phone":"1"}}"#,
+            ),
+        ),
         r(g.clone(), "/api/v1/applications/{a}", Read, true, None),
-        r(u.clone(), "/api/v1/applications/{a}", Write, true, Json(r#"{"version":1,"practice":"{p}","year":2026,"applicant":{"level":"group","tin":"123456789"},"reason":"insufficient_internet","submitter":{"first_name":"A","last_name":"B","email":"a@b.test","phone":"1"}}"#)),
-        r(p.clone(), "/api/v1/applications/{a}/transitions", Write, true, Json(r#"{"version":99,"action":"mark_ready"}"#)),
-        r(g.clone(), "/api/v1/applications/{a}/audit", Read, true, None),
-        r(g.clone(), "/api/v1/practices/{p}/documents", Read, true, None),
-        r(p.clone(), "/api/v1/practices/{p}/documents", Write, true, Multipart),
+        r(
+            u.clone(),
+            "/api/v1/applications/{a}",
+            Write,
+            true,
+            Json(
+                r#"{"version":1,"practice":"{p}","year":2026,"applicant":{"level":"group","tin":"123456789"},"reason":"insufficient_internet","submitter":{"first_name":"A","last_name":"B","email":"a@b.test","phone":"1"}}"#,
+            ),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/applications/{a}/transitions",
+            Write,
+            true,
+            Json(r#"{"version":99,"action":"mark_ready"}"#),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/applications/{a}/audit",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/documents",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            p.clone(),
+            "/api/v1/practices/{p}/documents",
+            Write,
+            true,
+            Multipart,
+        ),
         r(g.clone(), "/api/v1/documents/{d}", Read, true, None),
         r(g.clone(), "/api/v1/documents/{d}/content", Read, true, None),
         r(g.clone(), "/api/v1/audit", Read, false, None),
         r(g.clone(), "/api/v1/audit/verify", Read, false, None),
         r(g.clone(), "/api/v1/tokens", Owner, false, None),
-        r(p.clone(), "/api/v1/tokens", Owner, false, Json(r#"{"name":"x","role":"auditor"}"#)),
+        r(
+            p.clone(),
+            "/api/v1/tokens",
+            Owner,
+            false,
+            Json(r#"{"name":"x","role":"auditor"}"#),
+        ),
         r(d, "/api/v1/tokens/{t}", Owner, true, None),
         r(g.clone(), "/api/v1/members", Read, false, None),
         r(g, "/api/v1/invites", Owner, false, None),
-        r(p, "/api/v1/invites", Owner, false, Json(r#"{"email":"new@x.test","role":"staff"}"#)),
+        r(
+            p,
+            "/api/v1/invites",
+            Owner,
+            false,
+            Json(r#"{"email":"new@x.test","role":"staff"}"#),
+        ),
     ]
 }
 
@@ -111,37 +235,165 @@ fn web_routes() -> Vec<Route> {
         r(g.clone(), "/audit", Read, false, None),
         r(g.clone(), "/calendar.ics", Read, false, None),
         r(g.clone(), "/practices", Read, false, None),
-        r(p.clone(), "/practices", Write, false, Form(&[("tin", "111222333"), ("name", "New")])),
+        r(
+            p.clone(),
+            "/practices",
+            Write,
+            false,
+            Form(&[("tin", "111222333"), ("name", "New")]),
+        ),
         r(g.clone(), "/practices/new", Write, false, None),
         r(g.clone(), "/practices/{p}", Read, true, None),
         r(g.clone(), "/practices/{p}/edit", Write, true, None),
-        r(p.clone(), "/practices/{p}/edit", Write, true, Form(&[("version", "1"), ("name", "Renamed")])),
-        r(p.clone(), "/practices/{p}/clinicians", Write, true, Form(&[("npi", "1234567893"), ("name", "X"), ("clinician_type", "physician")])),
-        r(g.clone(), "/practices/{p}/clinicians/{c}/edit", Read, true, None),
-        r(p.clone(), "/practices/{p}/clinicians/{c}/edit", Write, true, Form(&[("version", "1"), ("name", "Renamed"), ("clinician_type", "physician")])),
-        r(p.clone(), "/practices/{p}/clinicians/{c}/status", Write, true, Form(&[("year", "2026"), ("status", "asc_based"), ("value", "false")])),
+        r(
+            p.clone(),
+            "/practices/{p}/edit",
+            Write,
+            true,
+            Form(&[("version", "1"), ("name", "Renamed")]),
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/clinicians",
+            Write,
+            true,
+            Form(&[
+                ("npi", "1234567893"),
+                ("name", "X"),
+                ("clinician_type", "physician"),
+            ]),
+        ),
+        r(
+            g.clone(),
+            "/practices/{p}/clinicians/{c}/edit",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/clinicians/{c}/edit",
+            Write,
+            true,
+            Form(&[
+                ("version", "1"),
+                ("name", "Renamed"),
+                ("clinician_type", "physician"),
+            ]),
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/clinicians/{c}/status",
+            Write,
+            true,
+            Form(&[
+                ("year", "2026"),
+                ("status", "asc_based"),
+                ("value", "false"),
+            ]),
+        ),
         r(p.clone(), "/practices/{p}/roster", Write, true, Multipart),
         r(p.clone(), "/practices/{p}/evidence", Write, true, Multipart),
         r(g.clone(), "/practices/{p}/years/2026", Read, true, None),
-        r(p.clone(), "/practices/{p}/years/2026/profile", Write, true, Form(&[("version", "0"), ("level", "group")])),
-        r(p.clone(), "/practices/{p}/years/2026/decisions", Write, true, Form(&[])),
-        r(g.clone(), "/practices/{p}/years/2026/score", Read, true, None),
-        r(g.clone(), "/practices/{p}/years/2026/score.svg", Read, true, None),
-        r(g.clone(), "/practices/{p}/years/2026/apply", Write, true, None),
-        r(p.clone(), "/practices/{p}/years/2026/apply", Write, true, Form(&[("reason", "insufficient_internet"), ("level", "group")])),
+        r(
+            p.clone(),
+            "/practices/{p}/years/2026/profile",
+            Write,
+            true,
+            Form(&[("version", "0"), ("level", "group")]),
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/years/2026/decisions",
+            Write,
+            true,
+            Form(&[]),
+        ),
+        r(
+            g.clone(),
+            "/practices/{p}/years/2026/score",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/practices/{p}/years/2026/score.svg",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/practices/{p}/years/2026/apply",
+            Write,
+            true,
+            None,
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/years/2026/apply",
+            Write,
+            true,
+            Form(&[("reason", "insufficient_internet"), ("level", "group")]),
+        ),
         r(g.clone(), "/applications", Read, false, None),
         r(g.clone(), "/applications/{a}", Read, true, None),
         r(g.clone(), "/applications/{a}/edit", Write, true, None),
-        r(p.clone(), "/applications/{a}/edit", Write, true, Form(&[("version", "99"), ("reason", "insufficient_internet"), ("level", "group")])),
-        r(p.clone(), "/applications/{a}/transition", Write, true, Form(&[("version", "99"), ("action", "mark_ready")])),
+        r(
+            p.clone(),
+            "/applications/{a}/edit",
+            Write,
+            true,
+            Form(&[
+                ("version", "99"),
+                ("reason", "insufficient_internet"),
+                ("level", "group"),
+            ]),
+        ),
+        r(
+            p.clone(),
+            "/applications/{a}/transition",
+            Write,
+            true,
+            Form(&[("version", "99"), ("action", "mark_ready")]),
+        ),
         r(g.clone(), "/documents/{d}/download", Read, true, None),
         r(g.clone(), "/settings/users", Read, false, None),
-        r(p.clone(), "/settings/invites", Owner, false, Form(&[("email", "new@x.test"), ("role", "staff")])),
+        r(
+            p.clone(),
+            "/settings/invites",
+            Owner,
+            false,
+            Form(&[("email", "new@x.test"), ("role", "staff")]),
+        ),
         r(g.clone(), "/settings/tokens", Owner, false, None),
-        r(p.clone(), "/settings/tokens", Owner, false, Form(&[("name", "x"), ("role", "auditor")])),
-        r(p.clone(), "/settings/tokens/{t2}/revoke", Owner, true, Form(&[])),
+        r(
+            p.clone(),
+            "/settings/tokens",
+            Owner,
+            false,
+            Form(&[("name", "x"), ("role", "auditor")]),
+        ),
+        r(
+            p.clone(),
+            "/settings/tokens/{t2}/revoke",
+            Owner,
+            true,
+            Form(&[]),
+        ),
         r(g, "/settings/password", Own, false, None),
-        r(p.clone(), "/settings/password", Own, false, Form(&[("current", "wrong"), ("password", "x"), ("password_confirm", "x")])),
+        r(
+            p.clone(),
+            "/settings/password",
+            Own,
+            false,
+            Form(&[
+                ("current", "wrong"),
+                ("password", "x"),
+                ("password_confirm", "x"),
+            ]),
+        ),
         r(p, "/org", Own, true, Form(&[("tenant", "{tenant}")])),
     ]
 }
@@ -179,7 +431,8 @@ async fn world() -> World {
     let owner = app.setup("Acme Consulting", "owner@acme.test").await;
     let tenant = app.state.store.list_tenants().await.unwrap()[0];
     app.add_member(tenant, "staff@acme.test", Role::Staff).await;
-    app.add_member(tenant, "auditor@acme.test", Role::Auditor).await;
+    app.add_member(tenant, "auditor@acme.test", Role::Auditor)
+        .await;
     app.add_org("Other Practice", "owner@other.test").await;
     let pw = crate::harness::PASSWORD;
     let staff = app.login("staff@acme.test", pw).await.unwrap();
@@ -188,7 +441,12 @@ async fn world() -> World {
     let token = app.token(&owner, "owner").await;
     let t = Auth::Bearer(&token);
     let (_, pr) = app
-        .send_json(Method::POST, "/api/v1/practices", t, &json!({"tin": "123456789", "name": "Lakeside"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/practices",
+            t,
+            &json!({"tin": "123456789", "name": "Lakeside"}),
+        )
         .await;
     let p = pr["id"].as_str().unwrap().to_owned();
     let (_, c) = app
@@ -209,8 +467,10 @@ async fn world() -> World {
                     "submitter": {"first_name": "A", "last_name": "B", "email": "a@b.test", "phone": "1"}}),
         )
         .await;
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(b"evidence".to_vec()).file_name("e.txt"));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"evidence".to_vec()).file_name("e.txt"),
+    );
     let doc: serde_json::Value = app
         .request(Method::POST, &format!("/api/v1/practices/{p}/documents"), t)
         .multipart(form)
@@ -221,10 +481,20 @@ async fn world() -> World {
         .await
         .unwrap();
     let (_, tk) = app
-        .send_json(Method::POST, "/api/v1/tokens", t, &json!({"name": "to revoke", "role": "staff"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/tokens",
+            t,
+            &json!({"name": "to revoke", "role": "staff"}),
+        )
         .await;
     let (_, tk2) = app
-        .send_json(Method::POST, "/api/v1/tokens", t, &json!({"name": "to revoke on a page", "role": "staff"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/tokens",
+            t,
+            &json!({"name": "to revoke on a page", "role": "staff"}),
+        )
         .await;
     // The other tenant has records of its own, which its lists show instead of ours.
     let other_token = app.token(&other, "owner").await;
@@ -274,8 +544,10 @@ async fn call(w: &World, route: &Route, who: Option<&Session>, csrf: bool) -> re
             .header("content-type", "text/csv")
             .body(format!("npi,clinician_type\n{},physician\n", npi(12))),
         Body::Form(fields) => {
-            let mut all: Vec<(String, String)> =
-                fields.iter().map(|(k, v)| ((*k).to_owned(), w.fill(v))).collect();
+            let mut all: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), w.fill(v)))
+                .collect();
             if let Some(t) = token {
                 all.push(("csrf".into(), t));
             }
@@ -288,8 +560,10 @@ async fn call(w: &World, route: &Route, who: Option<&Session>, csrf: bool) -> re
             }
             form = form.part(
                 "file",
-                reqwest::multipart::Part::bytes(format!("npi,clinician_type\n{},physician\n", npi(13)).into_bytes())
-                    .file_name("roster.csv"),
+                reqwest::multipart::Part::bytes(
+                    format!("npi,clinician_type\n{},physician\n", npi(13)).into_bytes(),
+                )
+                .file_name("roster.csv"),
             );
             b.multipart(form)
         }
@@ -376,7 +650,12 @@ async fn every_route_for_every_kind_of_caller() {
             failures.push(format!("{m} {path} as owner: got {s}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 300, "{checked}");
 }
 
@@ -384,16 +663,33 @@ async fn every_route_for_every_kind_of_caller() {
 async fn another_tenants_lists_never_show_our_records() {
     let w = world().await;
     let p = &w.ids[0].1;
-    for path in ["/api/v1/practices", "/api/v1/applications", "/api/v1/audit", "/api/v1/members", "/api/v1/dashboard"] {
+    for path in [
+        "/api/v1/practices",
+        "/api/v1/applications",
+        "/api/v1/audit",
+        "/api/v1/members",
+        "/api/v1/dashboard",
+    ] {
         let (s, body) = w.app.get_json(path, Auth::Session(&w.other)).await;
         assert_eq!(s, StatusCode::OK, "{path}");
         let text = body.to_string();
-        assert!(!text.contains(p.as_str()) && !text.contains("Lakeside") && !text.contains("owner@acme.test"), "{path}: {text}");
+        assert!(
+            !text.contains(p.as_str())
+                && !text.contains("Lakeside")
+                && !text.contains("owner@acme.test"),
+            "{path}: {text}"
+        );
     }
     for path in ["/dashboard", "/practices", "/applications", "/audit"] {
         let r = w.app.get(path, Auth::Session(&w.other)).await;
         let text = r.text().await.unwrap();
-        assert!(!text.contains("Lakeside") && !text.contains(p.as_str()), "{path}");
-        assert!(text.contains("Other Practice"), "{path} shows the caller's own organization");
+        assert!(
+            !text.contains("Lakeside") && !text.contains(p.as_str()),
+            "{path}"
+        );
+        assert!(
+            text.contains("Other Practice"),
+            "{path} shows the caller's own organization"
+        );
     }
 }

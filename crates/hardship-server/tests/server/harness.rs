@@ -94,8 +94,7 @@ impl TestApp {
             hardship_vault::MasterKey::generate().unwrap(),
         )
         .unwrap();
-        let state =
-            AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
+        let state = AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = hardship_server::router(state.clone())
@@ -122,7 +121,12 @@ impl TestApp {
     }
 
     /// A request with the given authentication (and the CSRF header for unsafe API calls by session).
-    pub fn request(&self, method: reqwest::Method, path: &str, auth: Auth<'_>) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Auth<'_>,
+    ) -> reqwest::RequestBuilder {
         let unsafe_method = !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
         let mut b = client().request(method, self.url(path));
         match auth {
@@ -140,14 +144,20 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, auth: Auth<'_>) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, auth).send().await.unwrap()
+        self.request(reqwest::Method::GET, path, auth)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_json(&self, path: &str, auth: Auth<'_>) -> (StatusCode, serde_json::Value) {
         let r = self.get(path, auth).await;
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     pub async fn send_json(
@@ -157,10 +167,18 @@ impl TestApp {
         auth: Auth<'_>,
         body: &serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
-        let r = self.request(method, path, auth).json(body).send().await.unwrap();
+        let r = self
+            .request(method, path, auth)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     /// Posts a page form (the session's CSRF token added unless `csrf` is false).
@@ -203,7 +221,11 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "set-up redirects to the dashboard");
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "set-up redirects to the dashboard"
+        );
         let cookie = set_cookie(&r, self.cookie_name()).expect("set-up signs the owner in");
         self.session_of(cookie).await
     }
@@ -216,7 +238,11 @@ impl TestApp {
         let r = client()
             .post(self.url("/login"))
             .header(reqwest::header::COOKIE, &form_cookie)
-            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
             .send()
             .await
             .unwrap();

@@ -8,11 +8,11 @@ mod harness;
 /// Security headers, body limits, error mapping.
 mod foundation;
 
-/// The JSON API against the real app: flows, bad input, concurrency.
-mod api;
 /// Every route × {anonymous, other tenant, auditor, staff, owner}, and CSRF.
 mod access;
-/// The OpenAPI document: valid, and covering every route the server serves.
-mod openapi;
+/// The JSON API against the real app: flows, bad input, concurrency.
+mod api;
 /// The main journey in a real headless Chromium.
 mod browser;
+/// The OpenAPI document: valid, and covering every route the server serves.
+mod openapi;

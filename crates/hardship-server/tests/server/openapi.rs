@@ -61,7 +61,11 @@ async fn the_document_is_well_formed_and_lists_exactly_the_served_routes() {
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     std::fs::write(&target, &text).unwrap();
 
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
     assert_eq!(doc["info"]["title"], "hardship API");
     let mut found = Vec::new();
     refs(&doc, "", &mut found);
@@ -76,9 +80,18 @@ async fn the_document_is_well_formed_and_lists_exactly_the_served_routes() {
     let mut documented = BTreeSet::new();
     for (method, path, op) in operations(&doc) {
         let id = op["operationId"].as_str().unwrap_or_default().to_owned();
-        assert!(!id.is_empty() && ids.insert(id.clone()), "{method} {path}: operationId {id:?} missing or repeated");
-        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}: no responses");
-        assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path}: no summary");
+        assert!(
+            !id.is_empty() && ids.insert(id.clone()),
+            "{method} {path}: operationId {id:?} missing or repeated"
+        );
+        assert!(
+            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+            "{method} {path}: no responses"
+        );
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{method} {path}: no summary"
+        );
         let declared: BTreeSet<&str> = op["parameters"]
             .as_array()
             .into_iter()
@@ -195,7 +208,12 @@ async fn real_responses_match_their_documented_schemas() {
     let token = app.token(&owner, "owner").await;
     let t = Auth::Bearer(&token);
     let (_, pr) = app
-        .send_json(Method::POST, "/api/v1/practices", t, &json!({"tin": "123456789", "name": "Lakeside"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/practices",
+            t,
+            &json!({"tin": "123456789", "name": "Lakeside"}),
+        )
         .await;
     let p = pr["id"].as_str().unwrap().to_owned();
     let csv = format!(
@@ -220,20 +238,46 @@ async fn real_responses_match_their_documented_schemas() {
         )
         .await;
     let a = a["id"].as_str().unwrap().to_owned();
-    let doc: Value = app.get("/api/v1/openapi.json", Auth::Anonymous).await.json().await.unwrap();
+    let doc: Value = app
+        .get("/api/v1/openapi.json", Auth::Anonymous)
+        .await
+        .json()
+        .await
+        .unwrap();
     let gets = [
         ("/api/v1/me", "/api/v1/me"),
         ("/api/v1/dashboard", "/api/v1/dashboard"),
         ("/api/v1/deadlines", "/api/v1/deadlines"),
         ("/api/v1/practices", "/api/v1/practices"),
-        (&*format!("/api/v1/practices/{p}"), "/api/v1/practices/{practice}"),
-        (&*format!("/api/v1/practices/{p}/clinicians"), "/api/v1/practices/{practice}/clinicians"),
-        (&*format!("/api/v1/practices/{p}/years/2026/profile"), "/api/v1/practices/{practice}/years/{year}/profile"),
-        (&*format!("/api/v1/practices/{p}/years/2026/eligibility"), "/api/v1/practices/{practice}/years/{year}/eligibility"),
-        (&*format!("/api/v1/practices/{p}/years/2026/score-impact?quality=80&ia=100&pi=50"), "/api/v1/practices/{practice}/years/{year}/score-impact"),
+        (
+            &*format!("/api/v1/practices/{p}"),
+            "/api/v1/practices/{practice}",
+        ),
+        (
+            &*format!("/api/v1/practices/{p}/clinicians"),
+            "/api/v1/practices/{practice}/clinicians",
+        ),
+        (
+            &*format!("/api/v1/practices/{p}/years/2026/profile"),
+            "/api/v1/practices/{practice}/years/{year}/profile",
+        ),
+        (
+            &*format!("/api/v1/practices/{p}/years/2026/eligibility"),
+            "/api/v1/practices/{practice}/years/{year}/eligibility",
+        ),
+        (
+            &*format!("/api/v1/practices/{p}/years/2026/score-impact?quality=80&ia=100&pi=50"),
+            "/api/v1/practices/{practice}/years/{year}/score-impact",
+        ),
         ("/api/v1/applications", "/api/v1/applications"),
-        (&*format!("/api/v1/applications/{a}"), "/api/v1/applications/{application}"),
-        (&*format!("/api/v1/applications/{a}/audit"), "/api/v1/applications/{application}/audit"),
+        (
+            &*format!("/api/v1/applications/{a}"),
+            "/api/v1/applications/{application}",
+        ),
+        (
+            &*format!("/api/v1/applications/{a}/audit"),
+            "/api/v1/applications/{application}/audit",
+        ),
         ("/api/v1/audit", "/api/v1/audit"),
         ("/api/v1/audit/verify", "/api/v1/audit/verify"),
         ("/api/v1/tokens", "/api/v1/tokens"),
@@ -243,18 +287,44 @@ async fn real_responses_match_their_documented_schemas() {
     for (url, template) in gets {
         let (s, body) = app.get_json(url, t).await;
         assert_eq!(s, StatusCode::OK, "{url}: {body}");
-        let schema = &doc["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
-        assert!(!schema.is_null(), "{template}: no documented 200 JSON schema");
+        let schema = &doc["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        assert!(
+            !schema.is_null(),
+            "{template}: no documented 200 JSON schema"
+        );
         check(&doc, schema, &body, template, &mut errors);
     }
     // The check itself can fail: a wrong type, a missing required field and an undocumented one.
-    let me = &doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let me = &doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
     let mut e = Vec::new();
-    check(&doc, me, &json!({"label": 5, "surprise": true}), "me", &mut e);
-    assert!(e.len() >= 3, "the schema check must catch bad bodies: {e:?}");
+    check(
+        &doc,
+        me,
+        &json!({"label": 5, "surprise": true}),
+        "me",
+        &mut e,
+    );
+    assert!(
+        e.len() >= 3,
+        "the schema check must catch bad bodies: {e:?}"
+    );
     // An error body, too.
-    let (s, body) = app.get_json("/api/v1/practices/00000000-0000-0000-0000-000000000000", t).await;
+    let (s, body) = app
+        .get_json("/api/v1/practices/00000000-0000-0000-0000-000000000000", t)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    check(&doc, &json!({"$ref": "#/components/schemas/ErrorBody"}), &body, "ErrorBody", &mut errors);
-    assert!(errors.is_empty(), "responses differ from the document:\n{}", errors.join("\n"));
+    check(
+        &doc,
+        &json!({"$ref": "#/components/schemas/ErrorBody"}),
+        &body,
+        "ErrorBody",
+        &mut errors,
+    );
+    assert!(
+        errors.is_empty(),
+        "responses differ from the document:\n{}",
+        errors.join("\n")
+    );
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Load benchmark of `hardship serve` on loopback with wrk (Debian's package, installed when missing):
+#   - the eligibility API of one practice of 50 clinicians (API token), goal >= 20,000 requests/s, p99 <= 10 ms;
+#   - the dashboard page of a consultancy of 500 practices (session cookie), goal p99 <= 50 ms;
+#   - the score-impact API and the eligibility page, for comparison.
+# Every run is bounded (DURATION seconds each, default 10) and stops by itself; the server is killed at exit.
+# Usage: bench/load.sh [DURATION] [PRACTICES] [CLINICIANS]       (SQLite in a temporary data directory)
+#        HARDSHIP_DATABASE_URL=postgres://… bench/load.sh          (the same against PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+practices=${2:-500}
+clinicians=${3:-50}
+
+if ! command -v wrk >/dev/null; then
+  echo "load: installing wrk from the distribution's packages" >&2
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get install -y -q wrk >/dev/null 2>&1 || { $sudo_cmd apt-get update -q >/dev/null; $sudo_cmd apt-get install -y -q wrk >/dev/null; }
+fi
+
+cargo build --release -q -p hardship-cli --bin hardship
+bin=target/release/hardship
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export HARDSHIP_DATA_DIR="$work/data"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+base="http://127.0.0.1:$port"
+
+echo "seeding $practices practices x $clinicians clinicians ($(nproc) cores)…"
+start=$(date +%s.%N)
+HARDSHIP_PASSWORD="benchmark passphrase" "$bin" debug seed --practices "$practices" --clinicians "$clinicians" > "$work/seed.json"
+echo "seeded in $(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f') s"
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/seed.json")
+email=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["email"])' "$work/seed.json")
+practice=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["practices"][1])' "$work/seed.json")
+
+HARDSHIP_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --cookie-secure false 2> "$work/server.log" &
+server=$!
+for _ in $(seq 100); do curl -sf "$base/api/v1/health" >/dev/null && break; sleep 0.1; done
+rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
+
+# A browser session for the dashboard: the sign-in form, its double-submit cookie, then the session cookie.
+curl -s -c "$work/jar" "$base/login" > "$work/login.html"
+csrf=$(grep -o 'name="csrf" value="[^"]*"' "$work/login.html" | head -1 | sed 's/.*value="//;s/"$//')
+curl -s -b "$work/jar" -c "$work/jar" -o /dev/null "$base/login" --data-urlencode "csrf=$csrf" \
+  --data-urlencode "email=$email" --data-urlencode "password=benchmark passphrase"
+session=$(awk '$6 == "hardship_session" {print $7}' "$work/jar")
+[ -n "$session" ] || { echo "load: could not sign in" >&2; exit 1; }
+
+# Each URL once, so the numbers below are the steady state (first requests fill the per-revision caches).
+for u in "/api/v1/practices/$practice/years/2026/eligibility" "/api/v1/dashboard?year=2026"; do
+  curl -sf -H "Authorization: Bearer $token" "$base$u" -o /dev/null
+done
+start=$(date +%s.%N)
+curl -sf -b "hardship_session=$session" "$base/dashboard?year=2026" -o "$work/dash.html"
+echo "dashboard first render (cold caches): $(echo "($(date +%s.%N) - $start)*1000" | bc | xargs printf '%.0f') ms, $(grep -c '<tr>' "$work/dash.html") table rows"
+
+run() { # name, connections, wrk args…
+  local name=$1 conns=$2; shift 2
+  wrk -t 1 -c "$conns" -d "${duration}s" --latency "$@" > "$work/wrk.txt" 2>&1
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  errs=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print $0}' "$work/wrk.txt" | tr '\n' ' ')
+  printf '%-44s %10s req/s   p50 %8s   p99 %8s   %s\n' "$name" "$rps" "$p50" "$p99" "${errs:-no errors}"
+}
+echo "wrk: 1 thread, ${duration}s per run, server RSS before: $(( $(rss) / 1024 )) MB"
+run "eligibility API, 50 clinicians (token)" 32 -H "Authorization: Bearer $token" "$base/api/v1/practices/$practice/years/2026/eligibility"
+run "score-impact API (token)" 32 -H "Authorization: Bearer $token" "$base/api/v1/practices/$practice/years/2026/score-impact?pi=40"
+run "dashboard page, $practices practices (session)" 8 -H "Cookie: hardship_session=$session" "$base/dashboard?year=2026"
+run "eligibility page, 50 clinicians (session)" 8 -H "Cookie: hardship_session=$session" "$base/practices/$practice/years/2026"
+echo "server RSS after: $(( $(rss) / 1024 )) MB; database $(du -sh "$work/data" | cut -f1)"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Validates the OpenAPI document the server tests wrote (target/openapi.json) with the
+# openapi-spec-validator from the Python package index, installed once into target/venv-tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+doc=${1:-target/openapi.json}
+[ -f "$doc" ] || { echo "validate-openapi: $doc not found (run the server tests first)" >&2; exit 1; }
+venv=target/venv-tools
+if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check openapi-spec-validator
+fi
+"$venv/bin/openapi-spec-validator" "$doc"
