@@ -4,13 +4,15 @@
 #   - the dashboard page of a consultancy of 500 practices (session cookie), goal p99 <= 50 ms;
 #   - the score-impact API and the eligibility page, for comparison.
 # Every run is bounded (DURATION seconds each, default 10) and stops by itself; the server is killed at exit.
-# Usage: bench/load.sh [DURATION] [PRACTICES] [CLINICIANS]       (SQLite in a temporary data directory)
+# Each scenario runs RUNS times (default 3); the medians are printed.
+# Usage: bench/load.sh [DURATION] [PRACTICES] [CLINICIANS] [RUNS]   (SQLite in a temporary data directory)
 #        HARDSHIP_DATABASE_URL=postgres://… bench/load.sh          (the same against PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 practices=${2:-500}
 clinicians=${3:-50}
+runs=${4:-3}
 
 if ! command -v wrk >/dev/null; then
   echo "load: installing wrk from the distribution's packages" >&2
@@ -50,25 +52,32 @@ curl -s -b "$work/jar" -c "$work/jar" -o /dev/null "$base/login" --data-urlencod
 session=$(awk '$6 == "hardship_session" {print $7}' "$work/jar")
 [ -n "$session" ] || { echo "load: could not sign in" >&2; exit 1; }
 
-# Each URL once, so the numbers below are the steady state (first requests fill the per-revision caches).
-for u in "/api/v1/practices/$practice/years/2026/eligibility" "/api/v1/dashboard?year=2026"; do
-  curl -sf -H "Authorization: Bearer $token" "$base$u" -o /dev/null
-done
 start=$(date +%s.%N)
 curl -sf -b "hardship_session=$session" "$base/dashboard?year=2026" -o "$work/dash.html"
 echo "dashboard first render (cold caches): $(echo "($(date +%s.%N) - $start)*1000" | bc | xargs printf '%.0f') ms, $(grep -c '<tr>' "$work/dash.html") table rows"
 
+# Each URL once, so the numbers below are the steady state (first requests fill the per-revision caches).
+for u in "/api/v1/practices/$practice/years/2026/eligibility" "/api/v1/dashboard?year=2026"; do
+  curl -sf -H "Authorization: Bearer $token" "$base$u" -o /dev/null
+done
+to_ms() { # wrk prints 850.00us, 1.20ms or 1.01s
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 run() { # name, connections, wrk args…
   local name=$1 conns=$2; shift 2
-  wrk -t 1 -c "$conns" -d "${duration}s" --latency "$@" > "$work/wrk.txt" 2>&1
-  local rps p50 p99 errs
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
-  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
-  errs=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print $0}' "$work/wrk.txt" | tr '\n' ' ')
-  printf '%-44s %10s req/s   p50 %8s   p99 %8s   %s\n' "$name" "$rps" "$p50" "$p99" "${errs:-no errors}"
+  local rps=() p50=() p99=() errs=""
+  for _ in $(seq "$runs"); do
+    wrk -t 1 -c "$conns" -d "${duration}s" --latency "$@" > "$work/wrk.txt" 2>&1
+    rps+=("$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")")
+    p50+=("$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")")")
+    p99+=("$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")")")
+    errs+=$(awk '/Non-2xx/ {print " non-2xx: " $5} /Socket errors/ {print " " $0}' "$work/wrk.txt")
+  done
+  printf '%-44s median %9.0f req/s   p50 %6.2f ms   p99 %6.2f ms   (%s runs)%s\n' "$name" \
+    "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$runs" "${errs:- no errors}"
 }
-echo "wrk: 1 thread, ${duration}s per run, server RSS before: $(( $(rss) / 1024 )) MB"
+echo "wrk: 1 thread, ${duration}s per run, $runs runs per scenario; server RSS before: $(( $(rss) / 1024 )) MB"
 run "eligibility API, 50 clinicians (token)" 32 -H "Authorization: Bearer $token" "$base/api/v1/practices/$practice/years/2026/eligibility"
 run "score-impact API (token)" 32 -H "Authorization: Bearer $token" "$base/api/v1/practices/$practice/years/2026/score-impact?pi=40"
 run "dashboard page, $practices practices (session)" 8 -H "Cookie: hardship_session=$session" "$base/dashboard?year=2026"

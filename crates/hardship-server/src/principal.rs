@@ -33,6 +33,9 @@ pub struct Principal {
     pub credential: Credential,
     /// Every tenant the user belongs to (for the organization switcher); one for API tokens.
     pub tenants: Vec<(TenantId, Role)>,
+    /// The tenant's revision as read while authenticating a read-only request, so the caches need not
+    /// read it a second time (a write changes it, so writes leave this empty).
+    pub revision: Option<i64>,
 }
 
 impl Principal {
@@ -98,8 +101,14 @@ pub async fn from_api_token(state: &AppState, token: &str) -> Result<Principal, 
         .lock()
         .ok()
         .and_then(|m| m.get(&hash).cloned());
+    // A cached token is good while its tenant's revision is unchanged (a revocation moves it).
+    let current = match &cached {
+        Some((t, _)) => Some(state.store.revision(t.tenant).await?),
+        None => None,
+    };
+    let mut revision = current;
     let found: ApiToken = match cached {
-        Some((t, rev)) if state.store.revision(t.tenant).await? == rev => t,
+        Some((t, rev)) if current == Some(rev) => t,
         _ => {
             let t = state
                 .store
@@ -107,6 +116,7 @@ pub async fn from_api_token(state: &AppState, token: &str) -> Result<Principal, 
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
             let rev = state.store.revision(t.tenant).await?;
+            revision = Some(rev);
             if let Ok(mut m) = state.caches.tokens.lock() {
                 if m.len() > 10_000 {
                     m.clear();
@@ -123,6 +133,7 @@ pub async fn from_api_token(state: &AppState, token: &str) -> Result<Principal, 
         label: format!("api token {}", found.name),
         credential: Credential::ApiToken { id: found.id },
         tenants: vec![(found.tenant, found.role)],
+        revision,
     })
 }
 
@@ -159,6 +170,7 @@ pub async fn from_session(state: &AppState, parts: &Parts) -> Result<Option<Prin
             csrf: session.csrf_token,
         },
         tenants,
+        revision: None,
     }))
 }
 
@@ -175,7 +187,7 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
-        let p = if let Some(token) = bearer(parts) {
+        let mut p = if let Some(token) = bearer(parts) {
             from_api_token(state, token).await?
         } else {
             let p = from_session(state, parts)
@@ -195,6 +207,9 @@ impl FromRequestParts<AppState> for Principal {
             }
             p
         };
+        if !is_safe(&parts.method) {
+            p.revision = None;
+        }
         parts.extensions.insert(p.clone());
         Ok(p)
     }

@@ -92,6 +92,14 @@ pub fn deadline_view(year: PerformanceYear, now: DateTime<Utc>) -> Result<Deadli
     })
 }
 
+/// The tenant's revision: the one read while authenticating this (read-only) request, else a fresh read.
+async fn revision(state: &AppState, p: &Principal) -> Result<i64, ApiError> {
+    match p.revision {
+        Some(r) => Ok(r),
+        None => Ok(state.store.revision(p.tenant).await?),
+    }
+}
+
 // ---- a practice-year ------------------------------------------------------------------------------------
 
 /// A practice-year as loaded and assessed, with the assessment pre-serialized for the API.
@@ -113,7 +121,7 @@ pub async fn practice_year(
     year: PerformanceYear,
 ) -> Result<Arc<PracticeYearBundle>, ApiError> {
     // Read the revision first: anything written while loading makes the entry miss next time.
-    let revision = state.store.revision(p.tenant).await?;
+    let revision = revision(state, p).await?;
     let key = (p.tenant, practice, year);
     if let Some(hit) = state.caches.assessments.get(&key, revision) {
         return Ok(hit);
@@ -269,7 +277,7 @@ pub async fn portfolio(
     p: &Principal,
     year: PerformanceYear,
 ) -> Result<Arc<Portfolio>, ApiError> {
-    let revision = state.store.revision(p.tenant).await?;
+    let revision = revision(state, p).await?;
     let key = (p.tenant, year);
     if let Some(hit) = state.caches.portfolios.get(&key, revision) {
         return Ok(hit);

@@ -17,9 +17,13 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// Tenant revisions served without a query while the WAL index shows no new commit.
+mod revision;
+
 pub struct SqliteStore {
     pool: SqlitePool,
     env: Env,
+    revisions: revision::RevisionMemo,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -40,7 +44,11 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(db)?;
-        let store = SqliteStore { pool, env };
+        let store = SqliteStore {
+            pool,
+            env,
+            revisions: revision::RevisionMemo::new(Some(path.to_path_buf())),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -1932,6 +1940,13 @@ impl Store for SqliteStore {
     }
 
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
+        // The header first: a commit during the query below changes it, so the next call reads again.
+        let header = self.revisions.header();
+        if let Some(h) = &header
+            && let Some(r) = self.revisions.get(h, tenant)
+        {
+            return Ok(r);
+        }
         let seq: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM audit_events WHERE tenant = ? ORDER BY seq DESC LIMIT 1",
         )
@@ -1939,7 +1954,11 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(seq.unwrap_or(0))
+        let r = seq.unwrap_or(0);
+        if let Some(h) = header {
+            self.revisions.put(h, tenant, r);
+        }
+        Ok(r)
     }
 
     async fn list_api_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>> {

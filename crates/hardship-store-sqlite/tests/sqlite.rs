@@ -109,3 +109,54 @@ async fn backup_is_a_consistent_copy_that_verifies() {
     let restored = SqliteStore::open(&copy, Env::system()).await.unwrap();
     assert_eq!(restored.verify_audit(org.id).await.unwrap(), Ok(1));
 }
+
+/// The revision is served from memory while the WAL index shows no commit — but a commit by anyone else
+/// (here: a second store on the same file, as a CLI process would be) is seen at once, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revisions_follow_writes_of_other_connections_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let reader = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let writer = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let actor = Actor::system();
+    let org = writer
+        .create_organization(&actor, "Acme", OrganizationKind::Consultancy)
+        .await
+        .unwrap();
+    let other = writer
+        .create_organization(&actor, "Other", OrganizationKind::Practice)
+        .await
+        .unwrap();
+    let tin = hardship_rules::Tin::parse("123456789").unwrap();
+    let new = |i: u32| NewPractice {
+        tin,
+        name: format!("Practice {i}"),
+        address: String::new(),
+        contact: Contact {
+            name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+        },
+    };
+    for i in 0..200u32 {
+        let before = reader.revision(org.id).await.unwrap();
+        assert_eq!(
+            reader.revision(org.id).await.unwrap(),
+            before,
+            "stable while nothing changes"
+        );
+        let who = if i % 3 == 0 { &reader } else { &writer };
+        who.create_practice(org.id, &actor, new(i)).await.unwrap();
+        assert_eq!(
+            reader.revision(org.id).await.unwrap(),
+            before + 1,
+            "round {i}"
+        );
+        // A commit in another tenant changes nothing of this tenant's revision.
+        writer
+            .create_practice(other.id, &actor, new(i))
+            .await
+            .unwrap();
+        assert_eq!(reader.revision(org.id).await.unwrap(), before + 1);
+    }
+}
