@@ -20,12 +20,16 @@ use std::sync::Mutex;
 const HEADER: usize = 48;
 const IS_INIT: usize = 12;
 
+/// Revisions per tenant, read while the wal-index header had this value.
+type Memo = Option<([u8; HEADER], HashMap<TenantId, i64>)>;
+/// The open `-shm` file with its device and inode.
+type OpenShm = Option<(u64, u64, std::fs::File)>;
+
 pub struct RevisionMemo {
     shm: Option<PathBuf>,
-    /// The open `-shm` file with its device and inode.
-    file: Mutex<Option<(u64, u64, std::fs::File)>>,
+    file: Mutex<OpenShm>,
     /// The header the revisions below were read under, and the revisions.
-    memo: Mutex<Option<([u8; HEADER], HashMap<TenantId, i64>)>>,
+    memo: Mutex<Memo>,
 }
 
 impl RevisionMemo {
