@@ -37,7 +37,8 @@ use hardship_store::{
     OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
     ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, StatusOrigin, Store,
     StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
-    ensure_can_write, normalize_email, validate_new_document,
+    check_clinician_name, check_name, check_practice_fields, ensure_can_write, normalize_email,
+    validate_new_document,
 };
 use rows::{
     ApiTokenRow, ApplicationRow, AuditRow, ClinicianRow, DecisionRow, DocumentRow, InviteRow,
@@ -234,12 +235,7 @@ impl PgStore {
         new: NewClinician,
         now: DateTime<Utc>,
     ) -> StoreResult<Clinician> {
-        if new.name.trim().is_empty() {
-            return Err(StoreError::invalid(
-                "name",
-                format!("the clinician with NPI {} needs a name", new.npi),
-            ));
-        }
+        check_clinician_name(Some(new.npi), &new.name)?;
         let id = ClinicianId(self.env.ids.new_id());
         let sql = format!(
             "INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) \
@@ -662,23 +658,6 @@ fn clinician_summary(c: &Clinician) -> String {
     .to_string()
 }
 
-/// Refuses text longer than `max` characters or with control characters (other than newline and tab).
-fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
-    if value.chars().count() > max {
-        return Err(StoreError::invalid(
-            field,
-            format!("longer than {max} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(StoreError::invalid(field, "contains control characters"));
-    }
-    Ok(())
-}
-
 fn practice_year_summary(y: &PracticeYear) -> StoreResult<String> {
     Ok(json!({
         "year": y.year.get(),
@@ -745,7 +724,7 @@ impl Store for PgStore {
         kind: OrganizationKind,
     ) -> StoreResult<Organization> {
         ensure_can_write(actor)?;
-        require("name", name)?;
+        check_name("an organization", name, 200)?;
         let now = self.now();
         let id = TenantId(self.env.ids.new_id());
         let mut tx = self.pool.begin().await.map_err(db)?;
@@ -949,7 +928,7 @@ impl Store for PgStore {
         new: NewPractice,
     ) -> StoreResult<Practice> {
         ensure_can_write(actor)?;
-        require("name", &new.name)?;
+        check_practice_fields(&new.name, &new.address, &new.contact)?;
         let now = self.now();
         let id = PracticeId(self.env.ids.new_id());
         let mut tx = self.begin_write(tenant).await?;
@@ -1008,7 +987,7 @@ impl Store for PgStore {
         update: PracticeUpdate,
     ) -> StoreResult<Practice> {
         ensure_can_write(actor)?;
-        require("name", &update.name)?;
+        check_practice_fields(&update.name, &update.address, &update.contact)?;
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;
         let before = self.fetch_practice(&mut tx, tenant, id, true).await?;
@@ -1061,7 +1040,7 @@ impl Store for PgStore {
         new: NewClinician,
     ) -> StoreResult<Clinician> {
         ensure_can_write(actor)?;
-        require("name", &new.name)?;
+        check_clinician_name(Some(new.npi), &new.name)?;
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;
         ensure_practice(&mut tx, tenant, practice).await?;
@@ -1081,12 +1060,7 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<Clinician>> {
         ensure_can_write(actor)?;
         for c in &new {
-            if c.name.trim().is_empty() {
-                return Err(StoreError::invalid(
-                    "name",
-                    format!("the clinician with NPI {} needs a name", c.npi),
-                ));
-            }
+            check_clinician_name(Some(c.npi), &c.name)?;
         }
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;
@@ -1755,10 +1729,7 @@ impl Store for PgStore {
         token_hash: [u8; 32],
     ) -> StoreResult<ApiToken> {
         ensure_can_write(actor)?;
-        require("name", name)?;
-        if name.chars().count() > 100 {
-            return Err(StoreError::invalid("name", "longer than 100 characters"));
-        }
+        check_name("an API token", name, 100)?;
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;
         let token = ApiToken {
@@ -1843,10 +1814,7 @@ impl Store for PgStore {
         update: ClinicianUpdate,
     ) -> StoreResult<Clinician> {
         ensure_can_write(actor)?;
-        if update.name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "a clinician needs a name"));
-        }
-        check_text("name", &update.name, 200)?;
+        check_clinician_name(None, &update.name)?;
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;
         let before = self.fetch_clinician(&mut tx, tenant, id, true).await?;
@@ -1877,13 +1845,7 @@ impl Store for PgStore {
             p.profile.validate()?;
         }
         for e in &entries {
-            if e.name.trim().is_empty() {
-                return Err(StoreError::invalid(
-                    "name",
-                    format!("the clinician with NPI {} needs a name", e.npi),
-                ));
-            }
-            check_text("name", &e.name, 200)?;
+            check_clinician_name(Some(e.npi), &e.name)?;
         }
         let now = self.now();
         let mut tx = self.begin_write(tenant).await?;

@@ -568,22 +568,6 @@ fn summary(pairs: &[(&str, String)]) -> Option<String> {
     Some(serde_json::Value::Object(map).to_string())
 }
 
-fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
-    if value.chars().count() > max {
-        return Err(StoreError::invalid(
-            field,
-            format!("longer than {max} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(StoreError::invalid(field, "contains control characters"));
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -599,10 +583,7 @@ impl Store for SqliteStore {
         name: &str,
         kind: OrganizationKind,
     ) -> StoreResult<Organization> {
-        if name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "an organization needs a name"));
-        }
-        check_text("name", name, 200)?;
+        check_name("an organization", name, 200)?;
         let org = Organization {
             id: TenantId(self.id()),
             name: name.trim().to_owned(),
@@ -798,18 +779,7 @@ impl Store for SqliteStore {
         actor: &Actor,
         new: NewPractice,
     ) -> StoreResult<Practice> {
-        if new.name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "a practice needs a name"));
-        }
-        for (f, v) in [
-            ("name", &new.name),
-            ("address", &new.address),
-            ("contact.name", &new.contact.name),
-            ("contact.email", &new.contact.email),
-            ("contact.phone", &new.contact.phone),
-        ] {
-            check_text(f, v, 500)?;
-        }
+        check_practice_fields(&new.name, &new.address, &new.contact)?;
         let p = Practice {
             id: PracticeId(self.id()),
             tenant,
@@ -875,18 +845,7 @@ impl Store for SqliteStore {
         expected_version: i64,
         update: PracticeUpdate,
     ) -> StoreResult<Practice> {
-        if update.name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "a practice needs a name"));
-        }
-        for (f, v) in [
-            ("name", &update.name),
-            ("address", &update.address),
-            ("contact.name", &update.contact.name),
-            ("contact.email", &update.contact.email),
-            ("contact.phone", &update.contact.phone),
-        ] {
-            check_text(f, v, 500)?;
-        }
+        check_practice_fields(&update.name, &update.address, &update.contact)?;
         let mut tx = self.begin_write(actor).await?;
         let before = row_in(
             &mut *tx,
@@ -952,13 +911,7 @@ impl Store for SqliteStore {
         new: Vec<NewClinician>,
     ) -> StoreResult<Vec<Clinician>> {
         for c in &new {
-            if c.name.trim().is_empty() {
-                return Err(StoreError::invalid(
-                    "name",
-                    format!("clinician {} needs a name", c.npi),
-                ));
-            }
-            check_text("name", &c.name, 200)?;
+            check_clinician_name(Some(c.npi), &c.name)?;
         }
         let mut tx = self.begin_write(actor).await?;
         require_in(
@@ -1076,7 +1029,6 @@ impl Store for SqliteStore {
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
         application::validate_draft(&draft)?;
-        check_text("description", &draft.description, 10_000)?;
         let mut tx = self.begin_write(actor).await?;
         require_in(
             &mut *tx,
@@ -1174,7 +1126,6 @@ impl Store for SqliteStore {
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
         application::validate_draft(&draft)?;
-        check_text("description", &draft.description, 10_000)?;
         let mut tx = self.begin_write(actor).await?;
         let current = application_at_version(&mut tx, tenant, id, expected_version).await?;
         // Editing a ready application sends it back to draft; later states are frozen.
@@ -1618,10 +1569,7 @@ impl Store for SqliteStore {
         role: Role,
         token_hash: [u8; 32],
     ) -> StoreResult<ApiToken> {
-        if name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "an API token needs a name"));
-        }
-        check_text("name", name, 100)?;
+        check_name("an API token", name, 100)?;
         let mut tx = self.begin_write(actor).await?;
         require_in(
             &mut *tx,
@@ -1706,10 +1654,7 @@ impl Store for SqliteStore {
         expected_version: i64,
         update: ClinicianUpdate,
     ) -> StoreResult<Clinician> {
-        if update.name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "a clinician needs a name"));
-        }
-        check_text("name", &update.name, 200)?;
+        check_clinician_name(None, &update.name)?;
         let mut tx = self.begin_write(actor).await?;
         let before = row_in(
             &mut *tx,
@@ -1742,13 +1687,7 @@ impl Store for SqliteStore {
             p.profile.validate()?;
         }
         for e in &entries {
-            if e.name.trim().is_empty() {
-                return Err(StoreError::invalid(
-                    "name",
-                    format!("clinician {} needs a name", e.npi),
-                ));
-            }
-            check_text("name", &e.name, 200)?;
+            check_clinician_name(Some(e.npi), &e.name)?;
         }
         let mut tx = self.begin_write(actor).await?;
         require_in(

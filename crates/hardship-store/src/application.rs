@@ -219,6 +219,21 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             format!("a {} may not apply in {y}", level.label()),
         ));
     }
+    crate::check_text("description", &d.description, 10_000)?;
+    crate::check_text(
+        "applicant.identifier",
+        applicant_identifier(&d.applicant),
+        64,
+    )?;
+    for (field, v) in [
+        ("submitter.first_name", &d.submitter.first_name),
+        ("submitter.last_name", &d.submitter.last_name),
+        ("submitter.email", &d.submitter.email),
+        ("submitter.phone", &d.submitter.phone),
+        ("submitter.extension", &d.submitter.extension),
+    ] {
+        crate::check_text(field, v, 200)?;
+    }
     if let Some(p) = d.facts.percent_encounters_without_cehrt_control
         && p > 100
     {
@@ -246,6 +261,13 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
 
 /// How drafted explanations mark what the consultant still has to write; a ready application has none.
 pub const PLACEHOLDER: &str = "[to fill:";
+
+fn applicant_identifier(a: &Applicant) -> &str {
+    match a {
+        Applicant::VirtualGroup { identifier } => identifier,
+        _ => "",
+    }
+}
 
 /// What must be filled in before an application is ready to send.
 pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {

@@ -373,6 +373,59 @@ pub fn normalize_email(email: &str) -> StoreResult<String> {
     }
 }
 
+/// Refuses text too long for its field, or holding control characters (newlines and tabs are allowed).
+pub fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
+    if value.chars().count() > max {
+        return Err(StoreError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(StoreError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// A required name: not blank, at most `max` characters, no control characters. `what` says whose.
+pub fn check_name(what: &str, name: &str, max: usize) -> StoreResult<()> {
+    if name.trim().is_empty() {
+        return Err(StoreError::invalid("name", format!("{what} needs a name")));
+    }
+    check_text("name", name, max)
+}
+
+/// A practice's editable fields, as every backend checks them before writing.
+pub fn check_practice_fields(name: &str, address: &str, contact: &Contact) -> StoreResult<()> {
+    check_name("a practice", name, 500)?;
+    for (f, v) in [
+        ("address", address),
+        ("contact.name", &contact.name),
+        ("contact.email", &contact.email),
+        ("contact.phone", &contact.phone),
+    ] {
+        check_text(f, v, 500)?;
+    }
+    Ok(())
+}
+
+/// A clinician's name, as every backend checks it before writing: not blank, at most 200 characters.
+pub fn check_clinician_name(npi: Option<hardship_rules::Npi>, name: &str) -> StoreResult<()> {
+    if name.trim().is_empty() {
+        return Err(StoreError::invalid(
+            "name",
+            match npi {
+                Some(n) => format!("the clinician with NPI {n} needs a name"),
+                None => "a clinician needs a name".to_owned(),
+            },
+        ));
+    }
+    check_text("name", name, 200)
+}
+
 /// Refuses a change by a read-only member before anything is written.
 pub fn ensure_can_write(actor: &Actor) -> StoreResult<()> {
     if actor.role.can_write() {

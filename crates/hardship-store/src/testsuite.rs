@@ -226,6 +226,7 @@ pub async fn run_all(f: &dyn StoreFactory) {
     revision_follows_every_change(f).await;
     invitations(f).await;
     session_tenant_and_sign_out_everywhere(f).await;
+    text_limits_are_the_same_everywhere(f).await;
 }
 
 fn is_not_found<T: std::fmt::Debug>(r: StoreResult<T>) -> bool {
@@ -1419,4 +1420,85 @@ pub async fn session_tenant_and_sign_out_everywhere(f: &dyn StoreFactory) {
     let listed = s.list_api_tokens(w.a).await.unwrap();
     assert_eq!(listed.iter().map(|x| x.id).collect::<Vec<_>>(), vec![t.id]);
     assert!(s.list_api_tokens(w.b).await.unwrap().is_empty());
+}
+
+pub async fn text_limits_are_the_same_everywhere(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = &w.store;
+    let before = s.audit_events(w.a, None).await.unwrap().len();
+    let field = |r: StoreResult<()>| match r {
+        Err(StoreError::Invalid { field, .. }) => field,
+        other => panic!("expected Invalid, got {other:?}"),
+    };
+    assert_eq!(
+        field(
+            s.create_organization(&owner(), "Bad\u{0}Org", OrganizationKind::Practice)
+                .await
+                .map(|_| ())
+        ),
+        "name"
+    );
+    let mut p = practice("123456789");
+    p.name = "x".repeat(501);
+    assert_eq!(
+        field(s.create_practice(w.a, &owner(), p).await.map(|_| ())),
+        "name"
+    );
+    let mut p = practice("123456789");
+    p.contact.phone = "555\u{7}0100".into();
+    assert_eq!(
+        field(s.create_practice(w.a, &owner(), p).await.map(|_| ())),
+        "contact.phone"
+    );
+    let upd = PracticeUpdate {
+        name: "Fine".into(),
+        address: "a\u{1b}[31m".into(),
+        contact: w.practice.contact.clone(),
+    };
+    assert_eq!(
+        field(
+            s.update_practice(w.a, &owner(), w.practice.id, 1, upd)
+                .await
+                .map(|_| ())
+        ),
+        "address"
+    );
+    let mut d = draft(w.practice.id, 2024, HardshipReason::ExtremeUncontrollable);
+    d.description = "y".repeat(10_001);
+    assert_eq!(
+        field(s.create_application(w.a, &owner(), d).await.map(|_| ())),
+        "description"
+    );
+    let mut d = draft(w.practice.id, 2024, HardshipReason::ExtremeUncontrollable);
+    d.submitter.last_name = "Doe\u{0}".into();
+    assert_eq!(
+        field(s.create_application(w.a, &owner(), d).await.map(|_| ())),
+        "submitter.last_name"
+    );
+    assert_eq!(
+        field(
+            s.create_api_token(w.a, &owner(), &"t".repeat(101), Role::Staff, [3; 32])
+                .await
+                .map(|_| ())
+        ),
+        "name"
+    );
+    let blank = NewClinician {
+        npi: npi(42),
+        name: " ".into(),
+        clinician_type: ClinicianType::Physician,
+    };
+    assert_eq!(
+        field(
+            s.add_clinician(w.a, &owner(), w.practice.id, blank)
+                .await
+                .map(|_| ())
+        ),
+        "name"
+    );
+    assert_eq!(
+        s.audit_events(w.a, None).await.unwrap().len(),
+        before,
+        "nothing written"
+    );
 }
