@@ -24,6 +24,8 @@ pub mod extract;
 pub mod ical;
 /// Reweighting versus reporting PI: the numbers and the chart (pure).
 pub mod impact;
+/// Printable PDF documents (the application packet, the audit binder), written without dependencies.
+pub mod pdf;
 /// Who is asking: API tokens and sessions, tenant and role.
 pub mod principal;
 /// Tokens, cookies, CSRF and the sign-in rate limiter.
