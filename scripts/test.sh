@@ -16,7 +16,7 @@ log=target/test.log
 set +e
 # The browser test (crates/hardship-server/tests/server/browser.rs) must run here, not skip.
 export HARDSHIP_REQUIRE_BROWSER=1
-scripts/with-postgres.sh scripts/with-chromium.sh cargo test --workspace >"$log" 2>&1
+scripts/with-postgres.sh scripts/with-chromium.sh scripts/with-poppler.sh cargo test --workspace >"$log" 2>&1
 status=$?
 set -e
 grep -E '^(test result|     Running|error)|panicked' "$log" || true

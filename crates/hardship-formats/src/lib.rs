@@ -4,6 +4,14 @@
 //! - [`batch_row`]: one row of the batch CSV contract (README "Batch contract").
 //! - [`roster`]: a practice's roster (clinicians, special statuses, the year's reporting profile) from a
 //!   CSV in the batch contract's columns.
+//! - [`nppes`]: rosters in the NPPES downloadable file's layout, typed through their taxonomy codes.
+//! - [`eligibility`]: the QPP Eligibility API's JSON for an NPI (special statuses per TIN and level).
+//! - [`submission`]: QPP submission JSON, scanned for PI data.
+//! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
 pub mod batch_row;
+pub mod eligibility;
+pub mod nppes;
 pub mod roster;
+pub mod submission;
+pub mod taxonomy;
