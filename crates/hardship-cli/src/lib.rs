@@ -3,5 +3,6 @@
 
 pub mod batch;
 pub mod case_json;
+pub mod casework;
 pub mod ops;
 pub mod storage;

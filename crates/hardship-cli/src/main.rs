@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use hardship_cli::batch::{self, BatchOptions};
 use hardship_cli::case_json::CaseJson;
+use hardship_cli::casework;
 use hardship_cli::ops;
 use hardship_cli::storage::{self, Settings, StorageArgs};
 use hardship_rules::cites::Cites;
@@ -65,6 +66,46 @@ enum Command {
         #[arg(long, env = "HARDSHIP_COOKIE_SECURE")]
         cookie_secure: Option<bool>,
     },
+    /// Import a file into a practice, all or nothing: a roster CSV (batch contract columns), a roster in
+    /// the NPPES file's layout, or the QPP Eligibility API's JSON for one NPI. The format is recognised.
+    Import {
+        file: PathBuf,
+        /// The practice (its id).
+        #[arg(long)]
+        practice: String,
+        /// The organization (needed when the installation has several).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The performance year of an eligibility file.
+        #[arg(long, value_parser = parse_year)]
+        year: Option<PerformanceYear>,
+        /// Which organizations[] entry of an eligibility file is the practice (from 0).
+        #[arg(long)]
+        organization: Option<usize>,
+        /// When the eligibility data was retrieved from CMS (YYYY-MM-DD; default today).
+        #[arg(long)]
+        retrieved_on: Option<chrono::NaiveDate>,
+    },
+    /// Check a QPP submission file before it is sent: exits 4 when it carries PI data for a submitter
+    /// whose PI is reweighted (it would void the reweighting), 0 otherwise.
+    Guard {
+        file: PathBuf,
+        /// The submitting practice's TIN.
+        #[arg(long)]
+        tin: String,
+        #[arg(long, value_parser = parse_year)]
+        year: PerformanceYear,
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export an application packet (PDF or JSON), a practice-year's audit binder (PDF), or a
+    /// portfolio (CSV or JSON).
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Users and their organizations.
     User {
         #[command(subcommand)]
@@ -117,6 +158,38 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum ExportCommand {
+    /// Everything the CMS form or the phone call needs; `.pdf` or `.json` by the output's name.
+    Packet {
+        application: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// The audit binder of a practice-year (PDF).
+    Binder {
+        #[arg(long)]
+        practice: String,
+        #[arg(long, value_parser = parse_year)]
+        year: PerformanceYear,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Every clinician of every practice of a year, with decisions and applications; `.csv` or `.json`.
+    Portfolio {
+        #[arg(long, value_parser = parse_year)]
+        year: PerformanceYear,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum VaultCommand {
     /// Re-read every document: decryption, authentication and the recorded SHA-256 (exit 3 on mismatch).
     Verify,
@@ -124,6 +197,11 @@ enum VaultCommand {
 
 #[derive(Subcommand)]
 enum DebugCommand {
+    /// Prints a synthetic roster in the NPPES file's layout (real taxonomy codes, valid NPIs).
+    NppesSample {
+        #[arg(long, default_value_t = 1000)]
+        rows: u32,
+    },
     /// Fills a fresh installation with a consultancy of PRACTICES practices of CLINICIANS clinicians each
     /// (for the load benchmark) and prints JSON: the organization, an owner's e-mail and an API token.
     Seed {
@@ -309,6 +387,8 @@ enum Failure {
     Internal(String),
     /// A verification found tampering or loss (exit 3).
     Verification(String),
+    /// The guard refuses a submission file (exit 4).
+    Blocked(String),
 }
 
 type Outcome = Result<(), Failure>;
@@ -371,6 +451,12 @@ fn main() -> ExitCode {
                 },
         } => with_runtime(|| write_stream_cmd(&cli.storage, count, upload_every, upload_bytes)),
         Command::Debug {
+            command: DebugCommand::NppesSample { rows },
+        } => {
+            print!("{}", hardship_formats::nppes::synthetic(rows));
+            Ok(())
+        }
+        Command::Debug {
             command:
                 DebugCommand::Seed {
                     practices,
@@ -383,6 +469,34 @@ fn main() -> ExitCode {
         } => with_runtime(|| vault_verify_cmd(&cli.storage)),
         Command::Backup { dir } => with_runtime(|| backup_cmd(&cli.storage, dir)),
         Command::Restore { dir } => with_runtime(|| restore_cmd(&cli.storage, dir)),
+        Command::Import {
+            file,
+            practice,
+            tenant,
+            year,
+            organization,
+            retrieved_on,
+        } => with_runtime(|| {
+            import_cmd(
+                &cli.storage,
+                file,
+                practice,
+                tenant,
+                hardship_server::imports::ImportOptions {
+                    year,
+                    organization,
+                    retrieved_on,
+                },
+            )
+        }),
+        Command::Guard {
+            file,
+            tin,
+            year,
+            tenant,
+            json,
+        } => with_runtime(|| guard_cmd(&cli.storage, file, tin, year, tenant, json)),
+        Command::Export { what } => with_runtime(|| export_cmd(&cli.storage, what)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -397,6 +511,10 @@ fn main() -> ExitCode {
         Err(Failure::Verification(m)) => {
             eprintln!("hardship: verification failed: {m}");
             ExitCode::from(3)
+        }
+        Err(Failure::Blocked(m)) => {
+            eprintln!("hardship: BLOCKED: {m}");
+            ExitCode::from(4)
         }
     }
 }
@@ -1088,6 +1206,227 @@ async fn seed_cmd(
         "{}",
         serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.to_string()))?
     );
+    Ok(())
+}
+
+fn api_failure(e: hardship_server::error::ApiError) -> Failure {
+    if e.status().is_client_error() {
+        Failure::BadInput(e.public_message())
+    } else {
+        Failure::Internal(e.public_message())
+    }
+}
+
+async fn import_cmd(
+    storage: &StorageArgs,
+    file: PathBuf,
+    practice: String,
+    tenant: Option<String>,
+    opts: hardship_server::imports::ImportOptions,
+) -> Outcome {
+    let bytes = std::fs::read(&file).map_err(|e| bad(format!("{}: {e}", file.display())))?;
+    let (settings, store) = open(storage).await?;
+    let tenant = casework::tenant(&*store, tenant.as_deref())
+        .await
+        .map_err(bad)?;
+    let practice: hardship_store::PracticeId = practice
+        .parse()
+        .map_err(|e| bad(format!("invalid practice {practice:?}: {e}")))?;
+    let state = casework::state(&settings, store).map_err(Failure::BadInput)?;
+    let p = casework::cli(tenant);
+    match hardship_server::imports::import_file(&state, &p, practice, &bytes, opts).await {
+        Ok(r) => {
+            println!(
+                "{}: {} ({} rows): {} added, {} updated, {} unchanged, {} statuses recorded{}",
+                file.display(),
+                r.format,
+                r.rows,
+                r.added,
+                r.updated,
+                r.unchanged,
+                r.statuses_set,
+                if r.statuses_kept_from_cms > 0 {
+                    format!(
+                        ", {} kept from CMS eligibility data",
+                        r.statuses_kept_from_cms
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            for n in &r.notes {
+                println!("  {n}");
+            }
+            if let Some(e) = &r.eligibility {
+                println!("  {} {}: {}", e.npi, e.name, e.statuses.join(", "));
+                for f in &e.flags {
+                    println!("  CMS: {f}");
+                }
+            }
+            Ok(())
+        }
+        Err(hardship_server::imports::ImportFailure::Other(e)) => Err(api_failure(e)),
+        Err(hardship_server::imports::ImportFailure::Rows(rows)) => {
+            let mut msg = format!(
+                "{}: {} problem(s), nothing was imported",
+                file.display(),
+                rows.len()
+            );
+            for e in rows.iter().take(50) {
+                if e.line == 0 {
+                    msg.push_str(&format!("\n  {}: {}", e.column, e.message));
+                } else {
+                    msg.push_str(&format!(
+                        "\n  {}:{}: column {}: {}",
+                        file.display(),
+                        e.line,
+                        e.column,
+                        e.message
+                    ));
+                }
+            }
+            Err(Failure::BadInput(msg))
+        }
+    }
+}
+
+async fn guard_cmd(
+    storage: &StorageArgs,
+    file: PathBuf,
+    tin: String,
+    year: PerformanceYear,
+    tenant: Option<String>,
+    json: bool,
+) -> Outcome {
+    let bytes = std::fs::read(&file).map_err(|e| bad(format!("{}: {e}", file.display())))?;
+    let tin = hardship_rules::Tin::parse(&tin).map_err(|e| bad(e.to_string()))?;
+    let (_, store) = open(storage).await?;
+    let tenant = match tenant {
+        Some(t) => Some(casework::tenant(&*store, Some(&t)).await.map_err(bad)?),
+        None => None,
+    };
+    let found = casework::practices_with_tin(&*store, tin, tenant)
+        .await
+        .map_err(Failure::Internal)?;
+    let (t, practice, _) = match found.as_slice() {
+        [one] => one.clone(),
+        [] => return Err(bad(format!("no practice has TIN {tin}: add it first"))),
+        more => {
+            return Err(bad(format!(
+                "{} practices have TIN {tin} (in organizations {}): pass --tenant",
+                more.len(),
+                more.iter()
+                    .map(|(t, _, _)| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let b = hardship_server::service::load_practice_year(&*store, t, practice, year)
+        .await
+        .map_err(api_failure)?;
+    let r = hardship_server::guard::check(&b, year, &bytes).map_err(api_failure)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+    } else {
+        println!("{}", r.message);
+        for w in &r.warnings {
+            println!("  warning: {w}");
+        }
+        for s in &r.pi_sets {
+            println!(
+                "  PI data at {} ({}): {}",
+                s.path,
+                s.category,
+                s.measures.join(", ")
+            );
+        }
+    }
+    if r.blocked {
+        return Err(Failure::Blocked(format!(
+            "{}: PI data for {} would void its PI reweighting",
+            file.display(),
+            r.submitter
+        )));
+    }
+    Ok(())
+}
+
+async fn export_cmd(storage: &StorageArgs, what: ExportCommand) -> Outcome {
+    let (settings, store) = open(storage).await?;
+    let (tenant, output) = match &what {
+        ExportCommand::Packet { tenant, output, .. }
+        | ExportCommand::Binder { tenant, output, .. }
+        | ExportCommand::Portfolio { tenant, output, .. } => (tenant.clone(), output.clone()),
+    };
+    let tenant = casework::tenant(&*store, tenant.as_deref())
+        .await
+        .map_err(bad)?;
+    let state = casework::state(&settings, store).map_err(Failure::BadInput)?;
+    let p = casework::cli(tenant);
+    let ext = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bytes: Vec<u8> = match what {
+        ExportCommand::Packet { application, .. } => {
+            let id: hardship_store::ApplicationId = application
+                .parse()
+                .map_err(|e| bad(format!("invalid application {application:?}: {e}")))?;
+            let pk = hardship_server::report::packet(&state, &p, id)
+                .await
+                .map_err(api_failure)?;
+            match ext.as_str() {
+                "pdf" => hardship_server::pdf::render(&hardship_server::report::packet_pdf(&pk)),
+                "json" => {
+                    serde_json::to_vec_pretty(&pk).map_err(|e| Failure::Internal(e.to_string()))?
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "{}: name the output .pdf or .json",
+                        output.display()
+                    )));
+                }
+            }
+        }
+        ExportCommand::Binder { practice, year, .. } => {
+            if ext != "pdf" {
+                return Err(bad(format!("{}: the binder is a .pdf", output.display())));
+            }
+            let id: hardship_store::PracticeId = practice
+                .parse()
+                .map_err(|e| bad(format!("invalid practice {practice:?}: {e}")))?;
+            let b = hardship_server::report::binder(&state, &p, id, year)
+                .await
+                .map_err(api_failure)?;
+            hardship_server::pdf::render(&hardship_server::report::binder_pdf(&b))
+        }
+        ExportCommand::Portfolio { year, .. } => {
+            let rows = hardship_server::report::portfolio(&state, &p, year)
+                .await
+                .map_err(api_failure)?;
+            match ext.as_str() {
+                "csv" => hardship_server::report::portfolio_csv(&rows).map_err(api_failure)?,
+                "json" => serde_json::to_vec_pretty(&rows)
+                    .map_err(|e| Failure::Internal(e.to_string()))?,
+                _ => {
+                    return Err(bad(format!(
+                        "{}: name the output .csv or .json",
+                        output.display()
+                    )));
+                }
+            }
+        }
+    };
+    // Written beside the target and renamed, so a failure leaves no half-written file.
+    let tmp = output.with_extension(format!("{ext}.partial"));
+    std::fs::write(&tmp, &bytes).map_err(|e| bad(format!("{}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, &output).map_err(|e| bad(format!("{}: {e}", output.display())))?;
+    println!("{}: {} bytes", output.display(), bytes.len());
     Ok(())
 }
 

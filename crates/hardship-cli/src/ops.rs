@@ -420,6 +420,7 @@ pub async fn seed_portfolio(
                 name: format!("Clinician {serial}"),
                 clinician_type,
                 statuses,
+                origin: StatusOrigin::Imported,
             });
         }
         let profile = ReportingProfile {

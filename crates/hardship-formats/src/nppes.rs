@@ -118,7 +118,7 @@ pub fn parse_nppes(bytes: &[u8], max_errors: usize) -> Result<NppesRoster, Vec<R
             .unwrap_or_default()
     };
     let mut errors = Vec::new();
-    let mut push = |e: RosterError, errors: &mut Vec<RosterError>| {
+    let push = |e: RosterError, errors: &mut Vec<RosterError>| {
         if errors.len() < max_errors.max(1) {
             errors.push(e);
         }

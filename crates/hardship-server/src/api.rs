@@ -81,16 +81,21 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_clinicians, add_clinician))
         .routes(routes!(update_clinician))
         .routes(routes!(set_clinician_status))
-        .routes(routes!(import_roster))
+        .routes(routes!(import_file))
         .routes(routes!(get_profile, set_profile))
         .routes(routes!(eligibility))
         .routes(routes!(screening))
         .routes(routes!(score_impact))
         .routes(routes!(list_decisions))
+        .routes(routes!(submission_check))
+        .routes(routes!(binder_pdf))
+        .routes(routes!(portfolio_export))
         .routes(routes!(list_applications, create_application))
         .routes(routes!(get_application, update_application))
         .routes(routes!(transition_application))
         .routes(routes!(application_audit))
+        .routes(routes!(application_packet))
+        .routes(routes!(application_packet_pdf))
         .routes(routes!(list_documents, upload_document))
         .routes(routes!(get_document))
         .routes(routes!(document_content))
@@ -454,37 +459,71 @@ async fn set_clinician_status(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Imports a roster CSV (the batch contract's columns, `npi` and `clinician_type` required, plus an
-/// optional `name`): all rows or none. Bad rows are listed with line, column and value.
-#[utoipa::path(post, path = "/api/v1/practices/{practice}/roster", tag = "practices",
-    request_body(content = String, content_type = "text/csv", description = "The roster file"),
-    params(("practice" = String, Path, description = "Practice id")),
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The performance year of an eligibility file (it does not say).
+    pub year: Option<String>,
+    /// Which `organizations[]` entry of an eligibility file is this practice (numbered from 0).
+    pub organization: Option<String>,
+    /// When the eligibility data was retrieved from CMS (YYYY-MM-DD; default today).
+    pub retrieved_on: Option<String>,
+}
+
+impl ImportQuery {
+    pub fn parse(&self) -> ApiResult<crate::imports::ImportOptions> {
+        Ok(crate::imports::ImportOptions {
+            year: match self.year.as_deref() {
+                Some(y) if !y.trim().is_empty() => Some(parse_year(y)?),
+                _ => None,
+            },
+            organization: match self.organization.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => Some(t.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("invalid organization {t:?}: a number from 0"))
+                })?),
+            },
+            retrieved_on: parse_opt_date("retrieved_on", self.retrieved_on.as_deref())?,
+        })
+    }
+}
+
+/// The problems of a refused import, as the API sends them.
+pub fn import_errors(rows: Vec<hardship_formats::roster::RosterError>) -> Vec<ImportErrorDto> {
+    rows.into_iter()
+        .map(|e| ImportErrorDto {
+            line: e.line,
+            column: e.column,
+            value: e.value,
+            message: e.message,
+        })
+        .collect()
+}
+
+/// Imports a file into the practice, all or nothing, recognising its format: a roster CSV in the batch
+/// contract's columns (`npi` and `clinician_type` required, `name` optional), a roster in the NPPES file's
+/// layout (types from primary taxonomy codes), or the QPP Eligibility API's JSON for one NPI (statuses
+/// recorded as CMS data). Bad rows are listed with line, column (or JSON path) and value.
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/imports", tag = "practices",
+    request_body(content = String, content_type = "text/csv", description = "The file: CSV (batch contract or NPPES layout) or JSON (QPP eligibility)"),
+    params(("practice" = String, Path, description = "Practice id"), ImportQuery),
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = RosterImportResult), (status = 422, description = "Bad rows; nothing was written", body = Vec<ImportErrorDto>), (status = 404, body = ErrorBody)))]
-async fn import_roster(
+    responses((status = 200, body = crate::imports::ImportResult), (status = 422, description = "Bad rows; nothing was written", body = Vec<ImportErrorDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn import_file(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = practice_id(&id)?;
-    match service::import_roster(&state, &p, id, &body).await {
+    let opts = q.parse()?;
+    match crate::imports::import_file(&state, &p, id, &body, opts).await {
         Ok(r) => Ok(Json(r).into_response()),
-        Err(service::ImportFailure::Other(e)) => Err(e),
-        Err(service::ImportFailure::Rows(rows)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(
-                rows.into_iter()
-                    .map(|e| ImportErrorDto {
-                        line: e.line,
-                        column: e.column,
-                        value: e.value,
-                        message: e.message,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-        )
-            .into_response()),
+        Err(crate::imports::ImportFailure::Other(e)) => Err(e),
+        Err(crate::imports::ImportFailure::Rows(rows)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(import_errors(rows))).into_response())
+        }
     }
 }
 
@@ -998,4 +1037,132 @@ async fn create_invite(
     let inv =
         crate::web::settings::make_invite(&state, &p, &body.email, parse_role(&body.role)?).await?;
     Ok(created(inv))
+}
+
+// ---- the guard, packets, binders, exports ---------------------------------------------------------------
+
+/// Checks a QPP submission file before it is sent: does it carry PI data for a submitter whose PI is
+/// reweighted? `blocked` says not to send it as it is; the message names who loses what and the
+/// final-score consequence.
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/years/{year}/submission-check", tag = "eligibility",
+    request_body(content = Object, content_type = "application/json", description = "The QPP submission JSON (Submissions API measurement-set format)"),
+    params(("practice" = String, Path, description = "Practice id"), ("year" = u16, Path, description = "Performance year")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = crate::guard::GuardReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn submission_check(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((practice, year)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<crate::guard::GuardReport>> {
+    let year = parse_year(&year)?;
+    let b = service::practice_year(&state, &p, practice_id(&practice)?, year).await?;
+    Ok(Json(crate::guard::check(&b, year, &body)?))
+}
+
+/// Everything the CMS form or the phone call needs, the reason's criteria and how the practice meets
+/// them, and the documents to keep.
+#[utoipa::path(get, path = "/api/v1/applications/{application}/packet", tag = "applications",
+    params(("application" = String, Path, description = "Application id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = crate::report::ApplicationPacket), (status = 404, body = ErrorBody)))]
+async fn application_packet(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<crate::report::ApplicationPacket>> {
+    Ok(Json(
+        crate::report::packet(&state, &p, application_id(&id)?).await?,
+    ))
+}
+
+/// The packet as a printable PDF.
+#[utoipa::path(get, path = "/api/v1/applications/{application}/packet.pdf", tag = "applications",
+    params(("application" = String, Path, description = "Application id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "A PDF", content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn application_packet_pdf(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let pk = crate::report::packet(&state, &p, application_id(&id)?).await?;
+    Ok(pdf_response(
+        &crate::report::packet_pdf(&pk),
+        &format!("packet-{}-{}.pdf", pk.practice.tin, pk.application.year),
+    ))
+}
+
+/// A PDF download of a document.
+pub fn pdf_response(doc: &crate::pdf::Document, filename: &str) -> Response {
+    let bytes = crate::pdf::render(doc);
+    let disposition = format!("inline; filename=\"{filename}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The audit binder of a practice-year: decisions with explanations and sources, applications with their
+/// history and CMS's e-mails, the evidence inventory (SHA-256, retain-until), the audit-trail extract, and
+/// the audit chain and vault verified now.
+#[utoipa::path(get, path = "/api/v1/practices/{practice}/years/{year}/binder.pdf", tag = "audit",
+    params(("practice" = String, Path, description = "Practice id"), ("year" = u16, Path, description = "Performance year")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "A PDF", content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn binder_pdf(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((practice, year)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let year = parse_year(&year)?;
+    let b = crate::report::binder(&state, &p, practice_id(&practice)?, year).await?;
+    Ok(pdf_response(
+        &crate::report::binder_pdf(&b),
+        &format!("audit-binder-{}-{year}.pdf", b.practice.tin),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PortfolioQuery {
+    pub year: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// A consultancy's year: every clinician of every practice with its decision and the practice's
+/// applications, as JSON or CSV.
+#[utoipa::path(get, path = "/api/v1/portfolio", tag = "eligibility", params(PortfolioQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<crate::report::PortfolioRow>), (status = 400, body = ErrorBody)))]
+async fn portfolio_export(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<PortfolioQuery>,
+) -> ApiResult<Response> {
+    let year = year_or_current(&state, q.year.as_deref())?;
+    let rows = crate::report::portfolio(&state, &p, year).await?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(rows).into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"portfolio-{year}.csv\""),
+                ),
+            ],
+            crate::report::portfolio_csv(&rows)?,
+        )
+            .into_response()),
+        other => Err(ApiError::BadRequest(format!(
+            "invalid format {other:?}: json or csv"
+        ))),
+    }
 }

@@ -312,22 +312,6 @@ pub struct StatusInput {
     pub value: bool,
 }
 
-/// What a roster import did.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct RosterImportResult {
-    pub rows: u64,
-    pub added: u32,
-    pub updated: u32,
-    pub unchanged: u32,
-    pub statuses_set: u32,
-    /// Statuses from the file not applied because CMS eligibility data on file outranks them.
-    pub statuses_kept_from_cms: u32,
-    /// Performance years whose reporting profile the file set.
-    pub profiles_set: Vec<u16>,
-    /// Columns present in the file whose values are not imported.
-    pub not_imported: Vec<String>,
-}
-
 /// One bad line of an import.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ImportErrorDto {

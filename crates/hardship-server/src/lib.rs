@@ -20,14 +20,20 @@ pub mod dto;
 pub mod error;
 /// Extractors whose rejections name the bad field.
 pub mod extract;
+/// The submission guard: PI data in a file for a submitter whose PI is reweighted.
+pub mod guard;
 /// The deadline calendar feed (iCalendar).
 pub mod ical;
 /// Reweighting versus reporting PI: the numbers and the chart (pure).
 pub mod impact;
+/// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
+pub mod imports;
 /// Printable PDF documents (the application packet, the audit binder), written without dependencies.
 pub mod pdf;
 /// Who is asking: API tokens and sessions, tenant and role.
 pub mod principal;
+/// The application packet, the audit binder and the portfolio export.
+pub mod report;
 /// Tokens, cookies, CSRF and the sign-in rate limiter.
 pub mod security;
 /// The operations the pages and the API share.

@@ -18,8 +18,15 @@ use hardship_store::{Actor, ApiToken, Role, TenantId, UserId};
 /// How the request authenticated.
 #[derive(Clone, Debug)]
 pub enum Credential {
-    Session { token_hash: [u8; 32], csrf: String },
-    ApiToken { id: uuid::Uuid },
+    Session {
+        token_hash: [u8; 32],
+        csrf: String,
+    },
+    ApiToken {
+        id: uuid::Uuid,
+    },
+    /// The `hardship` command line, run by an operator of the installation.
+    Cli,
 }
 
 /// The authenticated caller, in one tenant.
@@ -39,6 +46,19 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The command line acting in a tenant as an owner; the audit log records it as `cli`.
+    pub fn cli(tenant: TenantId) -> Principal {
+        Principal {
+            tenant,
+            role: Role::Owner,
+            user: None,
+            label: "cli".into(),
+            credential: Credential::Cli,
+            tenants: vec![(tenant, Role::Owner)],
+            revision: None,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             user: self.user,
@@ -75,7 +95,7 @@ impl Principal {
     pub fn csrf(&self) -> &str {
         match &self.credential {
             Credential::Session { csrf, .. } => csrf,
-            Credential::ApiToken { .. } => "",
+            Credential::ApiToken { .. } | Credential::Cli => "",
         }
     }
 }

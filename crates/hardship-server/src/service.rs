@@ -5,13 +5,12 @@
 
 use crate::AppState;
 use crate::assess::{self, Assessment, Detail, PracticeRecords};
-use crate::dto::{self, RosterImportResult, ScreeningDto};
+use crate::dto::{self, ScreeningDto};
 use crate::error::ApiError;
 use crate::impact::{self, ScoreImpact};
 use crate::principal::Principal;
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
-use hardship_formats::roster;
 use hardship_rules::deadline::{self, WindowState};
 use hardship_rules::screening::{self, PracticeFacts};
 use hardship_rules::{PerformanceYear, ReportingLevel, RuleBook, RuleSet};
@@ -126,18 +125,32 @@ pub async fn practice_year(
     if let Some(hit) = state.caches.assessments.get(&key, revision) {
         return Ok(hit);
     }
-    let s = &state.store;
-    let practice_rec = s.get_practice(p.tenant, practice).await?;
-    let profile = s.get_practice_year(p.tenant, practice, year).await?;
-    let clinicians = s.list_clinicians(p.tenant, practice).await?;
-    let statuses = s.statuses(p.tenant, practice, year).await?;
+    let bundle = Arc::new(load_practice_year(&*state.store, p.tenant, practice, year).await?);
+    state
+        .caches
+        .assessments
+        .insert(key, revision, Arc::clone(&bundle));
+    Ok(bundle)
+}
+
+/// Loads and assesses a practice-year from the store, without the cache (the CLI uses it directly).
+pub async fn load_practice_year(
+    s: &dyn Store,
+    tenant: TenantId,
+    practice: PracticeId,
+    year: PerformanceYear,
+) -> Result<PracticeYearBundle, ApiError> {
+    let practice_rec = s.get_practice(tenant, practice).await?;
+    let profile = s.get_practice_year(tenant, practice, year).await?;
+    let clinicians = s.list_clinicians(tenant, practice).await?;
+    let statuses = s.statuses(tenant, practice, year).await?;
     let applications: Vec<Application> = s
-        .list_applications(p.tenant, None)
+        .list_applications(tenant, None)
         .await?
         .into_iter()
         .filter(|a| a.draft.practice == practice)
         .collect();
-    let documents = s.list_documents(p.tenant, Some(practice)).await?;
+    let documents = s.list_documents(tenant, Some(practice)).await?;
     let cl: Vec<&Clinician> = clinicians.iter().collect();
     let st: Vec<&ClinicianStatus> = statuses.iter().collect();
     let ap: Vec<&Application> = applications.iter().collect();
@@ -158,7 +171,7 @@ pub async fn practice_year(
     let json = serde_json::to_vec(&assessment)
         .map(Bytes::from)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let bundle = Arc::new(PracticeYearBundle {
+    Ok(PracticeYearBundle {
         practice: practice_rec,
         profile,
         clinicians,
@@ -166,12 +179,29 @@ pub async fn practice_year(
         documents,
         assessment,
         json,
-    });
-    state
-        .caches
-        .assessments
-        .insert(key, revision, Arc::clone(&bundle));
-    Ok(bundle)
+    })
+}
+
+/// The score impact of a loaded practice-year: the profile's estimates, overridden by what is given.
+pub fn impact_of(
+    b: &PracticeYearBundle,
+    year: PerformanceYear,
+    overrides: ScoreEstimates,
+) -> Result<ScoreImpact, ApiError> {
+    let base = b.profile.profile.scores;
+    let est = ScoreEstimates {
+        quality: overrides.quality.or(base.quality),
+        cost: overrides.cost.or(base.cost),
+        ia: overrides.ia.or(base.ia),
+        pi: None,
+    };
+    let pi = overrides.pi.or(base.pi).unwrap_or(0.0);
+    Ok(impact::score_impact(
+        rules(year)?,
+        est,
+        b.assessment.small_practice,
+        pi,
+    ))
 }
 
 // ---- the portfolio dashboard ----------------------------------------------------------------------------
@@ -440,108 +470,8 @@ pub async fn score_impact(
     overrides: ScoreEstimates,
 ) -> Result<(Arc<PracticeYearBundle>, ScoreImpact), ApiError> {
     let b = practice_year(state, p, practice, year).await?;
-    let base = b.profile.profile.scores;
-    let est = ScoreEstimates {
-        quality: overrides.quality.or(base.quality),
-        cost: overrides.cost.or(base.cost),
-        ia: overrides.ia.or(base.ia),
-        pi: None,
-    };
-    let pi = overrides.pi.or(base.pi).unwrap_or(0.0);
-    let i = impact::score_impact(rules(year)?, est, b.assessment.small_practice, pi);
+    let i = impact_of(&b, year, overrides)?;
     Ok((b, i))
-}
-
-// ---- roster import --------------------------------------------------------------------------------------
-
-/// Why an import wrote nothing.
-pub enum ImportFailure {
-    Rows(Vec<roster::RosterError>),
-    Other(ApiError),
-}
-
-impl From<ApiError> for ImportFailure {
-    fn from(e: ApiError) -> Self {
-        ImportFailure::Other(e)
-    }
-}
-
-/// Imports a roster file into a practice: every row is checked first; then one transaction writes it all.
-pub async fn import_roster(
-    state: &AppState,
-    p: &Principal,
-    practice: PracticeId,
-    bytes: &[u8],
-) -> Result<RosterImportResult, ImportFailure> {
-    p.require_write()?;
-    let pr = state
-        .store
-        .get_practice(p.tenant, practice)
-        .await
-        .map_err(ApiError::from)?;
-    let file = roster::parse_roster(bytes, pr.tin, 100).map_err(ImportFailure::Rows)?;
-    let mut profiles = Vec::new();
-    for y in &file.years {
-        let current = state
-            .store
-            .get_practice_year(p.tenant, practice, y.year)
-            .await
-            .map_err(ApiError::from)?;
-        let mut profile = current.profile;
-        profile.level = y.level;
-        if let Some(pi) = y.pi_submitted {
-            profile.pi_submitted = pi;
-        }
-        if let Some(n) = y.tin_clinician_count {
-            profile.clinician_count = Some(n);
-        }
-        let [q, c, ia, pi] = y.scores;
-        if y.level.is_collective() {
-            profile.scores = ScoreEstimates {
-                quality: q,
-                cost: c,
-                ia,
-                pi,
-            };
-        }
-        if profile != current.profile {
-            profiles.push(ProfileWrite {
-                year: y.year,
-                expected_version: current.version,
-                profile,
-            });
-        }
-    }
-    let entries: Vec<RosterEntry> = file
-        .clinicians
-        .iter()
-        .map(|c| RosterEntry {
-            npi: c.npi,
-            name: c.name.clone().unwrap_or_else(|| format!("NPI {}", c.npi)),
-            clinician_type: c.clinician_type,
-            statuses: c
-                .statuses
-                .iter()
-                .map(|s| (s.year, s.status, s.value))
-                .collect(),
-        })
-        .collect();
-    let years: Vec<u16> = profiles.iter().map(|w| w.year.get()).collect();
-    let sum = state
-        .store
-        .import_roster(p.tenant, &p.actor(), practice, entries, profiles)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(RosterImportResult {
-        rows: file.rows,
-        added: sum.added,
-        updated: sum.updated,
-        unchanged: sum.unchanged,
-        statuses_set: sum.statuses_set,
-        statuses_kept_from_cms: sum.statuses_kept_from_cms,
-        profiles_set: years,
-        not_imported: file.not_imported.iter().map(|s| (*s).to_owned()).collect(),
-    })
 }
 
 // ---- applications ---------------------------------------------------------------------------------------

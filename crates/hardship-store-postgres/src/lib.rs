@@ -35,8 +35,8 @@ use hardship_store::{
     Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document, DocumentId, Env,
     Invite, InviteId, Membership, NewClinician, NewDocument, NewPractice, Organization,
     OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
-    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, StatusOrigin, Store,
-    StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
+    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, Store, StoreError,
+    StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
     check_clinician_name, check_name, check_practice_fields, ensure_can_write, normalize_email,
     validate_new_document,
 };
@@ -1908,7 +1908,7 @@ impl Store for PgStore {
                     year,
                     status,
                     value,
-                    origin: StatusOrigin::Imported,
+                    origin: e.origin,
                     recorded_at: now,
                 };
                 match self.write_status(&mut tx, tenant, actor, &s, now).await? {

@@ -1754,7 +1754,7 @@ impl Store for SqliteStore {
                     year,
                     status,
                     value,
-                    origin: StatusOrigin::Imported,
+                    origin: e.origin,
                     recorded_at: now,
                 };
                 match self.write_status(&mut tx, tenant, actor, &s).await? {

@@ -199,14 +199,17 @@ pub struct ClinicianUpdate {
     pub clinician_type: ClinicianType,
 }
 
-/// One clinician of a roster import: added when the NPI is new to the practice, updated when its name or
-/// type changed, and its statuses recorded as imported (CMS eligibility data already on file is kept).
+/// One clinician of an import: added when the NPI is new to the practice, updated when its name or type
+/// changed, and its statuses recorded with the import's origin (a higher-ranking origin already on file is
+/// kept).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RosterEntry {
     pub npi: Npi,
     pub name: String,
     pub clinician_type: ClinicianType,
     pub statuses: Vec<(PerformanceYear, SpecialStatus, bool)>,
+    /// Where the statuses come from: `Imported` for a roster file, `CmsEligibility` for CMS's data.
+    pub origin: StatusOrigin,
 }
 
 /// A year profile to save with a roster import, at the version the caller read (0 if never saved).

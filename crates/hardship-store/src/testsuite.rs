@@ -1018,18 +1018,21 @@ pub async fn clinician_edits_and_roster_import(f: &dyn StoreFactory) {
                 (year(2024), SpecialStatus::HospitalBased, true),
                 (year(2024), SpecialStatus::NonPatientFacing, false),
             ],
+            origin: StatusOrigin::Imported,
         },
         RosterEntry {
             npi: npi(2),
             name: "Ben Nurse".into(),
             clinician_type: ClinicianType::NursePractitioner,
             statuses: vec![(year(2024), SpecialStatus::AscBased, false)],
+            origin: StatusOrigin::Imported,
         },
         RosterEntry {
             npi: npi(3),
             name: "Cy Assistant".into(),
             clinician_type: ClinicianType::PhysicianAssistant,
             statuses: vec![],
+            origin: StatusOrigin::Imported,
         },
     ];
     let before = s.audit_events(w.a, None).await.unwrap().len();
@@ -1111,12 +1114,14 @@ pub async fn clinician_edits_and_roster_import(f: &dyn StoreFactory) {
         name: "Dee".into(),
         clinician_type: ClinicianType::Physician,
         statuses: vec![],
+        origin: StatusOrigin::Imported,
     });
     bad.push(RosterEntry {
         npi: npi(5),
         name: " ".into(),
         clinician_type: ClinicianType::Physician,
         statuses: vec![],
+        origin: StatusOrigin::Imported,
     });
     assert!(matches!(
         s.import_roster(w.a, &staff(), w.practice.id, bad.clone(), vec![])
@@ -1149,6 +1154,32 @@ pub async fn clinician_edits_and_roster_import(f: &dyn StoreFactory) {
         s.import_roster(w.b, &staff(), w.practice.id, bad[..1].to_vec(), vec![])
             .await
     ));
+    // CMS eligibility data imported as such outranks what a roster file says afterwards.
+    let cms_entry = RosterEntry {
+        statuses: vec![(year(2024), SpecialStatus::AscBased, true)],
+        origin: StatusOrigin::CmsEligibility {
+            retrieved_on: NaiveDate::from_ymd_opt(2024, 10, 2).unwrap(),
+        },
+        ..bad[1].clone()
+    };
+    let sum = s
+        .import_roster(w.a, &staff(), w.practice.id, vec![cms_entry], vec![])
+        .await
+        .unwrap();
+    assert_eq!(sum.statuses_set, 1);
+    let sum = s
+        .import_roster(w.a, &staff(), w.practice.id, bad[1..2].to_vec(), vec![])
+        .await
+        .unwrap();
+    assert_eq!((sum.statuses_set, sum.statuses_kept_from_cms), (0, 1));
+    let asc = s
+        .statuses(w.a, w.practice.id, year(2024))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|st| st.status == SpecialStatus::AscBased)
+        .unwrap();
+    assert!(asc.value && matches!(asc.origin, StatusOrigin::CmsEligibility { .. }));
     assert!(matches!(
         s.import_roster(w.a, &auditor(), w.practice.id, bad[..1].to_vec(), vec![])
             .await,

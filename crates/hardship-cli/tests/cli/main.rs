@@ -2,6 +2,7 @@
 //! End-to-end tests of the `hardship` binary: one test binary, a module per area.
 
 mod batch_contract;
+mod casework;
 mod commands;
 mod crash;
 mod physician_compare;

@@ -507,8 +507,7 @@ struct ApplicationPage {
     phone_number: &'static str,
 }
 
-/// The QPP Service Center, for applications by phone [AASM-2020] [RHIHUB].
-const QPP_SERVICE_CENTER: &str = "1-866-288-8292";
+use crate::report::QPP_SERVICE_CENTER;
 
 async fn show_page(
     state: &AppState,

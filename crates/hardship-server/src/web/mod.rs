@@ -62,8 +62,8 @@ pub fn router() -> Router<AppState> {
             post(practices::set_status),
         )
         .route(
-            "/practices/{practice}/roster",
-            post(practices::import_roster),
+            "/practices/{practice}/imports",
+            post(practices::import_file),
         )
         .route("/practices/{practice}/evidence", post(practices::upload))
         .route("/practices/{practice}/years/{year}", get(practices::year))
@@ -78,6 +78,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/practices/{practice}/years/{year}/score",
             get(practices::score),
+        )
+        .route(
+            "/practices/{practice}/years/{year}/submission-check",
+            post(practices::submission_check),
         )
         .route(
             "/practices/{practice}/years/{year}/score.svg",

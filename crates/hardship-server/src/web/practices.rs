@@ -241,6 +241,7 @@ pub struct NoticeParam {
     kept: Option<u32>,
     years: Option<String>,
     ignored: Option<u8>,
+    nppes: Option<u8>,
 }
 
 impl NoticeParam {
@@ -275,6 +276,9 @@ impl NoticeParam {
             t.push_str(&format!("; reporting profile set for {}", list.join(", ")));
         }
         t.push('.');
+        if self.nppes == Some(1) {
+            t.push_str(" Clinician types come from the primary taxonomy codes (NUCC v25.1 and CMS's specialty crosswalk).");
+        }
         if self.ignored == Some(1) {
             t.push_str(" Hardship reason and status columns are not imported: record applications with the wizard, where their facts and evidence are kept.");
         }
@@ -290,6 +294,7 @@ fn notice_text(code: Option<&str>) -> Option<String> {
             "added" => "Clinician added.",
             "uploaded" => "Evidence stored in the vault.",
             "status" => "Status recorded.",
+            "cms_imported" => "CMS eligibility data imported: its statuses show \"from CMS eligibility data\" below and outrank imported and hand-entered values.",
             _ => return None,
         }
         .to_owned(),
@@ -605,39 +610,51 @@ pub async fn set_status(
     }
 }
 
-/// Reads a multipart page form: the `csrf` field first, then the file (at most the upload limit).
-async fn csrf_then_file(
+/// A multipart page form: its text fields (the `csrf` field checked first) and then the file.
+pub struct FileForm {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Vec<u8>,
+}
+
+/// Reads a multipart page form: the `csrf` field before anything else, then text fields, then the file
+/// (at most the upload limit).
+pub async fn csrf_then_file(
     state: &AppState,
     p: &crate::principal::Principal,
     mut multipart: Multipart,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<FileForm, ApiError> {
     let mut csrf_ok = false;
+    let mut fields = std::collections::HashMap::new();
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| ApiError::BadRequest(format!("invalid multipart upload: {}", e.body_text())))?
     {
-        match field.name().unwrap_or("") {
-            "csrf" => {
-                let v = field
-                    .text()
-                    .await
-                    .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-                csrf_ok =
-                    crate::security::constant_time_eq(v.trim().as_bytes(), p.csrf().as_bytes());
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if !csrf_ok {
+                break;
             }
-            "file" if csrf_ok => {
-                let bytes = field.bytes().await.map_err(|e| {
-                    ApiError::PayloadTooLarge(format!(
-                        "the file could not be read within the upload limit of {} bytes: {}",
-                        state.settings.body_limit,
-                        e.body_text()
-                    ))
-                })?;
-                return Ok(bytes.to_vec());
-            }
-            "file" => break,
-            _ => {}
+            let bytes = field.bytes().await.map_err(|e| {
+                ApiError::PayloadTooLarge(format!(
+                    "the file could not be read within the upload limit of {} bytes: {}",
+                    state.settings.body_limit,
+                    e.body_text()
+                ))
+            })?;
+            return Ok(FileForm {
+                fields,
+                file: bytes.to_vec(),
+            });
+        }
+        let v = field
+            .text()
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        if name == "csrf" {
+            csrf_ok = crate::security::constant_time_eq(v.trim().as_bytes(), p.csrf().as_bytes());
+        } else if csrf_ok && v.len() <= 1000 {
+            fields.insert(name, v.trim().to_owned());
         }
     }
     if csrf_ok {
@@ -649,7 +666,8 @@ async fn csrf_then_file(
     }
 }
 
-pub async fn import_roster(
+/// Imports a roster (batch contract or NPPES layout) or CMS eligibility data from the practice page.
+pub async fn import_file(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
@@ -658,41 +676,47 @@ pub async fn import_roster(
     let p = user.0;
     let id = practice_id(&id)?;
     let multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let bytes = csrf_then_file(&state, &p, multipart).await?;
+    let form = csrf_then_file(&state, &p, multipart).await?;
     p.require_write()?;
-    let rows = match service::import_roster(&state, &p, id, &bytes).await {
-        // See the result on the practice page (a reload does not import again).
+    let q = crate::api::ImportQuery {
+        year: form.fields.get("year").cloned(),
+        organization: form.fields.get("organization").cloned(),
+        retrieved_on: form.fields.get("retrieved_on").cloned(),
+    };
+    let rows = match crate::imports::import_file(&state, &p, id, &form.file, q.parse()?).await {
+        // See the result on a page of its own (a reload does not import again).
+        Ok(r) if r.eligibility.is_some() => {
+            let year = r.eligibility.as_ref().map_or(0, |e| e.year);
+            return Ok(see(&format!(
+                "/practices/{id}/years/{year}?notice=cms_imported#clinicians"
+            )));
+        }
         Ok(r) => {
             let years: Vec<String> = r.profiles_set.iter().map(u16::to_string).collect();
             return Ok(see(&format!(
-                "/practices/{id}?notice=imported&added={}&updated={}&unchanged={}&statuses={}&kept={}&years={}&ignored={}#roster",
+                "/practices/{id}?notice=imported&added={}&updated={}&unchanged={}&statuses={}&kept={}&years={}&ignored={}&nppes={}#roster",
                 r.added,
                 r.updated,
                 r.unchanged,
                 r.statuses_set,
                 r.statuses_kept_from_cms,
                 years.join(","),
-                u8::from(r.not_imported.iter().any(|c| c.starts_with("hardship")))
+                u8::from(r.notes.iter().any(|c| c.contains("hardship_reason"))),
+                u8::from(r.format == "nppes"),
             )));
         }
-        Err(service::ImportFailure::Other(e)) => return Err(e.into()),
-        Err(service::ImportFailure::Rows(rows)) => rows,
+        Err(crate::imports::ImportFailure::Other(e)) => {
+            return practice_error(&state, p, id, e).await;
+        }
+        Err(crate::imports::ImportFailure::Rows(rows)) => rows,
     };
     let extras = PracticeExtras {
         notice: None,
         error: Some(format!(
-            "The roster was not imported: {} problem(s) found, nothing was written.",
+            "The file was not imported: {} problem(s) found, nothing was written.",
             rows.len()
         )),
-        import_errors: rows
-            .into_iter()
-            .map(|e| dto::ImportErrorDto {
-                line: e.line,
-                column: e.column,
-                value: e.value,
-                message: e.message,
-            })
-            .collect(),
+        import_errors: crate::api::import_errors(rows),
     };
     let page = practice_page(&state, WebUser(p), id, extras).await?;
     Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
@@ -973,4 +997,47 @@ pub async fn score_svg(
         impact::render_svg(&i),
     )
         .into_response())
+}
+
+// ---- the submission guard -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "guard.html")]
+struct GuardPage {
+    nav: Nav,
+    practice: PracticeDto,
+    year: u16,
+    r: crate::guard::GuardReport,
+}
+
+/// Checks a submission file (from the eligibility page) before the registry or EHR sends it.
+pub async fn submission_check(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((id, year)): Path<(String, String)>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let p = user.0;
+    let id = practice_id(&id)?;
+    let year = parse_year(&year)?;
+    let multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let form = csrf_then_file(&state, &p, multipart).await?;
+    let b = service::practice_year(&state, &p, id, year).await?;
+    let r = crate::guard::check(&b, year, &form.file)?;
+    let status = if r.blocked {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let mut nav = WebUser(p).nav(&state).await?;
+    nav.year = year.get();
+    Ok(html_status(
+        status,
+        &GuardPage {
+            nav,
+            practice: (&b.practice).into(),
+            year: year.get(),
+            r,
+        },
+    ))
 }

@@ -306,7 +306,7 @@ pub async fn change_password(
     state.store.set_password(user_id, &hash).await?;
     let keep = match &p.credential {
         Credential::Session { token_hash, .. } => Some(*token_hash),
-        Credential::ApiToken { .. } => None,
+        Credential::ApiToken { .. } | Credential::Cli => None,
     };
     state
         .store

@@ -107,7 +107,7 @@ fn api_routes() -> Vec<Route> {
             true,
             Json(r#"{"year":2026,"status":"asc_based","value":false}"#),
         ),
-        r(p.clone(), "/api/v1/practices/{p}/roster", Write, true, Csv),
+        r(p.clone(), "/api/v1/practices/{p}/imports", Write, true, Csv),
         r(
             g.clone(),
             "/api/v1/practices/{p}/years/2026/profile",
@@ -150,6 +150,21 @@ fn api_routes() -> Vec<Route> {
             true,
             None,
         ),
+        r(
+            p.clone(),
+            "/api/v1/practices/{p}/years/2026/submission-check",
+            Read,
+            true,
+            Json(r#"{"measurementSets":[]}"#),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/practices/{p}/years/2026/binder.pdf",
+            Read,
+            true,
+            None,
+        ),
+        r(g.clone(), "/api/v1/portfolio", Read, false, None),
         r(g.clone(), "/api/v1/applications", Read, false, None),
         r(
             p.clone(),
@@ -180,6 +195,20 @@ fn api_routes() -> Vec<Route> {
         r(
             g.clone(),
             "/api/v1/applications/{a}/audit",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/api/v1/applications/{a}/packet",
+            Read,
+            true,
+            None,
+        ),
+        r(
+            g.clone(),
+            "/api/v1/applications/{a}/packet.pdf",
             Read,
             true,
             None,
@@ -292,7 +321,7 @@ fn web_routes() -> Vec<Route> {
                 ("value", "false"),
             ]),
         ),
-        r(p.clone(), "/practices/{p}/roster", Write, true, Multipart),
+        r(p.clone(), "/practices/{p}/imports", Write, true, Multipart),
         r(p.clone(), "/practices/{p}/evidence", Write, true, Multipart),
         r(g.clone(), "/practices/{p}/years/2026", Read, true, None),
         r(
@@ -322,6 +351,13 @@ fn web_routes() -> Vec<Route> {
             Read,
             true,
             None,
+        ),
+        r(
+            p.clone(),
+            "/practices/{p}/years/2026/submission-check",
+            Read,
+            true,
+            Multipart,
         ),
         r(
             g.clone(),

@@ -43,7 +43,7 @@ async fn import(app: &TestApp, token: &str, practice: &str, csv: &str) -> (Statu
     let r = app
         .request(
             Method::POST,
-            &format!("/api/v1/practices/{practice}/roster"),
+            &format!("/api/v1/practices/{practice}/imports"),
             Auth::Bearer(token),
         )
         .header("content-type", "text/csv")

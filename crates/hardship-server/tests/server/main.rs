@@ -14,5 +14,7 @@ mod access;
 mod api;
 /// The main journey in a real headless Chromium.
 mod browser;
+/// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.
+mod formats;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;

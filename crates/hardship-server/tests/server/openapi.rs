@@ -221,7 +221,7 @@ async fn real_responses_match_their_documented_schemas() {
         npi(1),
         npi(2)
     );
-    app.request(Method::POST, &format!("/api/v1/practices/{p}/roster"), t)
+    app.request(Method::POST, &format!("/api/v1/practices/{p}/imports"), t)
         .header("content-type", "text/csv")
         .body(csv)
         .send()

@@ -1,0 +1,238 @@
+//! `hardship import`, `hardship guard` and `hardship export` on a real installation (SQLite + local vault).
+
+use crate::{hardship, stderr, stdout, write};
+use serde_json::Value;
+
+const SUBMISSION_2017: &str =
+    include_str!("../../../hardship-formats/tests/fixtures/scoring-example-submission-input.json");
+const ELIGIBILITY_200: &str =
+    include_str!("../../../hardship-formats/tests/fixtures/sample_response_200.json");
+const ELIGIBILITY_400: &str =
+    include_str!("../../../hardship-formats/tests/fixtures/sample_response_400.json");
+
+/// One practice (TIN 100000000, three clinicians, reporting as a group, a ready application).
+fn seeded(data: &str) -> (String, String) {
+    let o = hardship(&[
+        "debug",
+        "seed",
+        "--practices",
+        "1",
+        "--clinicians",
+        "3",
+        "--data-dir",
+        data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    (
+        v["tenant"].as_str().unwrap().to_owned(),
+        v["practices"][0].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn imports_guard_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let (_, practice) = seeded(&data);
+
+    // The guard: CMS's example submission (with its ACI set), for the seeded TIN and 2026 — a practice of
+    // three, so reweighted automatically as a small practice.
+    let mut v: Value = serde_json::from_str(SUBMISSION_2017).unwrap();
+    v["data"]["submission"]["taxpayerIdentificationNumber"] = "100000000".into();
+    v["data"]["submission"]["performanceYear"] = 2026.into();
+    let with_pi = write(dir.path(), "with-pi.json", &v.to_string());
+    let o = hardship(&[
+        "guard",
+        &with_pi,
+        "--tin",
+        "100000000",
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("will void the PI reweighting of the group (TIN 100000000)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("the final score goes from"),
+        "{}",
+        stdout(&o)
+    );
+    v["data"]["submission"]["measurementSets"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["category"] != "aci");
+    let without = write(dir.path(), "without-pi.json", &v.to_string());
+    let o = hardship(&[
+        "guard",
+        &without,
+        "--tin",
+        "100000000",
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("contains no PI data"));
+    let o = hardship(&[
+        "guard",
+        &without,
+        "--tin",
+        "999999999",
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // An NPPES roster: types from taxonomy codes.
+    let nppes = write(
+        dir.path(),
+        "nppes.csv",
+        &hardship_formats::nppes::synthetic(1000),
+    );
+    let o = hardship(&[
+        "import",
+        &nppes,
+        "--practice",
+        &practice,
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("nppes (1000 rows): 1000 added"),
+        "{}",
+        stdout(&o)
+    );
+    // A bad taxonomy code: named by line, nothing imported.
+    let bad = hardship_formats::nppes::synthetic(3).replacen("\"363LF0000X\"", "\"999Z99999X\"", 1);
+    let bad = write(dir.path(), "bad.csv", &bad);
+    let o = hardship(&["import", &bad, "--practice", &practice, "--data-dir", &data]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("bad.csv:3: column Healthcare Provider Taxonomy Code_2"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("nothing was imported"));
+
+    // CMS eligibility data for one NPI (CMS's sample with a real NPI), and CMS's error body.
+    let sample = ELIGIBILITY_200.replace("\"1234567890\"", "\"1234567893\"");
+    let elig = write(dir.path(), "elig.json", &sample);
+    let o = hardship(&[
+        "import",
+        &elig,
+        "--practice",
+        &practice,
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("non_patient_facing=true"),
+        "{}",
+        stdout(&o)
+    );
+    let err = write(dir.path(), "err.json", ELIGIBILITY_400);
+    let o = hardship(&[
+        "import",
+        &err,
+        "--practice",
+        &practice,
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("InvalidFormatNpi"), "{}", stderr(&o));
+
+    // Exports: the portfolio, the packet of the seeded application, the binder.
+    let json = dir.path().join("portfolio.json");
+    let o = hardship(&[
+        "export",
+        "portfolio",
+        "--year",
+        "2026",
+        "-o",
+        json.to_str().unwrap(),
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1004,
+        "3 seeded + 1000 NPPES + 1 from CMS data"
+    );
+    let app = rows[0]["applications"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (what, name) in [("packet", "packet.pdf"), ("packet", "packet.json")] {
+        let out = dir.path().join(name);
+        let o = hardship(&[
+            "export",
+            what,
+            &app,
+            "-o",
+            out.to_str().unwrap(),
+            "--data-dir",
+            &data,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(
+        std::fs::read(dir.path().join("packet.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    let pk: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("packet.json")).unwrap()).unwrap();
+    assert_eq!(pk["application"]["id"], app.as_str());
+    let binder = dir.path().join("binder.pdf");
+    let o = hardship(&[
+        "export",
+        "binder",
+        "--practice",
+        &practice,
+        "--year",
+        "2026",
+        "-o",
+        binder.to_str().unwrap(),
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&binder).unwrap().starts_with(b"%PDF-"));
+    let o = hardship(&[
+        "export",
+        "binder",
+        "--practice",
+        &practice,
+        "--year",
+        "2026",
+        "-o",
+        "x.txt",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // The audit log records the imports, by the command line, and the chain holds.
+    let o = hardship(&["audit", "verify", "--data-dir", &data]);
+    assert!(o.status.success(), "{}", stdout(&o));
+}
