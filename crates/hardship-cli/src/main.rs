@@ -85,6 +85,9 @@ enum Command {
         /// When the eligibility data was retrieved from CMS (YYYY-MM-DD; default today).
         #[arg(long)]
         retrieved_on: Option<chrono::NaiveDate>,
+        /// Import the good rows of a CSV and report the bad ones instead of refusing the file.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Check a QPP submission file before it is sent: exits 4 when it carries PI data for a submitter
     /// whose PI is reweighted (it would void the reweighting), 0 otherwise.
@@ -476,6 +479,7 @@ fn main() -> ExitCode {
             year,
             organization,
             retrieved_on,
+            skip_bad_rows,
         } => with_runtime(|| {
             import_cmd(
                 &cli.storage,
@@ -486,6 +490,7 @@ fn main() -> ExitCode {
                     year,
                     organization,
                     retrieved_on,
+                    keep_good_rows: skip_bad_rows,
                 },
             )
         }),
@@ -1256,6 +1261,15 @@ async fn import_cmd(
             );
             for n in &r.notes {
                 println!("  {n}");
+            }
+            for e in &r.left_out {
+                eprintln!(
+                    "  left out {}:{}: column {}: {}",
+                    file.display(),
+                    e.line,
+                    e.column,
+                    e.message
+                );
             }
             if let Some(e) = &r.eligibility {
                 println!("  {} {}: {}", e.npi, e.name, e.statuses.join(", "));

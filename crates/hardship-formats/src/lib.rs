@@ -2,6 +2,7 @@
 //! and the server parse them the same way and the parsers can be fuzzed on their own.
 //!
 //! - [`batch_row`]: one row of the batch CSV contract (README "Batch contract").
+//! - [`csv_lines`]: keeping the good rows of a CSV file when the user asks to.
 //! - [`roster`]: a practice's roster (clinicians, special statuses, the year's reporting profile) from a
 //!   CSV in the batch contract's columns.
 //! - [`nppes`]: rosters in the NPPES downloadable file's layout, typed through their taxonomy codes.
@@ -10,6 +11,7 @@
 //! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
 pub mod batch_row;
+pub mod csv_lines;
 pub mod eligibility;
 pub mod nppes;
 pub mod roster;

@@ -468,6 +468,8 @@ pub struct ImportQuery {
     pub organization: Option<String>,
     /// When the eligibility data was retrieved from CMS (YYYY-MM-DD; default today).
     pub retrieved_on: Option<String>,
+    /// `true`: import the good rows of a CSV and list the bad ones instead of refusing the file.
+    pub keep_good_rows: Option<String>,
 }
 
 impl ImportQuery {
@@ -484,6 +486,15 @@ impl ImportQuery {
                 })?),
             },
             retrieved_on: parse_opt_date("retrieved_on", self.retrieved_on.as_deref())?,
+            keep_good_rows: match self.keep_good_rows.as_deref().map(str::trim) {
+                None | Some("") | Some("false") => false,
+                Some("true") | Some("on") => true,
+                Some(other) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "invalid keep_good_rows {other:?}: true or false"
+                    )));
+                }
+            },
         })
     }
 }

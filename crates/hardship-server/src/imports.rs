@@ -10,7 +10,7 @@ use crate::principal::Principal;
 use chrono::NaiveDate;
 use hardship_formats::eligibility::{self, EligibilityFile};
 use hardship_formats::roster::RosterError;
-use hardship_formats::{nppes, roster, taxonomy};
+use hardship_formats::{csv_lines, nppes, roster, taxonomy};
 use hardship_rules::{ClinicianType, PerformanceYear, SpecialStatus};
 use hardship_store::*;
 use serde::Serialize;
@@ -61,6 +61,8 @@ pub struct ImportResult {
     /// Clinician types derived from taxonomy or specialty codes.
     pub types: Vec<TypeAssigned>,
     pub eligibility: Option<EligibilitySummary>,
+    /// Bad rows left out because the import was asked to keep the good ones.
+    pub left_out: Vec<crate::dto::ImportErrorDto>,
 }
 
 /// Why an import wrote nothing.
@@ -102,6 +104,8 @@ pub struct ImportOptions {
     /// Which `organizations[]` entry of an eligibility file is this practice.
     pub organization: Option<usize>,
     pub retrieved_on: Option<NaiveDate>,
+    /// Import the good rows of a CSV and report the bad ones, instead of refusing the file.
+    pub keep_good_rows: bool,
 }
 
 /// Imports any of the three formats into a practice.
@@ -119,9 +123,9 @@ pub async fn import_file(
         return import_eligibility(state, p, &pr, bytes, opts).await;
     }
     if nppes::is_nppes(bytes) {
-        return import_nppes(state, p, &pr, bytes).await;
+        return import_nppes(state, p, &pr, bytes, opts.keep_good_rows).await;
     }
-    import_roster(state, p, &pr, bytes).await
+    import_roster(state, p, &pr, bytes, opts.keep_good_rows).await
 }
 
 async fn import_nppes(
@@ -129,8 +133,11 @@ async fn import_nppes(
     p: &Principal,
     pr: &Practice,
     bytes: &[u8],
+    keep_good: bool,
 ) -> Result<ImportResult, ImportFailure> {
-    let file = nppes::parse_nppes(bytes, 100).map_err(ImportFailure::Rows)?;
+    let (file, left_out) =
+        csv_lines::parse_keeping_good(bytes, keep_good, |b| nppes::parse_nppes(b, 100))
+            .map_err(ImportFailure::Rows)?;
     let existing = state.store.list_clinicians(p.tenant, pr.id).await?;
     let entries = file
         .clinicians
@@ -191,6 +198,7 @@ async fn import_nppes(
             })
             .collect(),
         eligibility: None,
+        left_out: crate::api::import_errors(left_out),
     })
 }
 
@@ -199,8 +207,11 @@ async fn import_roster(
     p: &Principal,
     pr: &Practice,
     bytes: &[u8],
+    keep_good: bool,
 ) -> Result<ImportResult, ImportFailure> {
-    let file = roster::parse_roster(bytes, pr.tin, 100).map_err(ImportFailure::Rows)?;
+    let (file, left_out) =
+        csv_lines::parse_keeping_good(bytes, keep_good, |b| roster::parse_roster(b, pr.tin, 100))
+            .map_err(ImportFailure::Rows)?;
     let mut profiles = Vec::new();
     for y in &file.years {
         let current = state
@@ -268,6 +279,7 @@ async fn import_roster(
             .collect(),
         types: vec![],
         eligibility: None,
+        left_out: crate::api::import_errors(left_out),
     })
 }
 
@@ -471,5 +483,6 @@ async fn import_eligibility(
             statuses: recorded,
             flags,
         }),
+        left_out: vec![],
     })
 }

@@ -682,6 +682,7 @@ pub async fn import_file(
         year: form.fields.get("year").cloned(),
         organization: form.fields.get("organization").cloned(),
         retrieved_on: form.fields.get("retrieved_on").cloned(),
+        keep_good_rows: form.fields.get("keep_good_rows").cloned(),
     };
     let rows = match crate::imports::import_file(&state, &p, id, &form.file, q.parse()?).await {
         // See the result on a page of its own (a reload does not import again).
@@ -690,6 +691,22 @@ pub async fn import_file(
             return Ok(see(&format!(
                 "/practices/{id}/years/{year}?notice=cms_imported#clinicians"
             )));
+        }
+        Ok(r) if !r.left_out.is_empty() => {
+            // Some rows were left out on request: show them now, with what was imported.
+            let extras = PracticeExtras {
+                notice: Some(format!(
+                    "Imported the good rows: {} added, {} updated, {} unchanged. {} row(s) left out, listed below.",
+                    r.added,
+                    r.updated,
+                    r.unchanged,
+                    r.left_out.len()
+                )),
+                error: None,
+                import_errors: r.left_out,
+            };
+            let page = practice_page(&state, WebUser(p), id, extras).await?;
+            return Ok(html(&page));
         }
         Ok(r) => {
             let years: Vec<String> = r.profiles_set.iter().map(u16::to_string).collect();
