@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every check the project has: formatting, lints, and all tests of the workspace, with a real
 # PostgreSQL server (scripts/with-postgres.sh installs Debian's package if missing, starts a throw-away
-# cluster, and stops it afterwards) and a real headless Chromium (scripts/with-chromium.sh installs
-# Debian's chromium and chromium-driver if missing). Idempotent.
+# cluster, and stops it afterwards), a real headless Chromium (scripts/with-chromium.sh installs
+# Debian's chromium and chromium-driver if missing), poppler for the PDF checks, and an S3-compatible
+# object store (scripts/with-moto.sh runs moto's server from a venv it makes) for the scale-out tests.
+# The fault tests (SIGKILL, a full disk, PostgreSQL restarted under load) run too; the disk-full one
+# mounts a small tmpfs, so this script is run as root (as CI does). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -16,7 +19,10 @@ log=target/test.log
 set +e
 # The browser test (crates/hardship-server/tests/server/browser.rs) must run here, not skip.
 export HARDSHIP_REQUIRE_BROWSER=1
-scripts/with-postgres.sh scripts/with-chromium.sh scripts/with-poppler.sh cargo test --workspace >"$log" 2>&1
+# Nor may the scale-out tests (object storage) or the fault tests.
+export HARDSHIP_REQUIRE_S3=1 HARDSHIP_REQUIRE_FAULTS=1
+scripts/with-postgres.sh scripts/with-chromium.sh scripts/with-poppler.sh scripts/with-moto.sh \
+  cargo test --workspace >"$log" 2>&1
 status=$?
 set -e
 grep -E '^(test result|     Running|error)|panicked' "$log" || true

@@ -5,9 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 doc=${1:-target/openapi.json}
 [ -f "$doc" ] || { echo "validate-openapi: $doc not found (run the server tests first)" >&2; exit 1; }
-venv=target/venv-tools
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check openapi-spec-validator
-fi
+venv=$(scripts/python-venv.sh venv-tools openapi-spec-validator)
 "$venv/bin/openapi-spec-validator" "$doc"

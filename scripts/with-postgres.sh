@@ -51,6 +51,34 @@ as_pg "$pg_ctl" -D "$datadir/data" -w -t 60 -l "$datadir/server.log" \
   exit 1
 }
 export HARDSHIP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+# For the fault tests, which must stop a server without disturbing the tests running beside them:
+#   $HARDSHIP_TEST_POSTGRES_CTL create DIR   starts a private cluster in DIR and prints its URL
+#   $HARDSHIP_TEST_POSTGRES_CTL stop DIR     stops it at once (as a crash would)
+#   $HARDSHIP_TEST_POSTGRES_CTL start DIR    starts it again on the same port
+ctl="$datadir/ctl.sh"
+cat > "$ctl" <<CTL
+#!/usr/bin/env bash
+set -euo pipefail
+as_pg() { if [ "\$(id -u)" -eq 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
+dir=\${2:?usage: \$0 create|stop|start DIR}
+start() {
+  as_pg "$pg_ctl" -D "\$dir/data" -w -t 60 -l "\$dir/server.log" \\
+    -o "-h 127.0.0.1 -p \$(cat "\$dir/port") -k \$dir -c max_connections=50" start >/dev/null
+}
+case "\$1" in
+  create)
+    [ "\$(id -u)" -eq 0 ] && chown postgres: "\$dir"
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' > "\$dir/port"
+    as_pg "$initdb" -D "\$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >/dev/null
+    start
+    echo "postgres://postgres@127.0.0.1:\$(cat "\$dir/port")/postgres" ;;
+  stop) as_pg "$pg_ctl" -D "\$dir/data" -m immediate -w stop >/dev/null ;;
+  start) start ;;
+  *) echo "usage: \$0 create|stop|start DIR" >&2; exit 2 ;;
+esac
+CTL
+chmod +x "$ctl"
+export HARDSHIP_TEST_POSTGRES_CTL="$ctl"
 export PATH="$bindir:$PATH"
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 "$@"

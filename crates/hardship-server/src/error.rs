@@ -30,6 +30,9 @@ pub enum ApiError {
     TooManyRequests(String, u64),
     #[error("storage unavailable")]
     Unavailable(String),
+    /// The evidence vault has no room left (the disk or the bucket's quota).
+    #[error("{0}")]
+    InsufficientStorage(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +101,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::TooManyRequests(..) => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::InsufficientStorage(_) => "insufficient_storage",
             ApiError::Internal(_) => "internal",
         }
     }

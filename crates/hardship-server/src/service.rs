@@ -712,9 +712,13 @@ pub async fn store_upload(
                 meta.filename
             )),
             hardship_vault::VaultError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
-                ApiError::Unavailable(format!("the evidence vault is full: {io}"))
+                vault_full(&meta.filename)
             }
             other => vault_error(other),
+        })
+        .map_err(|e| match e {
+            ApiError::InsufficientStorage(_) => vault_full(&meta.filename),
+            e => e,
         })?;
     let doc = NewDocument {
         id,
@@ -734,10 +738,20 @@ pub async fn store_upload(
         .await?)
 }
 
+fn vault_full(filename: &str) -> ApiError {
+    ApiError::InsufficientStorage(format!(
+        "the evidence vault is out of space: {filename:?} was not stored and nothing was recorded; ask the operator to free or add storage, then upload it again"
+    ))
+}
+
 fn vault_error(e: hardship_vault::VaultError) -> ApiError {
     let text = e.to_string();
-    if text.contains("No space left") || text.contains("os error 28") {
-        ApiError::Unavailable(format!("the evidence vault is full: {text}"))
+    if text.contains("No space left")
+        || text.contains("os error 28")
+        || text.contains("QuotaExceeded")
+    {
+        tracing::error!(error = %text, "the evidence vault is out of space");
+        vault_full("the file")
     } else {
         ApiError::Internal(format!("vault: {text}"))
     }

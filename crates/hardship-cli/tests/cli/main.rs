@@ -5,8 +5,11 @@ mod batch_contract;
 mod casework;
 mod commands;
 mod crash;
+mod faults;
+mod instance;
 mod physician_compare;
 mod postgres_ops;
+mod scaleout;
 mod serve;
 mod store_ops;
 
