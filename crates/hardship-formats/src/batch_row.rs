@@ -150,7 +150,8 @@ fn cell<'a>(rec: &'a csv::ByteRecord, h: &Header, k: usize) -> Result<&'a str, C
         .map(str::trim)
         .map_err(|_| CellError {
             column: COLUMNS[k],
-            value: String::from_utf8_lossy(raw).into_owned(),
+            // At most 64 bytes' worth: hostile cells can be megabytes.
+            value: String::from_utf8_lossy(&raw[..raw.len().min(64)]).into_owned(),
             message: format!("column {} is not valid UTF-8", COLUMNS[k]),
         })
 }

@@ -51,8 +51,12 @@ pub fn parse_keeping_good<T>(
                     message: m,
                 }]
             })?;
-            // Rows that only conflicted with a dropped row parse now; anything still wrong is refused.
-            parse(&rest).map(|v| (v, errors))
+            // Rows that only conflicted with a dropped row parse now; anything still wrong is refused
+            // with the problems of the file as given (the rewritten file's line numbers are not the user's).
+            match parse(&rest) {
+                Ok(v) => Ok((v, errors)),
+                Err(_) => Err(errors),
+            }
         }
     }
 }

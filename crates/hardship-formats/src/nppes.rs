@@ -171,7 +171,8 @@ pub fn parse_nppes(bytes: &[u8], max_errors: usize) -> Result<NppesRoster, Vec<R
                         ENTITY_TYPE,
                         other,
                         format!(
-                            "invalid Entity Type Code {other:?}: 1 (individual) or 2 (organization)"
+                            "invalid Entity Type Code {:?}: 1 (individual) or 2 (organization)",
+                            other.chars().take(64).collect::<String>()
                         ),
                     ),
                     &mut errors,

@@ -200,7 +200,8 @@ impl Columns {
             .map(str::trim)
             .map_err(|_| CellError {
                 column: ROSTER_COLUMNS[k],
-                value: String::from_utf8_lossy(raw).into_owned(),
+                // At most 64 bytes' worth: hostile cells can be megabytes.
+                value: String::from_utf8_lossy(&raw[..raw.len().min(64)]).into_owned(),
                 message: format!("column {} is not valid UTF-8", ROSTER_COLUMNS[k]),
             })
     }

@@ -228,7 +228,8 @@ impl Taxonomy {
     pub fn type_of_taxonomy(&self, code: &str) -> Result<TypeMapping, CodeError> {
         let code = code.trim();
         if !well_formed(code) {
-            return Err(CodeError::Malformed(code.to_owned()));
+            // Cut: the code is quoted in messages, and a hostile cell can be megabytes.
+            return Err(CodeError::Malformed(code.chars().take(64).collect()));
         }
         let nucc = self
             .codes

@@ -28,6 +28,8 @@ pub mod ical;
 pub mod impact;
 /// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
 pub mod imports;
+/// Accepting connections with deadlines for slow clients, and draining on shutdown.
+pub mod listen;
 /// Printable PDF documents (the application packet, the audit binder), written without dependencies.
 pub mod pdf;
 /// Who is asking: API tokens and sessions, tenant and role.
@@ -52,7 +54,6 @@ use hardship_rules::PerformanceYear;
 use hardship_store::{ApiToken, Clock, PracticeId, Store, SystemClock, TenantId};
 use hardship_vault::Vault;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -65,6 +66,8 @@ pub struct ServerSettings {
     /// Largest upload accepted, in bytes (other request bodies get the same limit).
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// How long a client has to send a request's headers (and a keep-alive connection may idle).
+    pub header_read_timeout: Duration,
     /// `Secure` on the session cookie; relaxed only for plain-HTTP localhost (see `hardship serve`).
     pub secure_cookies: bool,
     pub session_ttl: Duration,
@@ -79,6 +82,7 @@ impl Default for ServerSettings {
         ServerSettings {
             body_limit: 25 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
             secure_cookies: true,
             session_ttl: Duration::from_secs(8 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -243,10 +247,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             }
         })
     };
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let r = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let limits = listen::ConnectionLimits {
+        header_read_timeout: state.settings.header_read_timeout,
+        ..Default::default()
+    };
+    let r = listen::serve_connections(listener, router(state), limits, shutdown_signal()).await;
     purge.abort();
     r
 }

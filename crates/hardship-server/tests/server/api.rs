@@ -1097,3 +1097,54 @@ async fn concurrent_edits_of_one_application_lose_no_update() {
         "one audit event per change"
     );
 }
+
+/// Reads from a raw connection until the server closes it (or `limit` passes); what it sent.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    match tokio::time::timeout(limit, stream.read_to_end(&mut got)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&got).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_meet_deadlines_and_cannot_hold_connections() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::start_with(hardship_server::ServerSettings {
+        header_read_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(2),
+        ..Default::default()
+    })
+    .await;
+    let (_, token) = owner_and_token(&app).await;
+    // Headers trickled and never finished (slowloris): the server hangs up after the header deadline.
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let answer = read_until_closed(&mut s, Duration::from_secs(8)).await;
+    let answer = answer.expect("the connection is closed, not held open");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    // A connection opened and never used: closed too.
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    assert!(read_until_closed(&mut s, Duration::from_secs(8)).await.is_some(), "an idle connection is closed");
+    // A keep-alive connection left idle after its request: closed after the header deadline.
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let answer = read_until_closed(&mut s, Duration::from_secs(8)).await.expect("closed once idle");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A body that stops half-way: 408 after the request deadline, and nothing is created.
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/practices HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"tin\": \"1234"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut s, Duration::from_secs(8)).await.expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (_, practices) = app.get_json("/api/v1/practices", Auth::Bearer(&token)).await;
+    assert_eq!(practices.as_array().unwrap().len(), 0, "{practices}");
+    // A well-behaved keep-alive client is still served.
+    let (status, _) = app.get_json("/api/v1/health", Auth::Anonymous).await;
+    assert_eq!(status, StatusCode::OK);
+}

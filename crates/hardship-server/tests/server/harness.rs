@@ -97,10 +97,20 @@ impl TestApp {
         let state = AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = hardship_server::router(state.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        // The same accept loop `hardship serve` runs (deadlines for slow clients included).
+        let limits = hardship_server::listen::ConnectionLimits {
+            header_read_timeout: state.settings.header_read_timeout,
+            ..Default::default()
+        };
+        let app = hardship_server::router(state.clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = hardship_server::listen::serve_connections(
+                listener,
+                app,
+                limits,
+                std::future::pending(),
+            )
+            .await;
         });
         TestApp {
             base: format!("http://{addr}"),
