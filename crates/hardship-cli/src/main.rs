@@ -65,6 +65,10 @@ enum Command {
         /// loopback address, for browsers that refuse `Secure` cookies over plain-HTTP localhost.
         #[arg(long, env = "HARDSHIP_COOKIE_SECURE")]
         cookie_secure: Option<bool>,
+        /// A load balancer's address whose `X-Forwarded-For` header names the client (for the sign-in
+        /// limiter); repeat, or comma-separate in the environment. Without one the header is ignored.
+        #[arg(long = "trusted-proxy", env = "HARDSHIP_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Import a file into a practice, all or nothing: a roster CSV (batch contract columns), a roster in
     /// the NPPES file's layout, or the QPP Eligibility API's JSON for one NPI. The format is recognised.
@@ -441,7 +445,16 @@ fn main() -> ExitCode {
             listen,
             upload_limit_bytes,
             cookie_secure,
-        } => with_runtime(|| serve_cmd(&cli.storage, listen, upload_limit_bytes, cookie_secure)),
+            trusted_proxies,
+        } => with_runtime(|| {
+            let options = ServeOptions {
+                listen,
+                upload_limit: upload_limit_bytes,
+                cookie_secure,
+                trusted_proxies,
+            };
+            serve_cmd(&cli.storage, options)
+        }),
         Command::Audit {
             command: AuditCommand::Verify { tenant },
         } => with_runtime(|| audit_verify_cmd(&cli.storage, tenant)),
@@ -1512,12 +1525,21 @@ async fn restore_cmd(storage: &StorageArgs, dir: PathBuf) -> Outcome {
     vault_verify_cmd(storage).await
 }
 
-async fn serve_cmd(
-    storage: &StorageArgs,
+/// `hardship serve`'s own flags (the storage flags are shared with every command).
+struct ServeOptions {
     listen: Option<String>,
     upload_limit: Option<u64>,
     cookie_secure: Option<bool>,
-) -> Outcome {
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+async fn serve_cmd(storage: &StorageArgs, options: ServeOptions) -> Outcome {
+    let ServeOptions {
+        listen,
+        upload_limit,
+        cookie_secure,
+        trusted_proxies,
+    } = options;
     let filter = tracing_subscriber::EnvFilter::try_from_env("HARDSHIP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -1550,6 +1572,11 @@ async fn serve_cmd(
             "cookie_secure=false is only allowed on a loopback address, not {bound}: serve over HTTPS"
         )));
     }
+    server.trusted_proxies = if trusted_proxies.is_empty() {
+        settings.file.trusted_proxies.clone().unwrap_or_default()
+    } else {
+        trusted_proxies
+    };
     tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
     eprintln!("hardship: serving on http://{bound}");
     let state = hardship_server::AppState::new(store, std::sync::Arc::new(vault), server);

@@ -29,7 +29,7 @@ pub struct StorageArgs {
     #[arg(long, env = "HARDSHIP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
     /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen,
-    /// upload_limit_bytes, cookie_secure.
+    /// upload_limit_bytes, cookie_secure, trusted_proxies.
     #[arg(long, env = "HARDSHIP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -45,6 +45,7 @@ pub struct FileSettings {
     pub listen: Option<String>,
     pub upload_limit_bytes: Option<u64>,
     pub cookie_secure: Option<bool>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// Resolved settings: flags and environment over the file over the defaults.

@@ -75,6 +75,8 @@ pub struct ServerSettings {
     /// Failed sign-ins allowed per client address and per e-mail address in `login_window`.
     pub login_max_failures: usize,
     pub login_window: Duration,
+    /// Load balancers whose `X-Forwarded-For` names the client (for the sign-in limiter); none by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerSettings {
@@ -88,6 +90,7 @@ impl Default for ServerSettings {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -8,7 +8,10 @@
 //! - CSRF: every session has its own token; forms carry it in a hidden `csrf` field, scripts and API
 //!   clients using the cookie send it as `X-CSRF-Token`. Forms used before sign-in (set-up, sign-in,
 //!   accepting an invitation) use a double-submit cookie instead.
-//! - Sign-in attempts are limited per client address and per e-mail address (fixed windows).
+//! - Sign-in attempts are limited per client address and per e-mail address (fixed windows). Behind a load
+//!   balancer the client address is taken from `X-Forwarded-For`, but only when the connection comes from
+//!   a proxy the operator named as trusted; otherwise the header is ignored, so a client cannot pick its
+//!   own address to escape the limit.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
@@ -54,6 +57,37 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A cookie's value from the request's `Cookie` headers.
+/// The client's address: the connection's peer, or, when the peer is a trusted proxy, the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (proxies append, so the entries to its right are
+/// the ones our own proxies wrote).
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let mut chosen = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => chosen = ip,
+            Ok(ip) => return Some(ip),
+            // A garbled entry: nothing to its left can be trusted; stay with the last proxy seen.
+            Err(_) => return Some(chosen),
+        }
+    }
+    Some(chosen)
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)

@@ -232,7 +232,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let keys = vec![
         format!(
             "ip:{}",
-            addr.map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+            addr.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
         ),
         format!("email:{email}"),
     ];

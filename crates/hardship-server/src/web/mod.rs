@@ -319,7 +319,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
 pub async fn anonymous_form<T: DeserializeOwned>(
     state: &AppState,
     req: Request,
-) -> Result<(axum::http::HeaderMap, Option<std::net::SocketAddr>, T), WebError> {
+) -> Result<(axum::http::HeaderMap, Option<std::net::IpAddr>, T), WebError> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -336,11 +336,11 @@ pub async fn anonymous_form<T: DeserializeOwned>(
         )
         .into());
     }
-    let addr = parts
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0);
-    let _ = state;
+        .map(|c| c.0.ip());
+    let addr = security::client_ip(&parts.headers, peer, &state.settings.trusted_proxies);
     Ok((parts.headers, addr, crate::extract::parse_query(text)?))
 }
 

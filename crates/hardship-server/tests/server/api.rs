@@ -1148,3 +1148,49 @@ async fn slow_clients_meet_deadlines_and_cannot_hold_connections() {
     let (status, _) = app.get_json("/api/v1/health", Auth::Anonymous).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A sign-in attempt as sent through a proxy that wrote `forwarded_for` (if any): the answer's status.
+async fn sign_in_via(app: &TestApp, email: &str, password: &str, forwarded_for: Option<&str>) -> StatusCode {
+    let page = client().get(app.url("/login")).send().await.unwrap();
+    let form_cookie = set_cookie(&page, "hardship_form").unwrap();
+    let csrf = crate::harness::csrf_in(&page.text().await.unwrap()).unwrap();
+    let mut r = client().post(app.url("/login")).header(reqwest::header::COOKIE, &form_cookie);
+    if let Some(f) = forwarded_for {
+        r = r.header("x-forwarded-for", f);
+    }
+    let r = r.form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)]).send().await.unwrap();
+    r.status()
+}
+
+#[tokio::test]
+async fn the_sign_in_limiter_trusts_forwarded_for_only_from_a_named_proxy() {
+    let settings = |trusted: Vec<std::net::IpAddr>| hardship_server::ServerSettings {
+        login_max_failures: 2,
+        trusted_proxies: trusted,
+        ..Default::default()
+    };
+    // Behind a trusted proxy: each client address has its own budget.
+    let app = TestApp::start_with(settings(vec!["127.0.0.1".parse().unwrap()])).await;
+    app.setup("Acme", "owner@acme.test").await;
+    for n in 0..2 {
+        let s = sign_in_via(&app, &format!("nobody{n}@acme.test"), "wrong password!!", Some("203.0.113.7")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = sign_in_via(&app, "someone@acme.test", "wrong password!!", Some("203.0.113.7")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "the attacker's address is limited");
+    // The client's own claim is to the left of what our proxy appended: it is not believed.
+    let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("198.51.100.1, 203.0.113.7")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "a spoofed left-hand entry does not escape the limit");
+    let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("198.51.100.9")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "another client behind the same proxy is not locked out");
+    // Without a trusted proxy the header is ignored: rotating it escapes nothing.
+    let app = TestApp::start_with(settings(vec![])).await;
+    app.setup("Acme", "owner@acme.test").await;
+    for n in 0..2 {
+        let f = format!("203.0.113.{n}");
+        let s = sign_in_via(&app, &format!("nobody{n}@acme.test"), "wrong password!!", Some(&f)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("203.0.113.99")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+}
