@@ -8,16 +8,17 @@
 //! - CSRF: every session has its own token; forms carry it in a hidden `csrf` field, scripts and API
 //!   clients using the cookie send it as `X-CSRF-Token`. Forms used before sign-in (set-up, sign-in,
 //!   accepting an invitation) use a double-submit cookie instead.
-//! - Sign-in attempts are limited per client address and per e-mail address (fixed windows). Behind a load
+//! - Sign-in attempts are limited per client address and per e-mail address (a sliding window, counted in
+//!   the database so that all instances share it). Behind a load
 //!   balancer the client address is taken from `X-Forwarded-For`, but only when the connection comes from
 //!   a proxy the operator named as trusted; otherwise the header is ignored, so a client cannot pick its
 //!   own address to escape the limit.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::{DateTime, Utc};
+use hardship_store::{Store, StoreResult};
+use std::time::Duration;
 
 /// The session cookie's name when it is `Secure` (the `__Host-` prefix pins it to this host and path).
 pub const SESSION_COOKIE_SECURE: &str = "__Host-hardship_session";
@@ -140,9 +141,9 @@ impl CookiePolicy {
     }
 }
 
-/// Sign-in attempts per client address and per e-mail address.
+/// Sign-in attempts per client address and per e-mail address, over a sliding window. The failures are
+/// kept in the database, so every instance behind a load balancer counts the same ones.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
     pub max_failures: usize,
     pub window: Duration,
 }
@@ -150,58 +151,40 @@ pub struct LoginLimiter {
 impl LoginLimiter {
     pub fn new(max_failures: usize, window: Duration) -> Self {
         LoginLimiter {
-            failures: Mutex::new(HashMap::new()),
             max_failures,
             window,
         }
     }
 
-    /// `Err(seconds to wait)` when any of `keys` has used up its attempts in the current window.
-    pub fn check(&self, keys: &[String], now: Instant) -> Result<(), u64> {
-        let mut map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::days(1))
+    }
+
+    /// `Ok(Err(seconds to wait))` when any of `keys` has used up its attempts in the window ending `now`.
+    pub async fn check(
+        &self,
+        store: &dyn Store,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), u64>> {
+        let since = self.window_start(now);
         let mut wait = 0u64;
-        for k in keys {
-            if let Some(times) = map.get_mut(k) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= self.max_failures
-                    && let Some(first) = times.first()
-                {
-                    let left = self.window.saturating_sub(now.duration_since(*first));
-                    wait = wait.max(left.as_secs().max(1));
-                }
+        for f in store.sign_in_failures(keys, since).await? {
+            if f.count as usize >= self.max_failures {
+                // The window frees up when its earliest failure leaves it.
+                let left = (f.earliest - since).num_seconds().max(1);
+                wait = wait.max(u64::try_from(left).unwrap_or(1));
             }
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
+        Ok(if wait > 0 { Err(wait) } else { Ok(()) })
     }
 
-    pub fn fail(&self, keys: &[String], now: Instant) {
-        let mut map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Bounded: an attacker cycling through addresses cannot grow the map without end.
-        if map.len() > 100_000 {
-            map.retain(|_, v| {
-                v.last()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
-        }
-        for k in keys {
-            map.entry(k.clone()).or_default().push(now);
-        }
+    pub async fn fail(&self, store: &dyn Store, keys: &[String], now: DateTime<Utc>) -> StoreResult<()> {
+        store.record_sign_in_failure(keys, now).await
     }
 
-    pub fn succeed(&self, keys: &[String]) {
-        let mut map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for k in keys {
-            map.remove(k);
-        }
+    pub async fn succeed(&self, store: &dyn Store, keys: &[String]) -> StoreResult<()> {
+        store.clear_sign_in_failures(keys).await
     }
 }
 
@@ -244,24 +227,6 @@ mod tests {
         let plain = CookiePolicy { secure: false }.set_session("tok", Duration::from_secs(60));
         assert!(!plain.to_str().unwrap().contains("Secure"));
         assert!(plain.to_str().unwrap().starts_with("hardship_session="));
-    }
-
-    #[test]
-    fn the_limiter_blocks_after_the_allowed_failures_and_forgets_after_the_window() {
-        let l = LoginLimiter::new(3, Duration::from_secs(60));
-        let keys = vec!["ip:1".to_owned(), "email:a".to_owned()];
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert!(l.check(&keys, t0).is_ok());
-            l.fail(&keys, t0);
-        }
-        let wait = l.check(&keys, t0).unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(
-            l.check(&["email:b".to_owned()], t0).is_ok(),
-            "others are not blocked"
-        );
-        assert!(l.check(&keys, t0 + Duration::from_secs(61)).is_ok());
     }
 
     #[test]

@@ -35,7 +35,7 @@ use hardship_store::{
     Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document, DocumentId, Env,
     Invite, InviteId, Membership, NewClinician, NewDocument, NewPractice, Organization,
     OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
-    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, Store, StoreError,
+    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, SignInFailures, Store, StoreError,
     StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
     check_clinician_name, check_name, check_practice_fields, ensure_can_write, normalize_email,
     validate_new_document,
@@ -1717,7 +1717,55 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await
             .map_err(db)?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+            .bind(now - chrono::Duration::days(1))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sign_in_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k")
+            .bind(keys)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn sign_in_failures(
+        &self,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SignInFailures>> {
+        let rows: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT key, count(*), min(at) FROM sign_in_failures \
+             WHERE key = ANY($1) AND at >= $2 GROUP BY key",
+        )
+        .bind(keys)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, count, earliest)| SignInFailures {
+                key,
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                earliest,
+            })
+            .collect())
+    }
+
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = ANY($1)")
+            .bind(keys)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn create_api_token(

@@ -1558,7 +1558,63 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(db)?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE at < ?")
+            .bind(ts(now - chrono::Duration::days(1)))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for key in keys {
+            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)")
+                .bind(key)
+                .bind(ts(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn sign_in_failures(
+        &self,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SignInFailures>> {
+        let mut out = Vec::new();
+        for key in keys {
+            // Timestamps are fixed-width RFC 3339 in UTC, so text order is time order.
+            let (count, earliest): (i64, Option<String>) = sqlx::query_as(
+                "SELECT count(*), min(at) FROM sign_in_failures WHERE key = ? AND at >= ?",
+            )
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+            if let Some(earliest) = earliest {
+                out.push(SignInFailures {
+                    key: key.clone(),
+                    count: u32::try_from(count).unwrap_or(u32::MAX),
+                    earliest: parse_ts(&earliest)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {
+        for key in keys {
+            sqlx::query("DELETE FROM sign_in_failures WHERE key = ?")
+                .bind(key)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
     }
 
     async fn create_api_token(

@@ -303,7 +303,7 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Session>>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> StoreResult<()>;
-    /// Removes expired sessions; returns how many.
+    /// Removes expired sessions, and sign-in failures older than a day; returns how many sessions.
     async fn purge_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     async fn create_api_token(
         &self,
@@ -322,6 +322,19 @@ pub trait Store: Send + Sync {
     /// Signs a user out everywhere (after a password change), except the session `keep`.
     async fn delete_user_sessions(&self, user: UserId, keep: Option<&[u8; 32]>)
     -> StoreResult<u64>;
+
+    // Failed sign-ins, kept in the database so that every instance behind a load balancer counts the
+    // same failures (the limiter's policy lives in the server). Keys are opaque ("ip:…", "email:…").
+    /// Records one failure at `at` for each key.
+    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()>;
+    /// For each of `keys` with failures at or after `since`: the key, how many, and the earliest.
+    async fn sign_in_failures(
+        &self,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SignInFailures>>;
+    /// Forgets the failures of these keys (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
 
     // Invitations.
     async fn create_invite(

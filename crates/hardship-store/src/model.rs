@@ -579,6 +579,14 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The recent failed sign-ins of one limiter key (a client address or an e-mail address).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SignInFailures {
+    pub key: String,
+    pub count: u32,
+    pub earliest: DateTime<Utc>,
+}
+
 /// A token for machine clients of the API, scoped to one tenant with one role.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct ApiToken {

@@ -19,7 +19,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use hardship_store::{Actor, OrganizationKind, Role, Session, TenantId, UserId};
 use serde::Deserialize;
-use std::time::Instant;
 
 /// `/`: the dashboard when signed in, set-up on a fresh installation, else sign-in.
 pub async fn home(State(state): State<AppState>, user: Result<WebUser, WebError>) -> PageResult {
@@ -236,14 +235,14 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         ),
         format!("email:{email}"),
     ];
-    let now = Instant::now();
+    let now = state.now();
     let page = |error: &str| LoginPage {
         csrf: f.csrf.clone(),
         error: Some(error.to_owned()),
         email: f.email.clone(),
         next: safe_next(f.next.as_deref()),
     };
-    if let Err(wait) = state.limiter.check(&keys, now) {
+    if let Err(wait) = state.limiter.check(&*state.store, &keys, now).await? {
         let mut r = html_status(
             StatusCode::TOO_MANY_REQUESTS,
             &page(&format!(
@@ -262,14 +261,16 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         .map_or_else(|| DECOY_HASH.to_owned(), |u| u.password_hash.clone());
     let ok = verify_password_async(f.password.clone(), hash).await && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.fail(&keys, now);
+        state.limiter.fail(&*state.store, &keys, now).await?;
         tracing::warn!(email = %email, "sign-in failed");
         return Ok(html_status(
             StatusCode::UNAUTHORIZED,
             &page("Wrong e-mail address or password."),
         ));
     };
-    state.limiter.succeed(&keys[1..]);
+    // The e-mail's count is forgotten; the address's stays, or a guesser with one valid account could
+    // reset its own budget.
+    state.limiter.succeed(&*state.store, &keys[1..]).await?;
     let first = state
         .store
         .memberships_of(user.id)

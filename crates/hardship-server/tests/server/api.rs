@@ -833,6 +833,16 @@ async fn sign_in_is_rate_limited_and_every_sign_in_gets_a_fresh_session() {
         StatusCode::TOO_MANY_REQUESTS,
         "the client address is limited too"
     );
+    // The failures are in the database: a second instance on the same store refuses too.
+    let twin = app.twin().await;
+    assert_eq!(
+        twin.login("owner@acme.test", PASSWORD).await.unwrap_err(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "another instance counts the same failures"
+    );
+    // Once the window has passed, the right password works again.
+    app.clock.set(crate::harness::now() + chrono::Duration::minutes(16));
+    assert!(app.login("owner@acme.test", PASSWORD).await.is_ok());
     // A fresh app: a planted cookie is never adopted, and each sign-in mints a new session.
     let app = TestApp::start().await;
     app.setup("Acme", "owner@acme.test").await;

@@ -95,6 +95,22 @@ impl TestApp {
         )
         .unwrap();
         let state = AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
+        TestApp::serve(state, clock, dir).await
+    }
+
+    /// A second app instance on the same database and vault, with its own memory (caches, everything
+    /// in `AppState`), as behind a load balancer.
+    pub async fn twin(&self) -> TestApp {
+        let state = AppState::with_clock(
+            Arc::clone(&self.state.store),
+            Arc::clone(&self.state.vault),
+            self.state.settings.clone(),
+            self.clock.clone(),
+        );
+        TestApp::serve(state, self.clock.clone(), tempfile::tempdir().unwrap()).await
+    }
+
+    async fn serve(state: AppState, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         // The same accept loop `hardship serve` runs (deadlines for slow clients included).
