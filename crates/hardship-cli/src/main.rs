@@ -67,7 +67,11 @@ enum Command {
         cookie_secure: Option<bool>,
         /// A load balancer's address whose `X-Forwarded-For` header names the client (for the sign-in
         /// limiter); repeat, or comma-separate in the environment. Without one the header is ignored.
-        #[arg(long = "trusted-proxy", env = "HARDSHIP_TRUSTED_PROXIES", value_delimiter = ',')]
+        #[arg(
+            long = "trusted-proxy",
+            env = "HARDSHIP_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Import a file into a practice, all or nothing: a roster CSV (batch contract columns), a roster in

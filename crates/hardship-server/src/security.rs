@@ -15,9 +15,9 @@
 //!   own address to escape the limit.
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use sha2::{Digest, Sha256};
 use chrono::{DateTime, Utc};
 use hardship_store::{Store, StoreResult};
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// The session cookie's name when it is `Secure` (the `__Host-` prefix pins it to this host and path).
@@ -179,7 +179,12 @@ impl LoginLimiter {
         Ok(if wait > 0 { Err(wait) } else { Ok(()) })
     }
 
-    pub async fn fail(&self, store: &dyn Store, keys: &[String], now: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn fail(
+        &self,
+        store: &dyn Store,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         store.record_sign_in_failure(keys, now).await
     }
 

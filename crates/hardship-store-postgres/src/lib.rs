@@ -35,8 +35,8 @@ use hardship_store::{
     Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document, DocumentId, Env,
     Invite, InviteId, Membership, NewClinician, NewDocument, NewPractice, Organization,
     OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
-    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, SignInFailures, Store, StoreError,
-    StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
+    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, SignInFailures, Store,
+    StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
     check_clinician_name, check_name, check_practice_fields, ensure_can_write, normalize_email,
     validate_new_document,
 };
@@ -1726,12 +1726,14 @@ impl Store for PgStore {
     }
 
     async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sign_in_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k")
-            .bind(keys)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO sign_in_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k",
+        )
+        .bind(keys)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 

@@ -1539,32 +1539,60 @@ pub async fn sign_in_failures_are_shared_counted_and_forgotten(f: &dyn StoreFact
     let w = world(f).await;
     let s = &w.store;
     let t0 = in_2024();
-    let keys = vec!["ip:203.0.113.7".to_owned(), "email:ada@lakeside.test".to_owned()];
+    let keys = vec![
+        "ip:203.0.113.7".to_owned(),
+        "email:ada@lakeside.test".to_owned(),
+    ];
     assert!(s.sign_in_failures(&keys, t0).await.unwrap().is_empty());
     for i in 0..3 {
-        s.record_sign_in_failure(&keys, t0 + chrono::Duration::seconds(i)).await.unwrap();
+        s.record_sign_in_failure(&keys, t0 + chrono::Duration::seconds(i))
+            .await
+            .unwrap();
     }
-    s.record_sign_in_failure(&keys[..1], t0 + chrono::Duration::seconds(10)).await.unwrap();
+    s.record_sign_in_failure(&keys[..1], t0 + chrono::Duration::seconds(10))
+        .await
+        .unwrap();
     let mut got = s.sign_in_failures(&keys, t0).await.unwrap();
     got.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(
         got,
         vec![
-            SignInFailures { key: keys[1].clone(), count: 3, earliest: t0 },
-            SignInFailures { key: keys[0].clone(), count: 4, earliest: t0 },
+            SignInFailures {
+                key: keys[1].clone(),
+                count: 3,
+                earliest: t0
+            },
+            SignInFailures {
+                key: keys[0].clone(),
+                count: 4,
+                earliest: t0
+            },
         ]
     );
     // Only failures since the window's start count.
-    let later = s.sign_in_failures(&keys, t0 + chrono::Duration::seconds(2)).await.unwrap();
+    let later = s
+        .sign_in_failures(&keys, t0 + chrono::Duration::seconds(2))
+        .await
+        .unwrap();
     let ip = later.iter().find(|x| x.key == keys[0]).unwrap();
-    assert_eq!((ip.count, ip.earliest), (2, t0 + chrono::Duration::seconds(2)));
+    assert_eq!(
+        (ip.count, ip.earliest),
+        (2, t0 + chrono::Duration::seconds(2))
+    );
     // Another key is untouched; a success forgets only the keys it names.
-    assert!(s.sign_in_failures(&["email:bob@x.test".to_owned()], t0).await.unwrap().is_empty());
+    assert!(
+        s.sign_in_failures(&["email:bob@x.test".to_owned()], t0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     s.clear_sign_in_failures(&keys[1..]).await.unwrap();
     let got = s.sign_in_failures(&keys, t0).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].key, keys[0]);
     // The purge drops failures older than a day.
-    s.purge_sessions(t0 + chrono::Duration::days(2)).await.unwrap();
+    s.purge_sessions(t0 + chrono::Duration::days(2))
+        .await
+        .unwrap();
     assert!(s.sign_in_failures(&keys, t0).await.unwrap().is_empty());
 }

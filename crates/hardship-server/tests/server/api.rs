@@ -841,7 +841,8 @@ async fn sign_in_is_rate_limited_and_every_sign_in_gets_a_fresh_session() {
         "another instance counts the same failures"
     );
     // Once the window has passed, the right password works again.
-    app.clock.set(crate::harness::now() + chrono::Duration::minutes(16));
+    app.clock
+        .set(crate::harness::now() + chrono::Duration::minutes(16));
     assert!(app.login("owner@acme.test", PASSWORD).await.is_ok());
     // A fresh app: a planted cookie is never adopted, and each sign-in mints a new session.
     let app = TestApp::start().await;
@@ -1109,7 +1110,10 @@ async fn concurrent_edits_of_one_application_lose_no_update() {
 }
 
 /// Reads from a raw connection until the server closes it (or `limit` passes); what it sent.
-async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<String> {
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<String> {
     use tokio::io::AsyncReadExt;
     let mut got = Vec::new();
     match tokio::time::timeout(limit, stream.read_to_end(&mut got)).await {
@@ -1131,17 +1135,28 @@ async fn slow_clients_meet_deadlines_and_cannot_hold_connections() {
     let (_, token) = owner_and_token(&app).await;
     // Headers trickled and never finished (slowloris): the server hangs up after the header deadline.
     let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let answer = read_until_closed(&mut s, Duration::from_secs(8)).await;
     let answer = answer.expect("the connection is closed, not held open");
     assert!(!answer.contains("200 OK"), "{answer}");
     // A connection opened and never used: closed too.
     let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    assert!(read_until_closed(&mut s, Duration::from_secs(8)).await.is_some(), "an idle connection is closed");
+    assert!(
+        read_until_closed(&mut s, Duration::from_secs(8))
+            .await
+            .is_some(),
+        "an idle connection is closed"
+    );
     // A keep-alive connection left idle after its request: closed after the header deadline.
     let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    let answer = read_until_closed(&mut s, Duration::from_secs(8)).await.expect("closed once idle");
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut s, Duration::from_secs(8))
+        .await
+        .expect("closed once idle");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // A body that stops half-way: 408 after the request deadline, and nothing is created.
     let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
@@ -1150,9 +1165,13 @@ async fn slow_clients_meet_deadlines_and_cannot_hold_connections() {
          Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"tin\": \"1234"
     );
     s.write_all(head.as_bytes()).await.unwrap();
-    let answer = read_until_closed(&mut s, Duration::from_secs(8)).await.expect("answered and closed");
+    let answer = read_until_closed(&mut s, Duration::from_secs(8))
+        .await
+        .expect("answered and closed");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    let (_, practices) = app.get_json("/api/v1/practices", Auth::Bearer(&token)).await;
+    let (_, practices) = app
+        .get_json("/api/v1/practices", Auth::Bearer(&token))
+        .await;
     assert_eq!(practices.as_array().unwrap().len(), 0, "{practices}");
     // A well-behaved keep-alive client is still served.
     let (status, _) = app.get_json("/api/v1/health", Auth::Anonymous).await;
@@ -1160,15 +1179,30 @@ async fn slow_clients_meet_deadlines_and_cannot_hold_connections() {
 }
 
 /// A sign-in attempt as sent through a proxy that wrote `forwarded_for` (if any): the answer's status.
-async fn sign_in_via(app: &TestApp, email: &str, password: &str, forwarded_for: Option<&str>) -> StatusCode {
+async fn sign_in_via(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> StatusCode {
     let page = client().get(app.url("/login")).send().await.unwrap();
     let form_cookie = set_cookie(&page, "hardship_form").unwrap();
     let csrf = crate::harness::csrf_in(&page.text().await.unwrap()).unwrap();
-    let mut r = client().post(app.url("/login")).header(reqwest::header::COOKIE, &form_cookie);
+    let mut r = client()
+        .post(app.url("/login"))
+        .header(reqwest::header::COOKIE, &form_cookie);
     if let Some(f) = forwarded_for {
         r = r.header("x-forwarded-for", f);
     }
-    let r = r.form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)]).send().await.unwrap();
+    let r = r
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
     r.status()
 }
 
@@ -1183,22 +1217,58 @@ async fn the_sign_in_limiter_trusts_forwarded_for_only_from_a_named_proxy() {
     let app = TestApp::start_with(settings(vec!["127.0.0.1".parse().unwrap()])).await;
     app.setup("Acme", "owner@acme.test").await;
     for n in 0..2 {
-        let s = sign_in_via(&app, &format!("nobody{n}@acme.test"), "wrong password!!", Some("203.0.113.7")).await;
+        let s = sign_in_via(
+            &app,
+            &format!("nobody{n}@acme.test"),
+            "wrong password!!",
+            Some("203.0.113.7"),
+        )
+        .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
-    let s = sign_in_via(&app, "someone@acme.test", "wrong password!!", Some("203.0.113.7")).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "the attacker's address is limited");
+    let s = sign_in_via(
+        &app,
+        "someone@acme.test",
+        "wrong password!!",
+        Some("203.0.113.7"),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's address is limited"
+    );
     // The client's own claim is to the left of what our proxy appended: it is not believed.
-    let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("198.51.100.1, 203.0.113.7")).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "a spoofed left-hand entry does not escape the limit");
+    let s = sign_in_via(
+        &app,
+        "owner@acme.test",
+        PASSWORD,
+        Some("198.51.100.1, 203.0.113.7"),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed left-hand entry does not escape the limit"
+    );
     let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("198.51.100.9")).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "another client behind the same proxy is not locked out");
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "another client behind the same proxy is not locked out"
+    );
     // Without a trusted proxy the header is ignored: rotating it escapes nothing.
     let app = TestApp::start_with(settings(vec![])).await;
     app.setup("Acme", "owner@acme.test").await;
     for n in 0..2 {
         let f = format!("203.0.113.{n}");
-        let s = sign_in_via(&app, &format!("nobody{n}@acme.test"), "wrong password!!", Some(&f)).await;
+        let s = sign_in_via(
+            &app,
+            &format!("nobody{n}@acme.test"),
+            "wrong password!!",
+            Some(&f),
+        )
+        .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("203.0.113.99")).await;
