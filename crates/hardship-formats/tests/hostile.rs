@@ -250,7 +250,13 @@ fn valid_cell(column: &str) -> BoxedStrategy<String> {
 /// A value close to valid that the column refuses.
 fn invalid_cell(column: &str) -> BoxedStrategy<String> {
     match column {
-        "npi" => one_of(&["1234567890", "123456789", "12345678930", "１２３４５６７８９３", "+234567893"]),
+        "npi" => one_of(&[
+            "1234567890",
+            "123456789",
+            "12345678930",
+            "１２３４５６７８９３",
+            "+234567893",
+        ]),
         "tin" => one_of(&["987654321", "12345678", "1-23456789", "12-345678a"]),
         "performance_year" => one_of(&["2016", "2027", "0", "20 24", "+202", "２０２４"]),
         "clinician_type" => one_of(&["Physician", "doctor", "np", ""]),
@@ -265,7 +271,9 @@ fn invalid_cell(column: &str) -> BoxedStrategy<String> {
         "hardship_reason" => one_of(&["lacking_cehrt", "no_ehr", "cehrt", "Small_Practice"]),
         "hardship_status" => one_of(&["Pending", "granted"]),
         "complex_patient_bonus" => one_of(&["101", "NaN", "-1", "inf"]),
-        "name" => one_of(&["Doe\u{0}", "tab\there", "\u{85}"]).prop_union(Just("Ä".repeat(201)).boxed()).boxed(),
+        "name" => one_of(&["Doe\u{0}", "tab\there", "\u{85}"])
+            .prop_union(Just("Ä".repeat(201)).boxed())
+            .boxed(),
         _ => garbage(),
     }
 }
@@ -361,7 +369,11 @@ fn csv_file(
             // Now and then one bad cell somewhere.
             let poison = prop::option::weighted(
                 0.5,
-                (any::<Index>(), any::<Index>(), prop_oneof![3 => Just(true), 1 => Just(false)]),
+                (
+                    any::<Index>(),
+                    any::<Index>(),
+                    prop_oneof![3 => Just(true), 1 => Just(false)],
+                ),
             );
             let bad = cols
                 .iter()
@@ -373,36 +385,39 @@ fn csv_file(
                 (any::<bool>(), any::<bool>(), some_mutations(3)),
             )
         })
-        .prop_map(|((cols, template, rows), (poison, bad), (crlf, bom, muts))| {
-            let mut records = vec![cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()];
-            for (cells, ragged) in rows {
-                let mut r: Vec<String> = cells
-                    .into_iter()
-                    .zip(&template)
-                    .map(|(c, t)| c.unwrap_or_else(|| t.clone()))
-                    .collect();
-                match ragged {
-                    -1 => {
-                        r.pop();
+        .prop_map(
+            |((cols, template, rows), (poison, bad), (crlf, bom, muts))| {
+                let mut records = vec![cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()];
+                for (cells, ragged) in rows {
+                    let mut r: Vec<String> = cells
+                        .into_iter()
+                        .zip(&template)
+                        .map(|(c, t)| c.unwrap_or_else(|| t.clone()))
+                        .collect();
+                    match ragged {
+                        -1 => {
+                            r.pop();
+                        }
+                        1 => r.push("extra".into()),
+                        _ => {}
                     }
-                    1 => r.push("extra".into()),
-                    _ => {}
+                    records.push(r);
                 }
-                records.push(r);
-            }
-            if let (Some((row, col, _)), false) = (poison, cols.is_empty() || records.len() < 2) {
-                let r = 1 + row.index(records.len() - 1);
-                let k = col.index(cols.len());
-                if let Some(slot) = records[r].get_mut(k) {
-                    slot.clone_from(&bad[k]);
+                if let (Some((row, col, _)), false) = (poison, cols.is_empty() || records.len() < 2)
+                {
+                    let r = 1 + row.index(records.len() - 1);
+                    let k = col.index(cols.len());
+                    if let Some(slot) = records[r].get_mut(k) {
+                        slot.clone_from(&bad[k]);
+                    }
                 }
-            }
-            let mut bytes = to_csv(&records, crlf);
-            if bom {
-                bytes.splice(0..0, *b"\xef\xbb\xbf");
-            }
-            Bytes(apply(bytes, &muts))
-        })
+                let mut bytes = to_csv(&records, crlf);
+                if bom {
+                    bytes.splice(0..0, *b"\xef\xbb\xbf");
+                }
+                Bytes(apply(bytes, &muts))
+            },
+        )
 }
 
 fn roster_file() -> impl Strategy<Value = Bytes> {
@@ -569,8 +584,15 @@ fn batch_case() -> impl Strategy<Value = (Vec<Bytes>, Vec<Bytes>)> {
                 ]
             })
             .collect::<Vec<_>>();
-        let header = cols.iter().map(|c| Bytes(c.as_bytes().to_vec())).collect::<Vec<_>>();
-        (Just(header), cells, prop_oneof![20 => Just(0i8), 1 => Just(-1i8), 1 => Just(1i8)])
+        let header = cols
+            .iter()
+            .map(|c| Bytes(c.as_bytes().to_vec()))
+            .collect::<Vec<_>>();
+        (
+            Just(header),
+            cells,
+            prop_oneof![20 => Just(0i8), 1 => Just(-1i8), 1 => Just(1i8)],
+        )
     })
     .prop_map(|(header, mut cells, ragged)| {
         match ragged {
@@ -648,9 +670,15 @@ const NPPES_COLUMNS: &[&str] = &[
 
 fn nppes_cell(column: &str) -> BoxedStrategy<String> {
     let (valid, invalid) = if column == "NPI" || column == "Replacement NPI" {
-        (prop::sample::select(npi_pool()).boxed(), invalid_cell("npi"))
+        (
+            prop::sample::select(npi_pool()).boxed(),
+            invalid_cell("npi"),
+        )
     } else if column == "Entity Type Code" {
-        (one_of(&["1", "1", "1", "1", "2", ""]), one_of(&["3", "01", "I"]))
+        (
+            one_of(&["1", "1", "1", "1", "2", ""]),
+            one_of(&["3", "01", "I"]),
+        )
     } else if column.starts_with("Healthcare Provider Taxonomy Code") {
         (
             one_of(&[
@@ -671,7 +699,9 @@ fn nppes_cell(column: &str) -> BoxedStrategy<String> {
     } else {
         (
             prop_oneof![Just(String::new()), "[A-Za-z .'-]{1,20}"].boxed(),
-            one_of(&["A\u{7}B", "\u{2028}"]).prop_union(Just("Q".repeat(201)).boxed()).boxed(),
+            one_of(&["A\u{7}B", "\u{2028}"])
+                .prop_union(Just("Q".repeat(201)).boxed())
+                .boxed(),
         )
     };
     prop_oneof![40 => valid, 2 => invalid, 1 => garbage()].boxed()
@@ -805,7 +835,11 @@ fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
         }
         Value::Object(m) => {
             for (k, x) in m {
-                pointers(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         _ => {}
@@ -837,7 +871,8 @@ fn mutated_json(fixture: &'static str) -> impl Strategy<Value = (Option<Value>, 
 fn sample_with_valid_npi() -> &'static str {
     static S: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     S.get_or_init(|| {
-        include_str!("fixtures/sample_response_200.json").replace("\"1234567890\"", "\"1234567893\"")
+        include_str!("fixtures/sample_response_200.json")
+            .replace("\"1234567890\"", "\"1234567893\"")
     })
 }
 

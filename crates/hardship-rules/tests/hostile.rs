@@ -37,7 +37,11 @@ fn text() -> impl Strategy<Value = String> {
 
 /// The error's echo is at most 64 characters and an ellipsis.
 fn readable(e: &InvalidValue) -> Result<(), TestCaseError> {
-    prop_assert!(e.value.chars().count() <= 65, "{} chars", e.value.chars().count());
+    prop_assert!(
+        e.value.chars().count() <= 65,
+        "{} chars",
+        e.value.chars().count()
+    );
     prop_assert!(e.expected.chars().count() <= 400, "{}", e.expected);
     prop_assert!(e.to_string().chars().count() <= 600);
     Ok(())

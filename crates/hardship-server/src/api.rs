@@ -69,7 +69,7 @@ impl utoipa::Modify for Security {
 
 /// The API's router and its OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(openapi_json))
         .routes(routes!(me))
@@ -105,7 +105,89 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(revoke_token))
         .routes(routes!(list_members))
         .routes(routes!(list_invites, create_invite))
-        .split_for_parts()
+        .split_for_parts();
+    let mut doc = doc;
+    document_errors(&mut doc);
+    (router, doc)
+}
+
+/// Declares on every operation the error answers its kind of route can give, beside those its own
+/// annotation names: 401/403 where credentials are needed, 400 for bad parameters or bodies, 404 for ids,
+/// 413/415 for bodies, 409/422 for writes. All of them carry an [`ErrorBody`].
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            (false, &mut item.get),
+            (true, &mut item.put),
+            (true, &mut item.post),
+            (true, &mut item.delete),
+        ];
+        for (write, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_params = !params.is_empty();
+            let ids = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path) || p.name == "practice");
+            let body = op.request_body.as_ref();
+            let json = body.is_some_and(|b| b.content.contains_key("application/json"));
+            let mut codes: Vec<(&str, &str)> = Vec::new();
+            if secured {
+                codes.push(("401", "No credentials, or an unknown or revoked API token"));
+                codes.push(("403", "The caller's role may not do this (auditors change nothing; tokens and invitations are for owners), or a session's CSRF token is missing"));
+            }
+            if has_params || body.is_some() {
+                codes.push((
+                    "400",
+                    "Bad input: the message names the field and the value",
+                ));
+            }
+            if ids {
+                codes.push(("404", "No such record in the caller's organization (another organization's ids are not found either)"));
+            }
+            if body.is_some() {
+                codes.push(("413", "The body is larger than the upload limit"));
+            }
+            if json {
+                codes.push((
+                    "415",
+                    "The body is not JSON (Content-Type: application/json)",
+                ));
+            }
+            if write && secured {
+                codes.push((
+                    "409",
+                    "A stale version, a duplicate, or a step the record's state does not allow",
+                ));
+                codes.push((
+                    "422",
+                    "Well-formed values that are not acceptable; the message names them",
+                ));
+            }
+            for (code, what) in codes {
+                op.responses
+                    .responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| error(what));
+            }
+        }
+    }
 }
 
 fn practice_id(text: &str) -> ApiResult<PracticeId> {

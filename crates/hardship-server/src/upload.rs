@@ -57,10 +57,11 @@ pub async fn receive(
             }
             let v = value.trim();
             match name.as_str() {
+                // Checked for page forms only: API callers have no form token (and need none).
                 "csrf" => {
-                    csrf_ok = csrf.is_some_and(|c| {
-                        crate::security::constant_time_eq(c.as_bytes(), v.as_bytes())
-                    });
+                    if let Some(c) = csrf {
+                        csrf_ok = crate::security::constant_time_eq(c.as_bytes(), v.as_bytes());
+                    }
                 }
                 "kind" if !v.is_empty() => kind = v.to_owned(),
                 "kind" => {}

@@ -16,5 +16,7 @@ mod api;
 mod browser;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.
 mod formats;
+/// Hostile input at every edge (property tests): parsers, uploads, API bodies, pages; never a 5xx.
+mod hostile;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;
