@@ -3,7 +3,8 @@
 #   1. installs Schemathesis 4 into target/venv-schemathesis once (a marker file records the version spec),
 #   2. builds the `hardship` binary (debug; SCHEMATHESIS_PROFILE=release for a release build),
 #   3. seeds a throw-away data directory (`hardship debug seed`: an organization with 2 practices of 5
-#      clinicians, and an API token of role staff), starts `hardship serve` on a free loopback port,
+#      clinicians, and an API token of role owner, so that the owner-only routes are reached too), starts
+#      `hardship serve` on a free loopback port,
 #   4. runs every operation of /api/v1/openapi.json with that token, checking that no answer is a 5xx and
 #      that every answer conforms to the documented response schema (and status code, content type),
 #      SCHEMATHESIS_EXAMPLES examples per operation (default 40), one worker; the generator draws the
@@ -75,7 +76,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export HARDSHIP_PASSWORD='schemathesis passphrase'
-seed=$("$bin" debug seed --practices 2 --clinicians 5 --data-dir "$data")
+seed=$("$bin" debug seed --practices 2 --clinicians 5 --token-role owner --data-dir "$data")
 token=$(printf '%s' "$seed" | "$py" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -147,19 +148,31 @@ mkdir -p "$report"
 echo "schemathesis.sh: $base, $examples examples per operation"
 started=$(date +%s)
 cd "$report" # Schemathesis keeps its cache (.schemathesis/) in the working directory
+# Schemathesis reuses ids it saw in responses, so revoking tokens would sooner or later revoke the run's own
+# token and leave the rest of the run at 401: that one operation runs last, on its own.
+run() {
+  "$venv/bin/schemathesis" --config-file "$config" run "$base/api/v1/openapi.json" \
+    --url "$base" \
+    --header "Authorization: Bearer $token" \
+    --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+    --phases examples,coverage,fuzzing \
+    --max-examples "$examples" \
+    --workers 1 \
+    --seed "${SCHEMATHESIS_SEED:-20261116}" \
+    --generation-database none \
+    --request-timeout 30 \
+    --no-color \
+    --report junit --report-dir "$report" "$@"
+}
+# A run whose token stopped working would pass on 401s alone: check it still works after the main run.
+token_works() {
+  "$py" -c 'import sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/api/v1/me", headers={"Authorization": "Bearer " + sys.argv[2]})
+urllib.request.urlopen(req, timeout=10)' "$base" "$token" ||
+    { echo "schemathesis.sh: the run's token no longer works; its results prove nothing" >&2; return 1; }
+}
 set +e
-"$venv/bin/schemathesis" --config-file "$config" run "$base/api/v1/openapi.json" \
-  --url "$base" \
-  --header "Authorization: Bearer $token" \
-  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-  --phases examples,coverage,fuzzing \
-  --max-examples "$examples" \
-  --workers 1 \
-  --seed "${SCHEMATHESIS_SEED:-20261116}" \
-  --generation-database none \
-  --request-timeout 30 \
-  --no-color \
-  --report junit --report-dir "$report"
+run --exclude-operation-id revoke_token && token_works && run --include-operation-id revoke_token
 result=$?
 set -e
 echo "schemathesis.sh: finished in $(($(date +%s) - started)) s, exit $result"

@@ -5,7 +5,8 @@
 # Debian's chromium and chromium-driver if missing), poppler for the PDF checks, and an S3-compatible
 # object store (scripts/with-moto.sh runs moto's server from a venv it makes) for the scale-out tests.
 # The fault tests (SIGKILL, a full disk, PostgreSQL restarted under load) run too; the disk-full one
-# mounts a small tmpfs, so this script is run as root (as CI does). Idempotent.
+# mounts a small tmpfs, so this script is run as root (as CI does). Then the OpenAPI document is validated
+# and Schemathesis (scripts/schemathesis.sh) fuzzes every API operation of a real `hardship serve`. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -33,5 +34,12 @@ if [ "$status" -ne 0 ]; then
 fi
 echo "== OpenAPI document (openapi-spec-validator)"
 scripts/validate-openapi.sh
+echo "== Schemathesis against a real hardship serve (no 5xx, answers as documented)"
+scripts/schemathesis.sh >target/schemathesis.log 2>&1 || {
+  tail -n 80 target/schemathesis.log >&2
+  echo "schemathesis failed (full log: target/schemathesis.log)" >&2
+  exit 1
+}
+grep -E '^(  [0-9]+ generated|schemathesis.sh: finished)' target/schemathesis.log || true
 # One summary line over every test binary: N passed, N failed.
 awk '/^test result:/ {p += $4; f += $6} END {printf "%d passed, %d failed\n", p, f}' "$log"

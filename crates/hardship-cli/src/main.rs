@@ -163,7 +163,7 @@ enum UserCommand {
         /// Add the user to this existing organization instead.
         #[arg(long)]
         tenant: Option<String>,
-        #[arg(long, default_value = "owner", value_parser = |s: &str| hardship_store::Role::parse(s).ok_or_else(|| format!("invalid role {s:?}: owner, staff or auditor")))]
+        #[arg(long, default_value = "owner", value_parser = parse_role)]
         role: hardship_store::Role,
     },
 }
@@ -222,6 +222,9 @@ enum DebugCommand {
         clinicians: u32,
         #[arg(long, default_value = "2026", value_parser = parse_year)]
         year: PerformanceYear,
+        /// The API token's role: staff (the default), owner or auditor.
+        #[arg(long, default_value = "staff", value_parser = parse_role)]
+        token_role: hardship_store::Role,
     },
     /// Writes a stream of applications, printing `ack application ID` after each commit: the crash test
     /// kills it mid-stream and checks that every acknowledged write survived.
@@ -244,6 +247,11 @@ enum AuditCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+}
+
+fn parse_role(s: &str) -> Result<hardship_store::Role, String> {
+    hardship_store::Role::parse(s)
+        .ok_or_else(|| format!("invalid role {s:?}: owner, staff or auditor"))
 }
 
 fn parse_year(s: &str) -> Result<PerformanceYear, String> {
@@ -482,8 +490,9 @@ fn main() -> ExitCode {
                     practices,
                     clinicians,
                     year,
+                    token_role,
                 },
-        } => with_runtime(|| seed_cmd(&cli.storage, practices, clinicians, year)),
+        } => with_runtime(|| seed_cmd(&cli.storage, practices, clinicians, year, token_role)),
         Command::Vault {
             command: VaultCommand::Verify,
         } => with_runtime(|| vault_verify_cmd(&cli.storage)),
@@ -1214,6 +1223,7 @@ async fn seed_cmd(
     practices: u32,
     clinicians: u32,
     year: PerformanceYear,
+    token_role: hardship_store::Role,
 ) -> Outcome {
     let (_, store) = open(storage).await?;
     let password =
@@ -1221,7 +1231,7 @@ async fn seed_cmd(
     let hash = hardship_server::auth::hash_password_async(password)
         .await
         .map_err(Failure::BadInput)?;
-    let report = ops::seed_portfolio(&*store, &hash, practices, clinicians, year)
+    let report = ops::seed_portfolio(&*store, &hash, practices, clinicians, year, token_role)
         .await
         .map_err(Failure::Internal)?;
     println!(

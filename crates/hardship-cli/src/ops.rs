@@ -344,6 +344,7 @@ pub async fn seed_portfolio(
     practices: u32,
     clinicians: u32,
     year: hardship_rules::PerformanceYear,
+    token_role: hardship_store::Role,
 ) -> Result<SeedReport, String> {
     use hardship_rules::{ClinicianType, HardshipReason, Npi, ReportingLevel, SpecialStatus, Tin};
     use hardship_store::*;
@@ -373,7 +374,7 @@ pub async fn seed_portfolio(
             org.id,
             &actor,
             "benchmark",
-            Role::Staff,
+            token_role,
             hardship_server::security::token_hash(&token),
         )
         .await

@@ -57,7 +57,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A cookie's value from the request's `Cookie` headers.
 /// The client's address: the connection's peer, or, when the peer is a trusted proxy, the last address in
 /// `X-Forwarded-For` that is not itself a trusted proxy (proxies append, so the entries to its right are
 /// the ones our own proxies wrote).
@@ -89,6 +88,7 @@ pub fn client_ip(
     Some(chosen)
 }
 
+/// A cookie's value from the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)

@@ -1274,3 +1274,53 @@ async fn the_sign_in_limiter_trusts_forwarded_for_only_from_a_named_proxy() {
     let s = sign_in_via(&app, "owner@acme.test", PASSWORD, Some("203.0.113.99")).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn stored_markup_is_shown_as_text_on_every_page_that_prints_it() {
+    let app = TestApp::start().await;
+    let (owner, token) = owner_and_token(&app).await;
+    let t = Auth::Bearer(&token);
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+    let (s, p) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/practices",
+            t,
+            &json!({ "tin": "123456789", "name": evil,
+                     "contact": { "name": evil, "email": "pat@lakeside.test", "phone": "555-0100" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_str().unwrap();
+    let csv = format!(
+        "performance_year,npi,name,clinician_type,reporting_level\n2026,{},\"{}\",physician,individual\n",
+        npi(1),
+        evil.replace('"', "\"\"")
+    );
+    let (s, body) = import(&app, &token, id, &csv).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    for page in [
+        "/dashboard?year=2026".to_owned(),
+        "/practices".to_owned(),
+        format!("/practices/{id}"),
+        format!("/practices/{id}/years/2026"),
+        "/audit".to_owned(),
+    ] {
+        let r = app.get(&page, Auth::Session(&owner)).await;
+        assert_eq!(r.status(), StatusCode::OK, "{page}");
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains("<script>alert") && !html.contains("<img src=x"),
+            "{page} prints stored markup raw"
+        );
+        // Escaped as named or numeric entities, either way shown as text.
+        let text = html
+            .replace("&#60;", "&lt;")
+            .replace("&#62;", "&gt;")
+            .replace("&#x2f;", "/");
+        assert!(
+            text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page} shows the name as text"
+        );
+    }
+}
