@@ -121,16 +121,13 @@ pub async fn practice_year(
 ) -> Result<Arc<PracticeYearBundle>, ApiError> {
     // Read the revision first: anything written while loading makes the entry miss next time.
     let revision = revision(state, p).await?;
-    let key = (p.tenant, practice, year);
-    if let Some(hit) = state.caches.assessments.get(&key, revision) {
-        return Ok(hit);
-    }
-    let bundle = Arc::new(load_practice_year(&*state.store, p.tenant, practice, year).await?);
     state
         .caches
         .assessments
-        .insert(key, revision, Arc::clone(&bundle));
-    Ok(bundle)
+        .get_or_try_init((p.tenant, practice, year), revision, || {
+            load_practice_year(&*state.store, p.tenant, practice, year)
+        })
+        .await
 }
 
 /// Loads and assesses a practice-year from the store, without the cache (the CLI uses it directly).
@@ -308,18 +305,28 @@ pub async fn portfolio(
     year: PerformanceYear,
 ) -> Result<Arc<Portfolio>, ApiError> {
     let revision = revision(state, p).await?;
-    let key = (p.tenant, year);
-    if let Some(hit) = state.caches.portfolios.get(&key, revision) {
-        return Ok(hit);
-    }
-    let s = &state.store;
-    let organization = s.get_organization(p.tenant).await?;
-    let practices = s.list_practices(p.tenant).await?;
-    let clinicians = s.list_tenant_clinicians(p.tenant).await?;
-    let statuses = s.tenant_statuses(p.tenant, year).await?;
-    let profiles = s.list_practice_years(p.tenant, year).await?;
-    let applications = s.list_applications(p.tenant, Some(year)).await?;
-    let documents = s.list_documents(p.tenant, None).await?;
+    state
+        .caches
+        .portfolios
+        .get_or_try_init((p.tenant, year), revision, || {
+            load_portfolio(&*state.store, p.tenant, year)
+        })
+        .await
+}
+
+/// Loads and assesses a tenant's portfolio from the store, without the cache.
+async fn load_portfolio(
+    s: &dyn Store,
+    tenant: TenantId,
+    year: PerformanceYear,
+) -> Result<Portfolio, ApiError> {
+    let organization = s.get_organization(tenant).await?;
+    let practices = s.list_practices(tenant).await?;
+    let clinicians = s.list_tenant_clinicians(tenant).await?;
+    let statuses = s.tenant_statuses(tenant, year).await?;
+    let profiles = s.list_practice_years(tenant, year).await?;
+    let applications = s.list_applications(tenant, Some(year)).await?;
+    let documents = s.list_documents(tenant, None).await?;
 
     let mut by_practice: HashMap<PracticeId, Vec<&Clinician>> = HashMap::new();
     for c in &clinicians {
@@ -399,17 +406,12 @@ pub async fn portfolio(
             missing: a.missing,
         });
     }
-    let out = Arc::new(Portfolio {
+    Ok(Portfolio {
         year,
         organization,
         totals,
         rows,
-    });
-    state
-        .caches
-        .portfolios
-        .insert(key, revision, Arc::clone(&out));
-    Ok(out)
+    })
 }
 
 pub async fn dashboard(
