@@ -711,6 +711,23 @@ fn state_summary(state: &ApplicationState, version: i64) -> String {
     v.to_string()
 }
 
+/// Converts rows to models as they stream in, so a tenant-wide list (25,000 clinicians for a 500-practice
+/// consultancy) never holds every decoded row and every model at once.
+async fn map_rows<R, T>(
+    mut rows: impl futures_core::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    map: impl Fn(R) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| {
+        futures_core::Stream::poll_next(std::pin::Pin::new(&mut rows), cx)
+    })
+    .await
+    {
+        out.push(map(row.map_err(db)?)?);
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn migrate(&self) -> StoreResult<()> {
@@ -1985,10 +2002,8 @@ impl Store for PgStore {
         );
         let rows = sqlx::query_as::<_, ClinicianRow>(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.into_iter().map(ClinicianRow::into_model).collect()
+            .fetch(&self.pool);
+        map_rows(rows, ClinicianRow::into_model).await
     }
 
     async fn tenant_statuses(
@@ -2003,10 +2018,8 @@ impl Store for PgStore {
         let rows = sqlx::query_as::<_, StatusRow>(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0)
             .bind(year_column(year))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.into_iter().map(StatusRow::into_model).collect()
+            .fetch(&self.pool);
+        map_rows(rows, StatusRow::into_model).await
     }
 
     async fn get_practice_year(

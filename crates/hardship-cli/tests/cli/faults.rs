@@ -5,7 +5,7 @@
 //! down and succeed again afterwards without restarting the app (the test stops a private cluster of its own,
 //! so the tests beside it keep theirs).
 
-use crate::instance::{Installation, client, master_key};
+use crate::instance::{Installation, client, get_list, master_key};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -27,16 +27,12 @@ fn postgres_db(name: &str) -> Option<String> {
 }
 
 async fn documents(base: &str, token: &str, practice: &str) -> Vec<Value> {
-    let v: Value = client()
-        .get(format!("{base}/api/v1/practices/{practice}/documents"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v.as_array().unwrap().clone()
+    get_list(
+        base,
+        &format!("/api/v1/practices/{practice}/documents"),
+        token,
+    )
+    .await
 }
 
 fn verify_both(inst: &Installation) {

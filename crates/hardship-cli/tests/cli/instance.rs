@@ -132,6 +132,20 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The JSON array an API list answers `base + path` with, read with an API token.
+pub async fn get_list(base: &str, path: &str, token: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v.as_array().unwrap().clone()
+}
+
 /// A master key for installations whose instances must share it (hex, 32 bytes).
 pub fn master_key(seed: u8) -> String {
     (0..32u8)

@@ -4,7 +4,7 @@
 //! the tenant's chain stays one chain after a concurrent storm, what one instance writes the other reads at
 //! once (caches included), and evidence uploaded through one downloads through the other.
 
-use crate::instance::{Installation, client, master_key};
+use crate::instance::{Installation, client, get_list, master_key};
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -37,16 +37,7 @@ fn application_body(practice: &str, version: i64, description: &str) -> Value {
 }
 
 async fn audit_len(base: &str, token: &str) -> usize {
-    let v: Value = client()
-        .get(format!("{base}/api/v1/audit"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v.as_array().unwrap().len()
+    get_list(base, "/api/v1/audit", token).await.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
