@@ -21,26 +21,7 @@ profile=${SCHEMATHESIS_PROFILE:-debug}
 spec='schemathesis>=4.32,<5'
 
 # ---- 1. Schemathesis in its own virtual environment ------------------------------------------------------
-venv="$root/target/venv-schemathesis"
-marker="$venv/.hardship-packages"
-if [ ! -x "$venv/bin/schemathesis" ] || [ "$(cat "$marker" 2>/dev/null)" != "$spec" ]; then
-  mkdir -p "$root/target"
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-    echo "schemathesis.sh: installing python3-venv from the distribution's packages" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo_cmd apt-get install -y -q python3-venv >/dev/null 2>&1 || {
-      $sudo_cmd apt-get update -q >/dev/null
-      $sudo_cmd apt-get install -y -q python3-venv >/dev/null
-    }
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-  fi
-  echo "schemathesis.sh: installing $spec into $venv" >&2
-  "$venv/bin/pip" install -q --disable-pip-version-check "$spec" >&2
-  echo "$spec" >"$marker"
-fi
+venv=$("$root/scripts/python-venv.sh" venv-schemathesis "$spec")
 py="$venv/bin/python"
 echo "schemathesis.sh: $("$venv/bin/schemathesis" --version)"
 

@@ -60,30 +60,20 @@ async fn two_instances_on_postgres_and_s3_lose_no_update_and_keep_one_chain() {
     let c = client();
 
     // The seeded ready application of the first practice.
-    let apps: Value = c
-        .get(a.url(&format!("/api/v1/applications?practice={}", practices[0])))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let apps = get_list(
+        &a.base,
+        &format!("/api/v1/applications?practice={}", practices[0]),
+        &token,
+    )
+    .await;
     let app = apps[0]["id"].as_str().unwrap().to_owned();
     let mut version = apps[0]["version"].as_i64().unwrap();
     let audit_app = |base: String| {
-        let (c, token, app) = (c.clone(), token.clone(), app.clone());
+        let (token, app) = (token.clone(), app.clone());
         async move {
-            let v: Value = c
-                .get(format!("{base}/api/v1/applications/{app}/audit"))
-                .bearer_auth(&token)
-                .send()
+            get_list(&base, &format!("/api/v1/applications/{app}/audit"), &token)
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v.as_array().unwrap().len()
+                .len()
         }
     };
     let events_before = audit_app(bases[0].clone()).await;
