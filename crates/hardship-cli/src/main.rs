@@ -1096,12 +1096,17 @@ async fn audit_verify_cmd(storage: &StorageArgs, tenant: Option<String>) -> Outc
                 broken.push(format!("tenant {t} event {}", b.seq));
             }
         }
+        // The records must agree with the log too: an edit behind the log's back is caught here.
+        for f in store.verify_records(t).await.map_err(store_failure)? {
+            println!("tenant {t}: RECORD DISAGREES WITH THE LOG: {f}");
+            broken.push(format!("tenant {t} {}", f.subject));
+        }
     }
     if broken.is_empty() {
         Ok(())
     } else {
         Err(Failure::Verification(format!(
-            "audit chain broken: {}",
+            "audit verification failed: {}",
             broken.join(", ")
         )))
     }
@@ -1228,9 +1233,11 @@ async fn seed_cmd(
     let (_, store) = open(storage).await?;
     let password =
         std::env::var("HARDSHIP_PASSWORD").unwrap_or_else(|_| "benchmark passphrase".into());
-    let hash = hardship_server::auth::hash_password_async(password)
-        .await
-        .map_err(Failure::BadInput)?;
+    let hash =
+        tokio::task::spawn_blocking(move || hardship_server::passwords::hash_password(&password))
+            .await
+            .map_err(|e| Failure::Internal(e.to_string()))?
+            .map_err(Failure::BadInput)?;
     let report = ops::seed_portfolio(&*store, &hash, practices, clinicians, year, token_role)
         .await
         .map_err(Failure::Internal)?;
@@ -1617,9 +1624,11 @@ async fn user_create_cmd(
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let hash = hardship_server::auth::hash_password_async(password)
-        .await
-        .map_err(Failure::BadInput)?;
+    let hash =
+        tokio::task::spawn_blocking(move || hardship_server::passwords::hash_password(&password))
+            .await
+            .map_err(|e| Failure::Internal(e.to_string()))?
+            .map_err(Failure::BadInput)?;
     let (_, store) = open(storage).await?;
     // Everything is checked before anything is written, so a refusal leaves no organization behind.
     let email = email.trim().to_owned();

@@ -64,12 +64,32 @@ pub async fn verify_vault(store: &dyn Store, vault: &Vault) -> Result<VaultRepor
     let mut report = VaultReport::default();
     let mut recorded = BTreeSet::new();
     for tenant in store.list_tenants().await.map_err(|e| e.to_string())? {
+        let events = store
+            .audit_events(tenant, None)
+            .await
+            .map_err(|e| e.to_string())?;
         for doc in store
             .list_documents(tenant, None)
             .await
             .map_err(|e| e.to_string())?
         {
             recorded.insert(doc.object_key.clone());
+            // The record against its upload event, then the object against the record: its key and
+            // authenticated header must name this tenant and this document.
+            let upload = events.iter().find(|e| {
+                e.action == hardship_store::audit::actions::DOCUMENT_UPLOAD
+                    && e.entity_id == doc.id.to_string()
+            });
+            if let Some(f) = hardship_store::integrity::document(&doc, upload) {
+                report.failures.push(f.to_string());
+                continue;
+            }
+            if let Err(e) = vault.check_key(tenant.0, doc.id.0, &doc.object_key) {
+                report
+                    .failures
+                    .push(format!("document {} ({}): {e}", doc.id, doc.filename));
+                continue;
+            }
             match vault.verify(tenant.0, &doc.object_key, &doc.sha256).await {
                 Ok(obj) if obj.size == doc.size => report.verified += 1,
                 Ok(obj) => report.failures.push(format!(
@@ -375,6 +395,7 @@ pub async fn seed_portfolio(
             &actor,
             "benchmark",
             token_role,
+            hardship_store::TokenScope::Api,
             hardship_server::security::token_hash(&token),
         )
         .await

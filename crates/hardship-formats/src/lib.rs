@@ -8,6 +8,7 @@
 //! - [`nppes`]: rosters in the NPPES downloadable file's layout, typed through their taxonomy codes.
 //! - [`eligibility`]: the QPP Eligibility API's JSON for an NPI (special statuses per TIN and level).
 //! - [`submission`]: QPP submission JSON, scanned for PI data.
+//! - [`spreadsheet`]: cells safe to open in a spreadsheet (no formula injection) for every CSV written.
 //! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
 pub mod batch_row;
@@ -15,5 +16,6 @@ pub mod csv_lines;
 pub mod eligibility;
 pub mod nppes;
 pub mod roster;
+pub mod spreadsheet;
 pub mod submission;
 pub mod taxonomy;

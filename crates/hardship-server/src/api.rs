@@ -301,7 +301,8 @@ async fn deadlines(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
-    /// An API token of the organization, for calendar clients that cannot send headers.
+    /// A calendar link's secret (a token of scope `calendar`), for calendar apps that cannot send
+    /// headers. API tokens are refused here: a URL is kept by calendar apps on their servers.
     pub token: Option<String>,
 }
 
@@ -310,28 +311,34 @@ pub struct CalendarQuery {
 #[utoipa::path(get, path = "/api/v1/calendar.ics", tag = "applications", params(CalendarQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "An iCalendar feed", content_type = "text/calendar", body = String),
-        (status = 401, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn calendar(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<CalendarQuery>,
 ) -> ApiResult<Response> {
     let p = match q.token.as_deref() {
-        Some(t) => crate::principal::from_api_token(&state, t).await?,
+        Some(t) => crate::principal::from_token(&state, t, TokenScope::Calendar).await?,
         None => {
             let token = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(ApiError::Unauthenticated)?;
-            crate::principal::from_api_token(&state, token.trim()).await?
+            match crate::principal::from_api_token(&state, token.trim()).await {
+                // A calendar link's secret in the header is fine too.
+                Err(ApiError::Forbidden(_)) => {
+                    crate::principal::from_token(&state, token.trim(), TokenScope::Calendar).await?
+                }
+                other => other?,
+            }
         }
     };
     let body = calendar_feed(&state, &p).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=300"),
+            (header::CACHE_CONTROL, "no-store"),
         ],
         body,
     )
@@ -1060,8 +1067,14 @@ async fn create_token(
     ApiJson(body): ApiJson<NewTokenDto>,
 ) -> ApiResult<Response> {
     p.require_owner()?;
-    let created_token =
-        crate::web::settings::make_token(&state, &p, &body.name, parse_role(&body.role)?).await?;
+    let created_token = crate::web::settings::make_token(
+        &state,
+        &p,
+        &body.name,
+        parse_role(&body.role)?,
+        crate::dto::parse_scope(body.scope.as_deref())?,
+    )
+    .await?;
     Ok(created(created_token))
 }
 

@@ -1029,6 +1029,9 @@ pub struct AuditVerifyDto {
     /// The first broken event, when not.
     pub broken_at: Option<i64>,
     pub problem: Option<String>,
+    /// Records that disagree with the log (a document whose hash or size is not its upload event's, an
+    /// application whose state is not the one its last event left, a tenant whose log was deleted).
+    pub record_problems: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -1037,6 +1040,8 @@ pub struct TokenDto {
     pub id: uuid::Uuid,
     pub name: String,
     pub role: String,
+    /// `api` (the JSON API with the role) or `calendar` (the deadline calendar feed only).
+    pub scope: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub revoked: bool,
@@ -1048,6 +1053,7 @@ impl From<&ApiToken> for TokenDto {
             id: t.id,
             name: t.name.clone(),
             role: t.role.code().to_owned(),
+            scope: t.scope.code().to_owned(),
             created_by: t.created_by.clone(),
             created_at: t.created_at,
             revoked: t.revoked,
@@ -1059,15 +1065,32 @@ impl From<&ApiToken> for TokenDto {
 #[serde(deny_unknown_fields)]
 pub struct NewTokenDto {
     pub name: String,
-    /// `owner`, `staff` or `auditor`.
+    /// `owner`, `staff` or `auditor` (ignored for a calendar token, which can change nothing).
     pub role: String,
+    /// `api` (default) or `calendar`: a secret for a calendar subscription URL, which can read the
+    /// deadline calendar and nothing else.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CreatedTokenDto {
-    /// The secret, shown only now: send it as `Authorization: Bearer <token>`.
+    /// The secret, shown only now: send it as `Authorization: Bearer <token>` (an API token), or use
+    /// `calendar_path` (a calendar token).
     pub token: String,
     pub info: TokenDto,
+    /// For a calendar token: the feed's path with the secret, to append to this server's address.
+    pub calendar_path: Option<String>,
+}
+
+/// Parses a token scope, naming the field and value when it is not one.
+pub fn parse_scope(s: Option<&str>) -> Result<TokenScope, ApiError> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(TokenScope::Api),
+        Some(v) => TokenScope::parse(v).ok_or_else(|| {
+            ApiError::Unprocessable(format!("invalid scope {v:?}: api or calendar"))
+        }),
+    }
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

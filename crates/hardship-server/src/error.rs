@@ -33,6 +33,10 @@ pub enum ApiError {
     /// The evidence vault has no room left (the disk or the bucket's quota).
     #[error("{0}")]
     InsufficientStorage(String),
+    /// Stored evidence that failed its integrity check: a server-side fault, but one the user must be
+    /// told about by name (the message says which document and what to do).
+    #[error("{0}")]
+    Integrity(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -60,7 +64,7 @@ impl ApiError {
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Integrity(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -102,6 +106,7 @@ impl ApiError {
             ApiError::TooManyRequests(..) => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::InsufficientStorage(_) => "insufficient_storage",
+            ApiError::Integrity(_) => "integrity",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -10,8 +10,6 @@
 pub mod api;
 /// A practice-year's records turned into decisions, warnings and what is missing (pure).
 pub mod assess;
-/// Passwords: argon2id, off the async runtime.
-pub mod auth;
 /// Caches valid for one tenant revision.
 pub mod cache;
 /// The API's JSON shapes and their parsing.
@@ -30,6 +28,8 @@ pub mod impact;
 pub mod imports;
 /// Accepting connections with deadlines for slow clients, and draining on shutdown.
 pub mod listen;
+/// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
+pub mod passwords;
 /// Printable PDF documents (the application packet, the audit binder), written without dependencies.
 pub mod pdf;
 /// Who is asking: API tokens and sessions, tenant and role.
@@ -77,6 +77,9 @@ pub struct ServerSettings {
     pub login_window: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client (for the sign-in limiter); none by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Password hashes computed at once (each holds 19 MiB), and callers allowed to wait for a turn.
+    pub password_workers: usize,
+    pub password_queue: usize,
 }
 
 impl Default for ServerSettings {
@@ -91,6 +94,8 @@ impl Default for ServerSettings {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
+            password_workers: 2,
+            password_queue: 16,
         }
     }
 }
@@ -123,6 +128,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub caches: Arc<Caches>,
     pub limiter: Arc<security::LoginLimiter>,
+    /// The bounded password hasher.
+    pub passwords: passwords::Passwords,
+    /// Signs the double-submit cookie of forms used before sign-in (derived from the master key, so
+    /// every instance agrees).
+    pub form_secret: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// Serializes first-run set-up, so two browsers cannot both create the first owner.
     pub setup_lock: Arc<tokio::sync::Mutex<()>>,
 }
@@ -143,7 +153,15 @@ impl AppState {
             settings.login_max_failures,
             settings.login_window,
         ));
+        let passwords = passwords::Passwords::new(
+            settings.password_workers,
+            settings.password_queue,
+            Duration::from_secs(10),
+        );
+        let form_secret = Arc::new(vault.derive_secret("hardship form cookie v1"));
         AppState {
+            form_secret,
+            passwords,
             store,
             vault,
             settings,
@@ -196,6 +214,11 @@ async fn not_found(uri: Uri) -> Response {
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.body_limit.saturating_add(FRAMING);
     let timeout = state.settings.request_timeout;
+    // Secure cookies mean the site is served over HTTPS (behind a proxy): browsers are told to keep it so.
+    let hsts = state
+        .settings
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     let (api, _) = api::router();
     Router::new()
         .merge(api)
@@ -214,6 +237,10 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+        // Answers hold tenant data (JSON, evidence, exports, the calendar): no shared or browser cache
+        // keeps them, unless a handler says otherwise (the static assets do).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -231,6 +258,30 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost: a client's request id is kept only when well formed, else replaced by ours, so it
+        // can never forge log lines or headers.
+        .layer(axum::middleware::map_request(drop_malformed_request_id))
+}
+
+/// Whether a client-sent request id may be kept: 1–64 of `A–Z a–z 0–9 - _ .`.
+pub fn is_well_formed_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+async fn drop_malformed_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let bad = req
+        .headers()
+        .get_all(REQUEST_ID)
+        .iter()
+        .any(|v| !is_well_formed_request_id(v.as_bytes()))
+        || req.headers().get_all(REQUEST_ID).iter().count() > 1;
+    if bad {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
 }
 
 /// Serves until Ctrl-C or SIGTERM, finishing requests in flight. Expired sessions are purged hourly.

@@ -13,7 +13,7 @@ use crate::security::{self, CSRF_HEADER};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use hardship_store::{Actor, ApiToken, Role, TenantId, UserId};
+use hardship_store::{Actor, ApiToken, Role, TenantId, TokenScope, UserId};
 
 /// How the request authenticated.
 #[derive(Clone, Debug)]
@@ -112,8 +112,18 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The principal of an API token, served from the revision-checked cache when the tenant is unchanged.
+/// The principal of an API token (scope `api`), served from the revision-checked cache when the tenant
+/// is unchanged. A calendar token is refused here: it opens the calendar feed and nothing else.
 pub async fn from_api_token(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    from_token(state, token, TokenScope::Api).await
+}
+
+/// The principal of a token of exactly `scope`.
+pub async fn from_token(
+    state: &AppState,
+    token: &str,
+    scope: TokenScope,
+) -> Result<Principal, ApiError> {
     let hash = security::token_hash(token);
     let cached = state
         .caches
@@ -146,6 +156,19 @@ pub async fn from_api_token(state: &AppState, token: &str) -> Result<Principal, 
             t
         }
     };
+    if found.scope != scope {
+        return Err(ApiError::Forbidden(match found.scope {
+            TokenScope::Calendar => {
+                "a calendar link's secret can read the calendar feed and nothing else".into()
+            }
+            TokenScope::Api => {
+                "only a calendar link's secret may be sent in the address: create a \
+                calendar link under Settings → API tokens (an API token belongs in the \
+                Authorization header, never in a URL)"
+                    .into()
+            }
+        }));
+    }
     Ok(Principal {
         tenant: found.tenant,
         role: found.role,

@@ -504,14 +504,26 @@ pub async fn binder(
                 || (d.application.is_none() && d.retain_until == year_end)
         })
         .collect();
+    let all = state.store.audit_events(p.tenant, None).await?;
     let mut vault_checks = Vec::new();
     for d in &docs {
-        let r = state
-            .vault
-            .verify(p.tenant.0, &d.object_key, &d.sha256)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string());
+        // The record against its upload event, the key against the record, the bytes against both.
+        let upload = all.iter().find(|e| {
+            e.action == hardship_store::audit::actions::DOCUMENT_UPLOAD
+                && e.entity_id == d.id.to_string()
+        });
+        let r = match hardship_store::integrity::document(d, upload) {
+            Some(f) => Err(f.problem),
+            None => match state.vault.check_key(p.tenant.0, d.id.0, &d.object_key) {
+                Err(e) => Err(e.to_string()),
+                Ok(()) => state
+                    .vault
+                    .verify(p.tenant.0, &d.object_key, &d.sha256)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            },
+        };
         vault_checks.push((d.id, r));
     }
     // The audit trail of everything in the binder: the practice, its clinicians, applications, documents.
@@ -521,7 +533,6 @@ pub async fn binder(
     ids.extend(apps.iter().map(|a| a.id.to_string()));
     ids.extend(docs.iter().map(|d| d.id.to_string()));
     ids.extend(decisions.iter().map(|d| d.id.to_string()));
-    let all = state.store.audit_events(p.tenant, None).await?;
     let audit_extract = all
         .iter()
         .filter(|e| ids.contains(&e.entity_id))
@@ -939,13 +950,15 @@ pub fn portfolio_csv(rows: &[PortfolioRow]) -> Result<Vec<u8>, ApiError> {
         "applications",
     ])
     .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Names are typed by users (or imported): neutralised so a spreadsheet never runs them.
+    use hardship_formats::spreadsheet::cell;
     for r in rows {
         w.write_record([
-            r.practice.as_str(),
+            cell(&r.practice).as_ref(),
             &r.tin,
             &r.level,
             &r.npi,
-            &r.name,
+            cell(&r.name).as_ref(),
             &r.clinician_type,
             &r.statuses,
             if r.reweighted { "true" } else { "false" },

@@ -766,11 +766,49 @@ pub async fn open_document(
     id: DocumentId,
 ) -> Result<(Document, axum::body::Body), ApiError> {
     let doc = state.store.get_document(p.tenant, id).await?;
-    state
-        .vault
-        .verify(p.tenant.0, &doc.object_key, &doc.sha256)
-        .await
-        .map_err(|e| ApiError::Internal(format!("document {id} failed verification: {e}")))?;
+    // The record against its upload event, the key against the record, the bytes against the hash:
+    // any failure is named to the user and recorded, and nothing is sent.
+    let events = state
+        .store
+        .audit_events(p.tenant, Some(&id.to_string()))
+        .await?;
+    let upload = events
+        .iter()
+        .find(|e| e.action == hardship_store::audit::actions::DOCUMENT_UPLOAD);
+    let problem = match hardship_store::integrity::document(&doc, upload) {
+        Some(f) => Some(f.problem),
+        None => match state.vault.check_key(p.tenant.0, id.0, &doc.object_key) {
+            Err(e) => Some(e.to_string()),
+            Ok(()) => state
+                .vault
+                .verify(p.tenant.0, &doc.object_key, &doc.sha256)
+                .await
+                .err()
+                .map(|e| e.to_string()),
+        },
+    };
+    if let Some(problem) = problem {
+        tracing::error!(document = %id, %problem, "evidence failed its integrity check");
+        state
+            .store
+            .record_observation(
+                p.tenant,
+                &p.actor(),
+                hardship_store::Change {
+                    action: hardship_store::audit::actions::DOCUMENT_INTEGRITY_FAILED.into(),
+                    entity: "document",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({ "problem": problem }).to_string()),
+                },
+            )
+            .await?;
+        return Err(ApiError::Integrity(format!(
+            "document {id} ({}) failed its integrity check and was not sent: it is not the file that \
+             was uploaded. This has been recorded in the audit log; restore the document from a backup.",
+            doc.filename
+        )));
+    }
     let (reader, writer) = tokio::io::duplex(64 * 1024);
     let vault = Arc::clone(&state.vault);
     let key = doc.object_key.clone();
@@ -789,18 +827,32 @@ pub async fn verify_audit(
     state: &AppState,
     p: &Principal,
 ) -> Result<dto::AuditVerifyDto, ApiError> {
+    let records: Vec<String> = state
+        .store
+        .verify_records(p.tenant)
+        .await?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(match state.store.verify_audit(p.tenant).await? {
         Ok(n) => dto::AuditVerifyDto {
-            ok: true,
+            ok: records.is_empty(),
             events: n,
             broken_at: None,
-            problem: None,
+            problem: (!records.is_empty()).then(|| {
+                format!(
+                    "records disagree with the audit log: {}",
+                    records.join("; ")
+                )
+            }),
+            record_problems: records,
         },
         Err(b) => dto::AuditVerifyDto {
             ok: false,
             events: 0,
             broken_at: Some(b.seq),
             problem: Some(format!("event {}: {}", b.seq, b.problem)),
+            record_problems: records,
         },
     })
 }

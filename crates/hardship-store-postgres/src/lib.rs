@@ -31,14 +31,14 @@ use error::{corrupt, db, duplicate_or_db};
 use hardship_rules::PerformanceYear;
 use hardship_store::audit::{actions, truncate_micros};
 use hardship_store::{
-    Actor, ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
-    Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document, DocumentId, Env,
-    Invite, InviteId, Membership, NewClinician, NewDocument, NewPractice, Organization,
-    OrganizationKind, Practice, PracticeId, PracticeUpdate, PracticeYear, ProfileWrite,
-    ReportingProfile, Role, RosterEntry, RosterImportSummary, Session, SignInFailures, Store,
-    StoreError, StoreResult, StoredDecision, TenantId, Transition, User, UserId, application,
-    check_clinician_name, check_name, check_practice_fields, ensure_can_write, normalize_email,
-    validate_new_document,
+    Actor, ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AttemptLimit,
+    AuditEvent, Change, Clinician, ClinicianId, ClinicianStatus, ClinicianUpdate, Document,
+    DocumentId, Env, Invite, InviteAcceptance, InviteId, Membership, NewClinician, NewDocument,
+    NewPractice, Organization, OrganizationKind, Practice, PracticeId, PracticeUpdate,
+    PracticeYear, ProfileWrite, ReportingProfile, Role, RosterEntry, RosterImportSummary, Session,
+    SignInFailures, Store, StoreError, StoreResult, StoredDecision, TenantId, TokenScope,
+    Transition, User, UserId, application, check_clinician_name, check_name, check_practice_fields,
+    ensure_can_write, normalize_email, validate_new_document,
 };
 use rows::{
     ApiTokenRow, ApplicationRow, AuditRow, ClinicianRow, DecisionRow, DocumentRow, InviteRow,
@@ -69,7 +69,7 @@ const AUDIT_COLUMNS: &str = "tenant, seq, at, actor_user, actor_label, action, e
 const STATUS_COLUMNS: &str = "clinician, year, status, value, origin, retrieved_on, recorded_at";
 const PRACTICE_YEAR_COLUMNS: &str = "tenant, practice, year, profile, version, updated_at";
 const API_TOKEN_COLUMNS: &str =
-    "id, tenant, name, role, token_hash, created_by, created_at, revoked";
+    "id, tenant, name, role, scope, token_hash, created_by, created_at, revoked";
 const INVITE_COLUMNS: &str =
     "id, tenant, email, role, token_hash, created_by, created_at, expires_at, accepted_at";
 
@@ -1639,6 +1639,24 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn record_observation(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        change: Change,
+    ) -> StoreResult<()> {
+        if !actions::OBSERVATIONS.contains(&change.action.as_str()) {
+            return Err(StoreError::Internal(format!(
+                "{} is not an observation",
+                change.action
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.begin_write(tenant).await?;
+        append_audit(&mut tx, tenant, actor, now, change).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn audit_events(
         &self,
         tenant: TenantId,
@@ -1742,15 +1760,60 @@ impl Store for PgStore {
         Ok(r.rows_affected())
     }
 
-    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+    async fn reserve_attempt(
+        &self,
+        attempt: Uuid,
+        limits: &[AttemptLimit],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), DateTime<Utc>>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // One transaction-scoped advisory lock per key (in a fixed order, so two attempts never wait on
+        // each other crosswise): the count and the insert are one step for every other instance.
+        let mut keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7431))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        for limit in limits {
+            let (count, earliest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                "SELECT count(*), min(at) FROM sign_in_failures WHERE key = $1 AND at >= $2",
+            )
+            .bind(&limit.key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            if count >= i64::from(limit.max) {
+                return Ok(Err(earliest.unwrap_or(now)));
+            }
+        }
+        let keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
         sqlx::query(
-            "INSERT INTO sign_in_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k",
+            "INSERT INTO sign_in_failures (key, at, attempt) SELECT k, $2, $3 FROM unnest($1::text[]) AS k",
         )
-        .bind(keys)
-        .bind(at)
-        .execute(&self.pool)
+        .bind(&keys)
+        .bind(now)
+        .bind(attempt)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Ok(()))
+    }
+
+    async fn release_attempt(&self, attempt: Uuid, forget: &[String]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE attempt = $1 OR key = ANY($2)")
+            .bind(attempt)
+            .bind(forget)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -1778,21 +1841,13 @@ impl Store for PgStore {
             .collect())
     }
 
-    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = ANY($1)")
-            .bind(keys)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
-    }
-
     async fn create_api_token(
         &self,
         tenant: TenantId,
         actor: &Actor,
         name: &str,
         role: Role,
+        scope: TokenScope,
         token_hash: [u8; 32],
     ) -> StoreResult<ApiToken> {
         ensure_can_write(actor)?;
@@ -1804,16 +1859,18 @@ impl Store for PgStore {
             tenant,
             name: name.trim().to_owned(),
             role,
+            scope,
             token_hash,
             created_by: actor.label.clone(),
             created_at: now,
             revoked: false,
         };
-        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, scope, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(token.id)
             .bind(tenant.0)
             .bind(&token.name)
             .bind(role.code())
+            .bind(scope.code())
             .bind(token_hash.to_vec())
             .bind(&token.created_by)
             .bind(now)
@@ -1825,7 +1882,9 @@ impl Store for PgStore {
             entity: "api_token",
             entity_id: token.id.to_string(),
             before: None,
-            after: Some(json!({"name": token.name, "role": role.code()}).to_string()),
+            after: Some(
+                json!({"name": token.name, "role": role.code(), "scope": scope.code()}).to_string(),
+            ),
         };
         append_audit(&mut tx, tenant, actor, now, change).await?;
         tx.commit().await.map_err(db)?;
@@ -2251,7 +2310,7 @@ impl Store for PgStore {
         &self,
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
-        new_password_hash: Option<&str>,
+        acceptance: InviteAcceptance,
     ) -> StoreResult<(Invite, User)> {
         // The invitee acts for themselves: no member's write role is needed, only a valid invitation.
         let gone = || StoreError::not_found("invitation", "(used, expired or unknown)");
@@ -2287,24 +2346,24 @@ impl Store for PgStore {
         .await
         .map_err(db)?
         .map(UserRow::into_model);
-        let user = match (existing, new_password_hash) {
+        acceptance.check(&invite.email, existing.as_ref())?;
+        let user = match (existing, acceptance) {
             (Some(u), _) => u,
-            (None, Some(hash)) if !hash.trim().is_empty() => sqlx::query_as::<_, UserRow>(
+            (None, InviteAcceptance::NewAccount { password_hash }) => sqlx::query_as::<_, UserRow>(
                 "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-                 RETURNING id, email, password_hash, created_at",
+                     RETURNING id, email, password_hash, created_at",
             )
             .bind(self.env.ids.new_id())
             .bind(&invite.email)
-            .bind(hash)
+            .bind(password_hash)
             .bind(accepted)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| duplicate_or_db(e, "users_email_key", "email", &invite.email, ""))?
             .into_model(),
-            (None, _) => {
-                return Err(StoreError::invalid(
-                    "password",
-                    "choose a password for the new account",
+            (None, InviteAcceptance::SignedIn { .. }) => {
+                return Err(StoreError::Forbidden(
+                    "the invited account does not exist".into(),
                 ));
             }
         };

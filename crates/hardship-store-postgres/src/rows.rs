@@ -8,7 +8,8 @@ use hardship_store::{
     ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
     Clinician, ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Invite,
     InviteId, Membership, Organization, OrganizationKind, Practice, PracticeId, PracticeYear,
-    ReportingProfile, Role, StatusOrigin, StoreResult, StoredDecision, TenantId, User, UserId,
+    ReportingProfile, Role, StatusOrigin, StoreResult, StoredDecision, TenantId, TokenScope, User,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -381,6 +382,7 @@ pub(crate) struct ApiTokenRow {
     tenant: Uuid,
     name: String,
     role: String,
+    scope: String,
     token_hash: Vec<u8>,
     created_by: String,
     created_at: DateTime<Utc>,
@@ -394,6 +396,7 @@ impl ApiTokenRow {
             tenant: TenantId(self.tenant),
             name: self.name,
             role: Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            scope: TokenScope::parse(&self.scope).ok_or_else(|| corrupt("scope", &self.scope))?,
             token_hash: hash32("API token hash", self.token_hash)?,
             created_by: self.created_by,
             created_at: self.created_at,

@@ -31,6 +31,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies migrations.
     pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {
+        private_file(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -404,6 +405,25 @@ async fn application_at_version(
 }
 
 // ---- conversions -------------------------------------------------------------------------------------
+
+/// Creates the database file readable and writable by its owner only (0600), or narrows an existing
+/// one to that: it holds every tenant's records. SQLite gives its `-wal` and `-shm` files the database
+/// file's permissions.
+fn private_file(path: &Path) -> StoreResult<()> {
+    let failed = |e: std::io::Error| StoreError::Internal(format!("{}: {e}", path.display()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        opts.open(path).map_err(failed)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+    }
+    #[cfg(not(unix))]
+    opts.open(path).map_err(failed)?;
+    Ok(())
+}
 
 fn db(e: sqlx::Error) -> StoreError {
     match &e {
@@ -1490,6 +1510,23 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn record_observation(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        change: Change,
+    ) -> StoreResult<()> {
+        if !actions::OBSERVATIONS.contains(&change.action.as_str()) {
+            return Err(StoreError::Internal(format!(
+                "{} is not an observation",
+                change.action
+            )));
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn audit_events(
         &self,
         tenant: TenantId,
@@ -1584,12 +1621,53 @@ impl Store for SqliteStore {
         Ok(r.rows_affected())
     }
 
-    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+    async fn reserve_attempt(
+        &self,
+        attempt: Uuid,
+        limits: &[AttemptLimit],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), DateTime<Utc>>> {
+        // BEGIN IMMEDIATE: the count and the insert are one step for every other writer.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        for limit in limits {
+            // Timestamps are fixed-width RFC 3339 in UTC, so text order is time order.
+            let (count, earliest): (i64, Option<String>) = sqlx::query_as(
+                "SELECT count(*), min(at) FROM sign_in_failures WHERE key = ? AND at >= ?",
+            )
+            .bind(&limit.key)
+            .bind(ts(since))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            if count >= i64::from(limit.max) {
+                let earliest = earliest.map_or(Ok(now), |e| parse_ts(&e))?;
+                return Ok(Err(earliest));
+            }
+        }
+        for limit in limits {
+            sqlx::query("INSERT INTO sign_in_failures (key, at, attempt) VALUES (?, ?, ?)")
+                .bind(&limit.key)
+                .bind(ts(now))
+                .bind(attempt.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Ok(()))
+    }
+
+    async fn release_attempt(&self, attempt: Uuid, forget: &[String]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        for key in keys {
-            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)")
+        sqlx::query("DELETE FROM sign_in_failures WHERE attempt = ?")
+            .bind(attempt.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for key in forget {
+            sqlx::query("DELETE FROM sign_in_failures WHERE key = ?")
                 .bind(key)
-                .bind(ts(at))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -1624,23 +1702,13 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {
-        for key in keys {
-            sqlx::query("DELETE FROM sign_in_failures WHERE key = ?")
-                .bind(key)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-        }
-        Ok(())
-    }
-
     async fn create_api_token(
         &self,
         tenant: TenantId,
         actor: &Actor,
         name: &str,
         role: Role,
+        scope: TokenScope,
         token_hash: [u8; 32],
     ) -> StoreResult<ApiToken> {
         check_name("an API token", name, 100)?;
@@ -1658,16 +1726,18 @@ impl Store for SqliteStore {
             tenant,
             name: name.trim().to_owned(),
             role,
+            scope,
             token_hash,
             created_by: actor.label.clone(),
             created_at: self.now(),
             revoked: false,
         };
-        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, scope, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(token.id.to_string())
             .bind(tenant.to_string())
             .bind(&token.name)
             .bind(role.code())
+            .bind(scope.code())
             .bind(token_hash.to_vec())
             .bind(&token.created_by)
             .bind(ts(token.created_at))
@@ -1679,7 +1749,11 @@ impl Store for SqliteStore {
             entity: "api_token",
             entity_id: token.id.to_string(),
             before: None,
-            after: summary(&[("name", token.name.clone()), ("role", role.code().into())]),
+            after: summary(&[
+                ("name", token.name.clone()),
+                ("role", role.code().into()),
+                ("scope", scope.code().into()),
+            ]),
         };
         self.audit(&mut tx, tenant, actor, change).await?;
         tx.commit().await.map_err(db)?;
@@ -2094,7 +2168,7 @@ impl Store for SqliteStore {
         &self,
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
-        new_password_hash: Option<&str>,
+        acceptance: InviteAcceptance,
     ) -> StoreResult<(Invite, User)> {
         // The invitee acts for themselves: no member's write role is needed, only a valid invitation.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
@@ -2115,13 +2189,14 @@ impl Store for SqliteStore {
             .map_err(db)?
             .map(|r| user_from(&r))
             .transpose()?;
-        let user = match (existing, new_password_hash) {
+        acceptance.check(&invite.email, existing.as_ref())?;
+        let user = match (existing, acceptance) {
             (Some(u), _) => u,
-            (None, Some(hash)) => {
+            (None, InviteAcceptance::NewAccount { password_hash }) => {
                 let u = User {
                     id: UserId(self.id()),
                     email: invite.email.clone(),
-                    password_hash: hash.to_owned(),
+                    password_hash,
                     created_at: self.now(),
                 };
                 sqlx::query(
@@ -2136,10 +2211,9 @@ impl Store for SqliteStore {
                 .map_err(db)?;
                 u
             }
-            (None, None) => {
-                return Err(StoreError::invalid(
-                    "password",
-                    "choose a password for the new account",
+            (None, InviteAcceptance::SignedIn { .. }) => {
+                return Err(StoreError::Forbidden(
+                    "the invited account does not exist".into(),
                 ));
             }
         };
@@ -2222,6 +2296,8 @@ fn api_token_from(r: &SqliteRow) -> StoreResult<ApiToken> {
         name: text(r, "name")?,
         role: Role::parse(&text(r, "role")?)
             .ok_or_else(|| StoreError::Internal("bad role".into()))?,
+        scope: TokenScope::parse(&text(r, "scope")?)
+            .ok_or_else(|| StoreError::Internal("bad token scope".into()))?,
         token_hash: to32(&hash)?,
         created_by: text(r, "created_by")?,
         created_at: parse_ts(&text(r, "created_at")?)?,

@@ -28,6 +28,11 @@ pub mod actions {
     pub const DOCUMENT_DELETE_REFUSED: &str = "document.delete_refused";
     pub const API_TOKEN_CREATE: &str = "api_token.create";
     pub const API_TOKEN_REVOKE: &str = "api_token.revoke";
+    /// A document whose stored bytes or record did not pass its integrity check when opened.
+    pub const DOCUMENT_INTEGRITY_FAILED: &str = "document.integrity_failed";
+
+    /// Actions that record an observation and change no record.
+    pub const OBSERVATIONS: &[&str] = &[DOCUMENT_INTEGRITY_FAILED];
 }
 
 /// The hash before a tenant's first event.

@@ -11,6 +11,7 @@
 pub mod application;
 pub mod audit;
 pub mod error;
+pub mod integrity;
 pub mod model;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
@@ -279,6 +280,16 @@ pub trait Store: Send + Sync {
         reason: &str,
     ) -> StoreResult<()>;
 
+    /// Records an event that changes no record (e.g. a document that failed its integrity check when
+    /// someone opened it), even for a read-only member: who saw what is a fact worth keeping.
+    /// Only the actions [`audit::actions::OBSERVATIONS`] lists are accepted.
+    async fn record_observation(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        change: Change,
+    ) -> StoreResult<()>;
+
     // Audit log.
     async fn audit_events(
         &self,
@@ -292,6 +303,19 @@ pub trait Store: Send + Sync {
     async fn verify_audit(&self, tenant: TenantId) -> StoreResult<Result<usize, BrokenLink>> {
         let events = self.audit_events(tenant, None).await?;
         Ok(audit::verify_chain(tenant, &events))
+    }
+    /// Checks the tenant's records against its audit log ([`integrity`]): every disagreement, named.
+    async fn verify_records(&self, tenant: TenantId) -> StoreResult<Vec<integrity::Finding>> {
+        let events = self.audit_events(tenant, None).await?;
+        let practices = self.list_practices(tenant).await?.len();
+        let documents = self.list_documents(tenant, None).await?;
+        let applications = self.list_applications(tenant, None).await?;
+        Ok(integrity::check(&integrity::Records {
+            practices,
+            documents: &documents,
+            applications: &applications,
+            events: &events,
+        }))
     }
 
     // Sessions (browser sign-in) and API tokens (machine clients). Tokens are stored only as hashes.
@@ -311,6 +335,7 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         name: &str,
         role: Role,
+        scope: TokenScope,
         token_hash: [u8; 32],
     ) -> StoreResult<ApiToken>;
     /// The unrevoked token with this hash, whatever its tenant (the token names its tenant).
@@ -323,18 +348,28 @@ pub trait Store: Send + Sync {
     async fn delete_user_sessions(&self, user: UserId, keep: Option<&[u8; 32]>)
     -> StoreResult<u64>;
 
-    // Failed sign-ins, kept in the database so that every instance behind a load balancer counts the
-    // same failures (the limiter's policy lives in the server). Keys are opaque ("ip:…", "email:…").
-    /// Records one failure at `at` for each key.
-    async fn record_sign_in_failure(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()>;
-    /// For each of `keys` with failures at or after `since`: the key, how many, and the earliest.
+    // Sign-in attempts, kept in the database so that every instance behind a load balancer counts the
+    // same ones (the limiter's policy lives in the server). Keys are opaque ("ip:…", "account:…").
+    /// Reserves one attempt under every key, in one transaction that no concurrent reservation of the
+    /// same keys can interleave with: refused with the earliest counted attempt of an exhausted key (the
+    /// window frees up when it leaves) when any key already has `max` attempts at or after `since`;
+    /// otherwise records one row per key tagged `attempt`. An attempt counts as a failure until released.
+    async fn reserve_attempt(
+        &self,
+        attempt: Uuid,
+        limits: &[AttemptLimit],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), DateTime<Utc>>>;
+    /// Removes the rows of an attempt that did not fail (the password was right, or never checked) and
+    /// forgets every failure of the `forget` keys.
+    async fn release_attempt(&self, attempt: Uuid, forget: &[String]) -> StoreResult<()>;
+    /// For each of `keys` with attempts counted at or after `since`: the key, how many, and the earliest.
     async fn sign_in_failures(
         &self,
         keys: &[String],
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<SignInFailures>>;
-    /// Forgets the failures of these keys (after a successful sign-in).
-    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
 
     // Invitations.
     async fn create_invite(
@@ -353,14 +388,17 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Invite>>;
     async fn list_invites(&self, tenant: TenantId) -> StoreResult<Vec<Invite>>;
-    /// Accepts an invitation in one transaction: the invited email's user (created with
-    /// `new_password_hash` when it has no account yet) becomes a member with the invited role, and the
-    /// invitation can never be used again.
+    /// Accepts an invitation in one transaction: the invited e-mail's account becomes a member with the
+    /// invited role, and the invitation can never be used again. The caller says which case it checked,
+    /// and the store refuses the other inside the transaction (so two acceptances racing for one new
+    /// address cannot both end with a session of the one account): `NewAccount` only when no account has
+    /// the address (`Duplicate` otherwise), `SignedIn` only when the signed-in user is the address's
+    /// account (`Forbidden` otherwise).
     async fn accept_invite(
         &self,
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
-        new_password_hash: Option<&str>,
+        acceptance: InviteAcceptance,
     ) -> StoreResult<(Invite, User)>;
 
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
@@ -374,7 +412,7 @@ pub fn normalize_email(email: &str) -> StoreResult<String> {
     let ok = at.is_some_and(|i| i > 0 && i + 1 < e.len())
         && e.matches('@').count() == 1
         && !e.contains(char::is_whitespace)
-        && !e.chars().any(char::is_control)
+        && !e.chars().any(|c| c.is_control() || is_bidi_control(c))
         && e.len() <= 254;
     if ok {
         Ok(e.to_owned())
@@ -386,7 +424,14 @@ pub fn normalize_email(email: &str) -> StoreResult<String> {
     }
 }
 
-/// Refuses text too long for its field, or holding control characters (newlines and tabs are allowed).
+/// The Unicode bidirectional embedding, override and isolate controls: they reorder what is shown
+/// ("Trojan Source"), so a name could display as something other than what it is.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Refuses text too long for its field, or holding control characters (newlines and tabs are allowed)
+/// or bidirectional overrides.
 pub fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<()> {
     if value.chars().count() > max {
         return Err(StoreError::invalid(
@@ -399,6 +444,15 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> StoreResult<(
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
         return Err(StoreError::invalid(field, "contains control characters"));
+    }
+    if let Some(c) = value.chars().find(|&c| is_bidi_control(c)) {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "contains the bidirectional control U+{:04X}, which would change how the text is shown",
+                u32::from(c)
+            ),
+        ));
     }
     Ok(())
 }
@@ -465,10 +519,11 @@ pub fn validate_new_document(d: &NewDocument) -> StoreResult<()> {
             format!("{name:?} is not a plain file name"),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        // A right-to-left override (U+202E) before "fdp.exe" shows it as "exe.pdf".
         return Err(StoreError::invalid(
             "filename",
-            "contains control characters",
+            "contains control or bidirectional-override characters",
         ));
     }
     if d.kind.trim().is_empty() || d.kind.len() > 100 {

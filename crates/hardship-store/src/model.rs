@@ -1,6 +1,7 @@
 //! The records the store keeps. Every record belongs to one tenant (an organization: a consultancy or a
 //! single practice); ids are UUIDs so they reveal nothing about other tenants.
 
+use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
 use hardship_rules::{
@@ -587,6 +588,13 @@ pub struct SignInFailures {
     pub earliest: DateTime<Utc>,
 }
 
+/// A key that limits attempts, and how many it allows in the window.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AttemptLimit {
+    pub key: String,
+    pub max: u32,
+}
+
 /// A token for machine clients of the API, scoped to one tenant with one role.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct ApiToken {
@@ -594,6 +602,7 @@ pub struct ApiToken {
     pub tenant: TenantId,
     pub name: String,
     pub role: Role,
+    pub scope: TokenScope,
     #[serde(skip_serializing)]
     pub token_hash: [u8; 32],
     pub created_by: String,
@@ -614,4 +623,67 @@ pub struct Invite {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// How an invitation is being accepted, as the server checked it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum InviteAcceptance {
+    /// A new account for the invited address, with this password hash.
+    NewAccount { password_hash: String },
+    /// The existing account of the signed-in user (whose address must be the invited one).
+    SignedIn { user: UserId },
+}
+
+impl InviteAcceptance {
+    /// The user this acceptance may end with, given the account the invited address has (if any).
+    pub fn check(&self, email: &str, existing: Option<&User>) -> StoreResult<()> {
+        match (self, existing) {
+            (InviteAcceptance::NewAccount { password_hash }, None) => {
+                if password_hash.trim().is_empty() {
+                    return Err(StoreError::invalid(
+                        "password",
+                        "choose a password for the new account",
+                    ));
+                }
+                Ok(())
+            }
+            (InviteAcceptance::NewAccount { .. }, Some(_)) => Err(StoreError::Duplicate {
+                field: "email",
+                value: email.to_owned(),
+                context: " (an account with this address exists: sign in first, then open the invitation again)".into(),
+            }),
+            (InviteAcceptance::SignedIn { user }, Some(u)) if u.id == *user => Ok(()),
+            (InviteAcceptance::SignedIn { .. }, _) => Err(StoreError::Forbidden(format!(
+                "this invitation is for {email}: sign in as that account to accept it"
+            ))),
+        }
+    }
+}
+
+/// What a token may be used for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// The JSON API, with the token's role.
+    Api,
+    /// Reading the deadline calendar feed, nothing else: the secret a calendar app keeps in its
+    /// subscription URL (and so on its servers).
+    Calendar,
+}
+
+impl TokenScope {
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Calendar => "calendar",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenScope> {
+        match s {
+            "api" => Some(TokenScope::Api),
+            "calendar" => Some(TokenScope::Calendar),
+            _ => None,
+        }
+    }
 }

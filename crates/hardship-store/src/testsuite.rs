@@ -227,7 +227,9 @@ pub async fn run_all(f: &dyn StoreFactory) {
     invitations(f).await;
     session_tenant_and_sign_out_everywhere(f).await;
     text_limits_are_the_same_everywhere(f).await;
-    sign_in_failures_are_shared_counted_and_forgotten(f).await;
+    sign_in_attempts_are_reserved_counted_and_released(f).await;
+    concurrent_sign_in_attempts_cannot_exceed_the_limit(f).await;
+    racing_invitations_make_one_account(f).await;
 }
 
 fn is_not_found<T: std::fmt::Debug>(r: StoreResult<T>) -> bool {
@@ -901,19 +903,26 @@ pub async fn sessions_and_api_tokens(f: &dyn StoreFactory) {
     // API tokens: audited, tenant-scoped, revocable; auditors cannot mint them.
     let before = s.audit_events(w.a, None).await.unwrap().len();
     let forbidden = s
-        .create_api_token(w.a, &auditor(), "ci", Role::Staff, [9; 32])
+        .create_api_token(w.a, &auditor(), "ci", Role::Staff, TokenScope::Api, [9; 32])
         .await;
     assert!(
         matches!(forbidden, Err(StoreError::Forbidden(_))),
         "{forbidden:?}"
     );
     assert!(matches!(
-        s.create_api_token(w.a, &owner(), " ", Role::Staff, [9; 32])
+        s.create_api_token(w.a, &owner(), " ", Role::Staff, TokenScope::Api, [9; 32])
             .await,
         Err(StoreError::Invalid { field: "name", .. })
     ));
     let t = s
-        .create_api_token(w.a, &owner(), "billing export", Role::Auditor, [9; 32])
+        .create_api_token(
+            w.a,
+            &owner(),
+            "billing export",
+            Role::Auditor,
+            TokenScope::Api,
+            [9; 32],
+        )
         .await
         .unwrap();
     let found = s.find_api_token(&[9; 32]).await.unwrap().unwrap();
@@ -1361,17 +1370,18 @@ pub async fn invitations(f: &dyn StoreFactory) {
     assert_eq!(s.list_invites(w.a).await.unwrap().len(), 1);
     assert!(s.list_invites(w.b).await.unwrap().is_empty());
     assert!(matches!(
-        s.accept_invite(&[5; 32], now, None).await,
+        s.accept_invite(&[5; 32], now, new_account("")).await,
         Err(StoreError::Invalid {
             field: "password",
             ..
         })
     ));
     assert!(is_not_found(
-        s.accept_invite(&[5; 32], later, Some("$argon2id$x")).await
+        s.accept_invite(&[5; 32], later, new_account("$argon2id$x"))
+            .await
     ));
     let (accepted, user) = s
-        .accept_invite(&[5; 32], now, Some("$argon2id$x"))
+        .accept_invite(&[5; 32], now, new_account("$argon2id$x"))
         .await
         .unwrap();
     assert!(accepted.accepted_at.is_some());
@@ -1386,7 +1396,10 @@ pub async fn invitations(f: &dyn StoreFactory) {
         }]
     );
     assert!(
-        is_not_found(s.accept_invite(&[5; 32], now, Some("$argon2id$x")).await),
+        is_not_found(
+            s.accept_invite(&[5; 32], now, new_account("$argon2id$x"))
+                .await
+        ),
         "used once"
     );
     assert_eq!(s.find_invite(&[5; 32], now).await.unwrap(), None);
@@ -1407,11 +1420,78 @@ pub async fn invitations(f: &dyn StoreFactory) {
     )
     .await
     .unwrap();
-    let (_, same) = s.accept_invite(&[6; 32], now, None).await.unwrap();
+    // Not as a new account (the address has one), nor as another signed-in user ...
+    assert!(matches!(
+        s.accept_invite(&[6; 32], now, new_account("$argon2id$y"))
+            .await,
+        Err(StoreError::Duplicate { field: "email", .. })
+    ));
+    let other = s
+        .create_user("mallory@x.test", "$argon2id$m")
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.accept_invite(&[6; 32], now, InviteAcceptance::SignedIn { user: other.id })
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(s.memberships_of(other.id).await.unwrap().is_empty());
+    // ... only signed in as the invited account; both refusals left the invitation usable.
+    let (_, same) = s
+        .accept_invite(&[6; 32], now, InviteAcceptance::SignedIn { user: user.id })
+        .await
+        .unwrap();
     assert_eq!(same.id, user.id);
     assert_eq!(s.memberships_of(user.id).await.unwrap().len(), 2);
     assert!(s.verify_audit(w.a).await.unwrap().is_ok());
     assert!(s.verify_audit(w.b).await.unwrap().is_ok());
+}
+
+fn new_account(hash: &str) -> InviteAcceptance {
+    InviteAcceptance::NewAccount {
+        password_hash: hash.to_owned(),
+    }
+}
+
+/// Two invitations of one new address, from two organizations, accepted at the same instant as new
+/// accounts: exactly one creates the account; the other is refused and its invitation stays unused.
+pub async fn racing_invitations_make_one_account(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let s = std::sync::Arc::clone(&w.store);
+    let now = in_2024();
+    let later = now + chrono::Duration::days(7);
+    s.create_invite(w.a, &staff(), "victim@x.test", Role::Owner, [21; 32], later)
+        .await
+        .unwrap();
+    s.create_invite(w.b, &staff(), "victim@x.test", Role::Staff, [22; 32], later)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = [[21u8; 32], [22u8; 32]]
+        .into_iter()
+        .map(|h| {
+            let s = std::sync::Arc::clone(&s);
+            tokio::spawn(async move { s.accept_invite(&h, now, new_account("$argon2id$v")).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Duplicate { field: "email", .. }) => {}
+            Err(e) => panic!("unexpected refusal: {e}"),
+        }
+    }
+    assert_eq!(ok, 1, "one account, one acceptance");
+    let mut unused = 0;
+    for h in [[21u8; 32], [22u8; 32]] {
+        if s.find_invite(&h, now).await.unwrap().is_some() {
+            unused += 1;
+        }
+    }
+    assert_eq!(
+        unused, 1,
+        "the refused invitation can still be accepted later"
+    );
 }
 
 pub async fn session_tenant_and_sign_out_everywhere(f: &dyn StoreFactory) {
@@ -1446,7 +1526,14 @@ pub async fn session_tenant_and_sign_out_everywhere(f: &dyn StoreFactory) {
     assert!(s.get_session(&[12; 32], now).await.unwrap().is_some());
     assert_eq!(s.delete_user_sessions(user.id, None).await.unwrap(), 1);
     let t = s
-        .create_api_token(w.a, &owner(), "export", Role::Staff, [21; 32])
+        .create_api_token(
+            w.a,
+            &owner(),
+            "export",
+            Role::Staff,
+            TokenScope::Api,
+            [21; 32],
+        )
         .await
         .unwrap();
     let listed = s.list_api_tokens(w.a).await.unwrap();
@@ -1509,9 +1596,16 @@ pub async fn text_limits_are_the_same_everywhere(f: &dyn StoreFactory) {
     );
     assert_eq!(
         field(
-            s.create_api_token(w.a, &owner(), &"t".repeat(101), Role::Staff, [3; 32])
-                .await
-                .map(|_| ())
+            s.create_api_token(
+                w.a,
+                &owner(),
+                &"t".repeat(101),
+                Role::Staff,
+                TokenScope::Api,
+                [3; 32]
+            )
+            .await
+            .map(|_| ())
         ),
         "name"
     );
@@ -1535,23 +1629,45 @@ pub async fn text_limits_are_the_same_everywhere(f: &dyn StoreFactory) {
     );
 }
 
-pub async fn sign_in_failures_are_shared_counted_and_forgotten(f: &dyn StoreFactory) {
+pub async fn sign_in_attempts_are_reserved_counted_and_released(f: &dyn StoreFactory) {
     let w = world(f).await;
     let s = &w.store;
     let t0 = in_2024();
-    let keys = vec![
-        "ip:203.0.113.7".to_owned(),
-        "email:ada@lakeside.test".to_owned(),
+    let limits = vec![
+        AttemptLimit {
+            key: "ip:203.0.113.7".to_owned(),
+            max: 4,
+        },
+        AttemptLimit {
+            key: "account:ada@lakeside.test".to_owned(),
+            max: 3,
+        },
     ];
+    let keys: Vec<String> = limits.iter().map(|l| l.key.clone()).collect();
     assert!(s.sign_in_failures(&keys, t0).await.unwrap().is_empty());
     for i in 0..3 {
-        s.record_sign_in_failure(&keys, t0 + chrono::Duration::seconds(i))
+        let r = s
+            .reserve_attempt(
+                uuid::Uuid::new_v4(),
+                &limits,
+                t0,
+                t0 + chrono::Duration::seconds(i),
+            )
             .await
             .unwrap();
+        assert_eq!(r, Ok(()), "attempt {i} is within both limits");
     }
-    s.record_sign_in_failure(&keys[..1], t0 + chrono::Duration::seconds(10))
+    // The account key is exhausted: refused with its earliest attempt, and nothing recorded.
+    let refused = s
+        .reserve_attempt(
+            uuid::Uuid::new_v4(),
+            &limits,
+            t0,
+            t0 + chrono::Duration::seconds(5),
+        )
         .await
         .unwrap();
+    assert_eq!(refused, Err(t0));
     let mut got = s.sign_in_failures(&keys, t0).await.unwrap();
     got.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(
@@ -1564,35 +1680,61 @@ pub async fn sign_in_failures_are_shared_counted_and_forgotten(f: &dyn StoreFact
             },
             SignInFailures {
                 key: keys[0].clone(),
-                count: 4,
+                count: 3,
                 earliest: t0
             },
         ]
     );
-    // Only failures since the window's start count.
+    // Only attempts since the window's start count.
     let later = s
         .sign_in_failures(&keys, t0 + chrono::Duration::seconds(2))
         .await
         .unwrap();
-    let ip = later.iter().find(|x| x.key == keys[0]).unwrap();
+    assert!(later.iter().all(|x| x.count == 1), "{later:?}");
+    // A released attempt is not a failure, and the keys it names to forget are forgotten.
+    let ok = uuid::Uuid::new_v4();
+    let ip_only = &limits[..1];
     assert_eq!(
-        (ip.count, ip.earliest),
-        (2, t0 + chrono::Duration::seconds(2))
-    );
-    // Another key is untouched; a success forgets only the keys it names.
-    assert!(
-        s.sign_in_failures(&["email:bob@x.test".to_owned()], t0)
+        s.reserve_attempt(ok, ip_only, t0, t0 + chrono::Duration::seconds(6))
             .await
-            .unwrap()
-            .is_empty()
+            .unwrap(),
+        Ok(())
     );
-    s.clear_sign_in_failures(&keys[1..]).await.unwrap();
+    s.release_attempt(ok, &keys[1..]).await.unwrap();
     let got = s.sign_in_failures(&keys, t0).await.unwrap();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].key, keys[0]);
-    // The purge drops failures older than a day.
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].key.as_str(), got[0].count), (keys[0].as_str(), 3));
+    // The purge drops attempts older than a day.
     s.purge_sessions(t0 + chrono::Duration::days(2))
         .await
         .unwrap();
     assert!(s.sign_in_failures(&keys, t0).await.unwrap().is_empty());
+}
+
+/// Concurrent attempts cannot all pass the limit: exactly `max` reservations succeed.
+pub async fn concurrent_sign_in_attempts_cannot_exceed_the_limit(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let store = std::sync::Arc::clone(&w.store);
+    let t0 = in_2024();
+    let limits = vec![AttemptLimit {
+        key: "account:race@lakeside.test".to_owned(),
+        max: 5,
+    }];
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let s = std::sync::Arc::clone(&store);
+        let l = limits.clone();
+        tasks.push(tokio::spawn(async move {
+            s.reserve_attempt(uuid::Uuid::new_v4(), &l, t0, t0)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        if t.await.unwrap().is_ok() {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 5);
 }

@@ -258,6 +258,21 @@ impl Vault {
         Ok(stored)
     }
 
+    /// Refuses a key that is not `document`'s own object in `tenant` (a record pointed at another
+    /// document's object). The object's authenticated header binds the same two ids, so an object
+    /// moved under this key fails to decrypt.
+    pub fn check_key(&self, tenant: Uuid, document: Uuid, key: &str) -> Result<(), VaultError> {
+        let named = parse_key(tenant, key)?;
+        if named == document {
+            Ok(())
+        } else {
+            Err(VaultError::tampered(
+                key,
+                format!("the object belongs to document {named}, not to document {document}"),
+            ))
+        }
+    }
+
     /// Re-reads and decrypts without keeping the plaintext; checks the object's own trailer and
     /// that its SHA-256 equals `expected_sha256`.
     pub async fn verify(
@@ -299,6 +314,11 @@ impl Vault {
             .delete(&Path::from(key))
             .await
             .map_err(|e| VaultError::storage(key, e))
+    }
+
+    /// A secret derived from the master key for another purpose (see [`MasterKey::derive`]).
+    pub fn derive_secret(&self, label: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        self.master.derive(label)
     }
 
     /// Every object key under `prefix` (e.g. `tenants/<tenant>/`), sorted.

@@ -126,8 +126,15 @@ pub fn write_error_row(w: &mut impl Write, e: &RowError) -> std::io::Result<()> 
     let mut csv = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
-    csv.write_record([e.line.to_string().as_str(), &e.column, &e.value, &e.message])
-        .map_err(std::io::Error::other)?;
+    // The value (and the message quoting it) is the user's own text: never a formula in a spreadsheet.
+    use hardship_formats::spreadsheet::cell;
+    csv.write_record([
+        e.line.to_string().as_str(),
+        &e.column,
+        cell(&e.value).as_ref(),
+        cell(&e.message).as_ref(),
+    ])
+    .map_err(std::io::Error::other)?;
     let bytes = csv
         .into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))?;

@@ -293,6 +293,28 @@ fn skip_bad_rows_writes_good_rows_and_an_errors_file() {
     );
 }
 
+/// Issue 11, medium 4: a bad value that is a spreadsheet formula is written to the errors file as text.
+#[test]
+fn the_errors_file_never_carries_a_formula() {
+    let input = format!(
+        "{HEADER}\n2024,=HYPERLINK(\"https://evil.example\"),444444444,individual,physician,false,false,false,,,,false,1,2,3,4,\n{}",
+        line(
+            2024,
+            1,
+            "444444444",
+            "individual",
+            "physician,false,false,false,,,,false,80,50,100,90,"
+        ),
+    );
+    let (o, dir, _) = run(&input, &["--skip-bad-rows"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let errors = std::fs::read_to_string(dir.path().join("out.csv.errors.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(errors.as_bytes());
+    let row = rd.records().next().unwrap().unwrap();
+    assert_eq!(&row[2], "'=HYPERLINK(\"https://evil.example\")", "{errors}");
+    assert!(!row[3].starts_with(['=', '+', '-', '@']), "{errors}");
+}
+
 #[test]
 fn column_order_is_free_and_quoted_fields_work() {
     let cols: Vec<&str> = HEADER.split(',').rev().collect();

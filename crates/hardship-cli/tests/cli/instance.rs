@@ -112,6 +112,11 @@ impl Instance {
         format!("{}{path}", self.base)
     }
 
+    /// The server's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no destructor, no flush, nothing finished.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

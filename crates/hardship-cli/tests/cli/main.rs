@@ -12,6 +12,7 @@ mod postgres_ops;
 mod scaleout;
 mod serve;
 mod store_ops;
+mod tamper;
 
 use std::path::Path;
 use std::process::{Command, Output};

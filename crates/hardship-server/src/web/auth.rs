@@ -9,15 +9,17 @@ use super::{
     with_cookie,
 };
 use crate::AppState;
-use crate::auth::{check_password_policy, hash_password_async, verify_password_async};
 use crate::error::ApiError;
+use crate::passwords::{HashError, check_password_policy};
 use crate::principal::Credential;
 use crate::security;
+use crate::security::Reserved;
 use askama::Template;
+use axum::extract::FromRequest;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
-use hardship_store::{Actor, OrganizationKind, Role, Session, TenantId, UserId};
+use hardship_store::{Actor, InviteAcceptance, OrganizationKind, Role, Session, TenantId, UserId};
 use serde::Deserialize;
 
 /// `/`: the dashboard when signed in, set-up on a fresh installation, else sign-in.
@@ -138,9 +140,7 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> PageResult {
     if f.password != f.password_confirm {
         return Ok(again("password_confirm: the two passwords differ".into()));
     }
-    let hash = hash_password_async(f.password.clone())
-        .await
-        .map_err(ApiError::Internal)?;
+    let hash = hash(&state, &f.password).await?;
     let actor = Actor {
         user: None,
         label: format!("set-up by {email}"),
@@ -179,14 +179,26 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site (no scheme, no `//host`): no open redirects.
-fn safe_next(next: Option<&str>) -> String {
+/// Only a plain path on this site: it starts with one `/`, and holds only visible ASCII other than `\\`
+/// (no tab, newline or space a browser would drop or that would break the `Location` header), and no
+/// percent-escape of a control character, space or `/` and `\\` (`/%2F/evil.example` and
+/// `/%09/evil.example` resolve to another host). Anything else goes to the dashboard: no open redirects.
+pub fn safe_next(next: Option<&str>) -> String {
+    let plain = |n: &str| {
+        let b = n.as_bytes();
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/' | b'\\' | b'%'))
+            && n.len() < 500
+            && b.iter().all(|&c| c.is_ascii_graphic() && c != b'\\')
+            && !n.to_ascii_lowercase().split('%').skip(1).any(|esc| {
+                esc.get(..2).is_none_or(|h| {
+                    u8::from_str_radix(h, 16)
+                        .map_or(true, |c| c < 0x21 || c == 0x7f || c == b'/' || c == b'\\')
+                })
+            })
+    };
     match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
-        {
-            n.to_owned()
-        }
+        Some(n) if plain(n) => n.to_owned(),
         _ => "/dashboard".to_owned(),
     }
 }
@@ -228,13 +240,6 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let (_, addr, f): (_, _, LoginForm) = anonymous_form(&state, req).await?;
     let email = f.email.trim().to_lowercase();
-    let keys = vec![
-        format!(
-            "ip:{}",
-            addr.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
-        ),
-        format!("email:{email}"),
-    ];
     let now = state.now();
     let page = |error: &str| LoginPage {
         csrf: f.csrf.clone(),
@@ -242,35 +247,43 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         email: f.email.clone(),
         next: safe_next(f.next.as_deref()),
     };
-    if let Err(wait) = state.limiter.check(&*state.store, &keys, now).await? {
-        let mut r = html_status(
-            StatusCode::TOO_MANY_REQUESTS,
-            &page(&format!(
-                "Too many failed sign-ins. Try again in {} minute(s).",
-                wait.div_ceil(60)
-            )),
-        );
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
+    // The attempt is reserved before the password is checked, so concurrent guesses cannot all pass.
+    let limits = state.limiter.sign_in(addr, &email);
+    let attempt = match state.limiter.reserve(&*state.store, &limits, now).await? {
+        Reserved::Go(attempt) => attempt,
+        Reserved::Wait(wait) => {
+            return Ok(too_many(
+                &page(&format!(
+                    "Too many failed sign-ins. Try again in {} minute(s).",
+                    wait.div_ceil(60)
+                )),
+                wait,
+            ));
         }
-        return Ok(r);
-    }
+    };
     let user = state.store.find_user_by_email(&email).await?;
     let hash = user
         .as_ref()
         .map_or_else(|| DECOY_HASH.to_owned(), |u| u.password_hash.clone());
-    let ok = verify_password_async(f.password.clone(), hash).await && user.is_some();
+    let ok = match state.passwords.verify(f.password.clone(), hash).await {
+        Ok(ok) => ok && user.is_some(),
+        Err(HashError::Busy) => {
+            state.limiter.not_checked(&*state.store, attempt).await?;
+            return Ok(too_many(&page(&HashError::Busy.to_string()), BUSY_RETRY));
+        }
+        Err(HashError::Failed(e)) => return Err(ApiError::Internal(e).into()),
+    };
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.fail(&*state.store, &keys, now).await?;
         tracing::warn!(email = %email, "sign-in failed");
         return Ok(html_status(
             StatusCode::UNAUTHORIZED,
             &page("Wrong e-mail address or password."),
         ));
     };
-    // The e-mail's count is forgotten; the address's stays, or a guesser with one valid account could
-    // reset its own budget.
-    state.limiter.succeed(&*state.store, &keys[1..]).await?;
+    state
+        .limiter
+        .succeeded(&*state.store, attempt, &limits)
+        .await?;
     let first = state
         .store
         .memberships_of(user.id)
@@ -283,6 +296,30 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         see(&safe_next(f.next.as_deref())),
         Some(cookie),
     ))
+}
+
+/// Seconds a caller turned away by a busy hasher is asked to wait.
+pub const BUSY_RETRY: u64 = 5;
+
+/// A form shown again with 429 and `Retry-After`.
+pub fn too_many<T: Template>(page: &T, wait: u64) -> axum::response::Response {
+    let mut r = html_status(StatusCode::TOO_MANY_REQUESTS, page);
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// Hashes a new password with the bounded hasher; a full queue is a 429 with `Retry-After`.
+pub async fn hash(state: &AppState, password: &str) -> Result<String, WebError> {
+    state
+        .passwords
+        .hash(password.to_owned())
+        .await
+        .map_err(|e| match e {
+            HashError::Busy => ApiError::TooManyRequests(e.to_string(), BUSY_RETRY).into(),
+            HashError::Failed(m) => ApiError::Internal(m).into(),
+        })
 }
 
 #[derive(Deserialize)]
@@ -315,6 +352,11 @@ pub async fn switch_org(State(state): State<AppState>, Form(p, f): Form<SwitchFo
 }
 
 // ---- invitations ----------------------------------------------------------------------------------------
+//
+// The holder of an invitation link must never get a session of an account that already exists: the page
+// says nothing about whether the invited address has an account, a new account is created only when the
+// address has none, and an existing account joins only while signed in (through the rate-limited sign-in).
+// The store is told which of the two cases was checked and refuses the other inside its transaction.
 
 #[derive(Template)]
 #[template(path = "invite.html")]
@@ -325,13 +367,16 @@ struct InvitePage {
     organization: String,
     email: String,
     role: String,
-    has_account: bool,
+    /// The signed-in user's address, when someone is signed in.
+    signed_in_as: Option<String>,
+    /// Whether the signed-in user is the invited address.
+    is_invitee: bool,
 }
 
 async fn invite_of(
     state: &AppState,
     token: &str,
-) -> Result<(hardship_store::Invite, String, bool), WebError> {
+) -> Result<(hardship_store::Invite, String), WebError> {
     let invite = state
         .store
         .find_invite(&security::token_hash(token), state.now())
@@ -342,21 +387,37 @@ async fn invite_of(
             )
         })?;
     let org = state.store.get_organization(invite.tenant).await?;
-    let has_account = state
-        .store
-        .find_user_by_email(&invite.email)
-        .await?
-        .is_some();
-    Ok((invite, org.name, has_account))
+    Ok((invite, org.name))
+}
+
+/// The signed-in user of the request, if any (an invitation page is open to both).
+async fn signed_in(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<Option<crate::principal::Principal>, WebError> {
+    match crate::principal::from_session(state, parts).await {
+        Ok(p) => Ok(p),
+        // Signed in but a member of no organization yet: still someone who may accept.
+        Err(ApiError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn invite_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(token): Path<String>,
+    req: Request,
 ) -> PageResult {
-    let (invite, organization, has_account) = invite_of(&state, &token).await?;
-    let (csrf, cookie) = form_token(&state, &headers)?;
+    let (mut parts, _) = req.into_parts();
+    let (invite, organization) = invite_of(&state, &token).await?;
+    let me = signed_in(&state, &mut parts).await?;
+    let (csrf, cookie) = match &me {
+        Some(p) => (p.csrf().to_owned(), None),
+        None => form_token(&state, &parts.headers)?,
+    };
+    let is_invitee = me
+        .as_ref()
+        .is_some_and(|p| p.label.eq_ignore_ascii_case(&invite.email));
     let page = InvitePage {
         csrf,
         error: None,
@@ -364,7 +425,8 @@ pub async fn invite_page(
         organization,
         email: invite.email,
         role: invite.role.code().to_owned(),
-        has_account,
+        signed_in_as: me.map(|p| p.label),
+        is_invitee,
     };
     Ok(with_cookie(html(&page), cookie))
 }
@@ -384,8 +446,27 @@ pub async fn accept_invite(
     Path(token): Path<String>,
     req: Request,
 ) -> PageResult {
-    let (_, _, f): (_, _, InviteForm) = anonymous_form(&state, req).await?;
-    let (invite, organization, has_account) = invite_of(&state, &token).await?;
+    let (mut parts, body) = req.into_parts();
+    let me = signed_in(&state, &mut parts).await?;
+    let req = Request::from_parts(parts, body);
+    let (invite, organization) = invite_of(&state, &token).await?;
+    let (acceptance, f) = match &me {
+        // Signed in: the session's CSRF token, and the store checks the account is the invited one.
+        Some(p) => {
+            let Form(_, f): Form<InviteForm> = Form::from_request(req, &state).await?;
+            let user = p.user.ok_or(ApiError::Unauthenticated)?;
+            (InviteAcceptance::SignedIn { user }, f)
+        }
+        None => {
+            let (_, _, f): (_, _, InviteForm) = anonymous_form(&state, req).await?;
+            (
+                InviteAcceptance::NewAccount {
+                    password_hash: String::new(),
+                },
+                f,
+            )
+        }
+    };
     let again = |error: String| {
         html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -396,42 +477,58 @@ pub async fn accept_invite(
                 organization: organization.clone(),
                 email: invite.email.clone(),
                 role: invite.role.code().to_owned(),
-                has_account,
+                signed_in_as: me.as_ref().map(|p| p.label.clone()),
+                is_invitee: me
+                    .as_ref()
+                    .is_some_and(|p| p.label.eq_ignore_ascii_case(&invite.email)),
             },
         )
     };
-    let new_hash = if has_account {
-        // Joining with an existing account: prove it is yours.
-        let user = state
-            .store
-            .find_user_by_email(&invite.email)
-            .await?
-            .ok_or_else(|| ApiError::Internal("account vanished".into()))?;
-        if !verify_password_async(f.password.clone(), user.password_hash).await {
-            return Ok(again("Wrong password for this account.".into()));
+    let acceptance = match acceptance {
+        InviteAcceptance::NewAccount { .. } => {
+            if let Err(e) = check_password_policy(&f.password) {
+                return Ok(again(e));
+            }
+            if f.password != f.password_confirm {
+                return Ok(again("password_confirm: the two passwords differ".into()));
+            }
+            InviteAcceptance::NewAccount {
+                password_hash: hash(&state, &f.password).await?,
+            }
         }
-        None
-    } else {
-        if let Err(e) = check_password_policy(&f.password) {
-            return Ok(again(e));
-        }
-        if f.password != f.password_confirm {
-            return Ok(again("password_confirm: the two passwords differ".into()));
-        }
-        Some(
-            hash_password_async(f.password.clone())
-                .await
-                .map_err(ApiError::Internal)?,
-        )
+        signed_in => signed_in,
     };
-    let (invite, user) = state
+    let accepted = state
         .store
-        .accept_invite(
-            &security::token_hash(&token),
-            state.now(),
-            new_hash.as_deref(),
-        )
-        .await?;
+        .accept_invite(&security::token_hash(&token), state.now(), acceptance)
+        .await;
+    let (invite, user) = match accepted {
+        Ok(done) => done,
+        // The same words whether the address has an account or not: no account is created, nothing
+        // about it is signed in, and signing in is the way on.
+        Err(hardship_store::StoreError::Duplicate { .. }) => {
+            return Ok(again(
+                "This invitation cannot be accepted with a new password. If you already have an \
+                 account, sign in first and open the invitation link again."
+                    .into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if me.is_some() {
+        // Already signed in: switch this session to the organization just joined.
+        if let Some(crate::principal::Principal {
+            credential: Credential::Session { token_hash, .. },
+            ..
+        }) = &me
+        {
+            state
+                .store
+                .set_session_tenant(token_hash, invite.tenant)
+                .await?;
+        }
+        return Ok(see("/dashboard"));
+    }
     let cookie = start_session(&state, user.id, Some(invite.tenant)).await?;
     Ok(with_cookie(see("/dashboard"), Some(cookie)))
 }

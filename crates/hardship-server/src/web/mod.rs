@@ -329,8 +329,10 @@ pub async fn anonymous_form<T: DeserializeOwned>(
     let sent: CsrfField = crate::extract::parse_query(text).unwrap_or(CsrfField {
         csrf: String::new(),
     });
-    let cookie = security::cookie(&parts.headers, security::FORM_COOKIE).unwrap_or("");
-    if cookie.is_empty() || !security::constant_time_eq(sent.csrf.as_bytes(), cookie.as_bytes()) {
+    let cookie = security::cookie(&parts.headers, state.cookies().form_name()).unwrap_or("");
+    if !security::form_token_is_ours(&state.form_secret, cookie)
+        || !security::constant_time_eq(sent.csrf.as_bytes(), cookie.as_bytes())
+    {
         return Err(ApiError::Forbidden(
             "CSRF check failed: reload the page and submit the form again".into(),
         )
@@ -350,10 +352,12 @@ pub fn form_token(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> Result<(String, Option<HeaderValue>), WebError> {
-    if let Some(t) = security::cookie(headers, security::FORM_COOKIE).filter(|t| t.len() == 64) {
+    if let Some(t) = security::cookie(headers, state.cookies().form_name())
+        .filter(|t| security::form_token_is_ours(&state.form_secret, t))
+    {
         return Ok((t.to_owned(), None));
     }
-    let t = security::new_token().map_err(ApiError::Internal)?;
+    let t = security::new_form_token(&state.form_secret).map_err(ApiError::Internal)?;
     let h = state.cookies().set_form(&t);
     Ok((t, Some(h)))
 }
@@ -364,6 +368,28 @@ pub fn with_cookie(mut r: Response, cookie: Option<HeaderValue>) -> Response {
         r.headers_mut().append(header::SET_COOKIE, c);
     }
     r
+}
+
+/// The address the user reached us at (`https://host`), for links shown to copy: the scheme a trusted
+/// proxy reports in `X-Forwarded-Proto`, else `https` when cookies are `Secure` (the browser only sends
+/// them over HTTPS), else `http`; the host from `Host` when it is a plain host name.
+pub struct Origin(pub String);
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Origin(security::origin(
+            &parts.headers,
+            peer,
+            &state.settings.trusted_proxies,
+            state.settings.secure_cookies,
+        )))
+    }
 }
 
 /// A checkbox value: present means ticked.

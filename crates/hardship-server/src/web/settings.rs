@@ -4,16 +4,17 @@
 
 use super::{Form, Nav, PageResult, WebError, WebUser, html, html_status};
 use crate::AppState;
-use crate::auth::{check_password_policy, hash_password_async, verify_password_async};
 use crate::dto::{self, CreatedInviteDto, CreatedTokenDto, InviteDto, MemberDto, TokenDto};
 use crate::error::ApiError;
 use crate::extract::parse_id;
+use crate::passwords::{HashError, check_password_policy};
 use crate::principal::{Credential, Principal};
 use crate::security;
+use crate::security::Reserved;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hardship_store::Role;
+use hardship_store::{Role, TokenScope};
 use serde::Deserialize;
 
 /// Mints an API token for the principal's tenant.
@@ -22,10 +23,24 @@ pub async fn make_token(
     p: &Principal,
     name: &str,
     role: Role,
+    scope: TokenScope,
 ) -> Result<CreatedTokenDto, ApiError> {
     p.require_owner()?;
-    // The prefix makes leaked tokens easy to recognise (secret scanners, logs).
-    let token = format!("hs_{}", security::new_token().map_err(ApiError::Internal)?);
+    // The prefix makes leaked tokens easy to recognise (secret scanners, logs); a calendar secret has
+    // its own, so it is never mistaken for (or tried as) an API token.
+    let prefix = match scope {
+        TokenScope::Api => "hs_",
+        TokenScope::Calendar => "hscal_",
+    };
+    let token = format!(
+        "{prefix}{}",
+        security::new_token().map_err(ApiError::Internal)?
+    );
+    // A calendar token can change nothing, whatever was asked.
+    let role = match scope {
+        TokenScope::Api => role,
+        TokenScope::Calendar => Role::Auditor,
+    };
     let t = state
         .store
         .create_api_token(
@@ -33,12 +48,16 @@ pub async fn make_token(
             &p.actor(),
             name,
             role,
+            scope,
             security::token_hash(&token),
         )
         .await?;
+    let calendar_path =
+        (scope == TokenScope::Calendar).then(|| format!("/api/v1/calendar.ics?token={token}"));
     Ok(CreatedTokenDto {
         token,
         info: (&t).into(),
+        calendar_path,
     })
 }
 
@@ -81,18 +100,6 @@ struct UsersPage {
     host: String,
 }
 
-fn host_of(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8080")
-        .to_owned()
-}
-
 async fn users_page(
     state: &AppState,
     user: WebUser,
@@ -127,9 +134,9 @@ async fn users_page(
 pub async fn users(
     State(state): State<AppState>,
     user: WebUser,
-    headers: axum::http::HeaderMap,
+    super::Origin(origin): super::Origin,
 ) -> PageResult {
-    let page = users_page(&state, user, None, None, host_of(&headers)).await?;
+    let page = users_page(&state, user, None, None, origin.clone()).await?;
     Ok(html(&page))
 }
 
@@ -143,12 +150,12 @@ pub struct InviteForm {
 
 pub async fn invite(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    super::Origin(origin): super::Origin,
     Form(p, f): Form<InviteForm>,
 ) -> PageResult {
     p.require_owner()?;
     let result = async { make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?).await }.await;
-    let host = host_of(&headers);
+    let host = origin.clone();
     match result {
         Ok(created) => {
             let page = users_page(&state, WebUser(p), None, Some(created), host).await?;
@@ -193,9 +200,9 @@ async fn tokens_page(
 pub async fn tokens(
     State(state): State<AppState>,
     user: WebUser,
-    headers: axum::http::HeaderMap,
+    super::Origin(origin): super::Origin,
 ) -> PageResult {
-    let page = tokens_page(&state, user, None, None, host_of(&headers)).await?;
+    let page = tokens_page(&state, user, None, None, origin.clone()).await?;
     Ok(html(&page))
 }
 
@@ -205,16 +212,26 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    super::Origin(origin): super::Origin,
     Form(p, f): Form<TokenForm>,
 ) -> PageResult {
     p.require_owner()?;
-    let host = host_of(&headers);
-    let result = async { make_token(&state, &p, &f.name, dto::parse_role(&f.role)?).await }.await;
+    let host = origin.clone();
+    let result = async {
+        let scope = dto::parse_scope(f.scope.as_deref())?;
+        let role = match scope {
+            TokenScope::Api => dto::parse_role(&f.role)?,
+            TokenScope::Calendar => Role::Auditor,
+        };
+        make_token(&state, &p, &f.name, role, scope).await
+    }
+    .await;
     match result {
         Ok(created) => {
             let page = tokens_page(&state, WebUser(p), None, Some(created), host).await?;
@@ -272,6 +289,9 @@ pub struct PasswordForm {
     password_confirm: String,
 }
 
+/// How long a refused password check asks the user to wait, at least.
+const BUSY_OR_LIMIT_RETRY: u64 = 5;
+
 /// Changes the password and signs the user out of every other session.
 pub async fn change_password(
     State(state): State<AppState>,
@@ -281,9 +301,69 @@ pub async fn change_password(
         .user
         .ok_or_else(|| ApiError::Forbidden("API tokens have no password".into()))?;
     let user = state.store.get_user(user_id).await?;
-    let problem = if !verify_password_async(f.current.clone(), user.password_hash.clone()).await {
-        Some("current: wrong password".to_owned())
-    } else if let Err(e) = check_password_policy(&f.password) {
+    let st = &state;
+    let again = |p: Principal, error: String, status: StatusCode| async move {
+        let page = PasswordPage {
+            nav: WebUser(p).nav(st).await?,
+            error: Some(error),
+            done: false,
+        };
+        Ok::<_, WebError>(match status {
+            StatusCode::TOO_MANY_REQUESTS => super::auth::too_many(&page, BUSY_OR_LIMIT_RETRY),
+            s => html_status(s, &page),
+        })
+    };
+    // The current password is a secret a stolen session must not be able to guess at will: the same
+    // reservation as a sign-in, per user.
+    let limits = state.limiter.password_check(&user_id.to_string());
+    let attempt = match state
+        .limiter
+        .reserve(&*state.store, &limits, state.now())
+        .await?
+    {
+        Reserved::Go(a) => a,
+        Reserved::Wait(wait) => {
+            return again(
+                p,
+                format!(
+                    "current: too many wrong passwords; try again in {} minute(s)",
+                    wait.div_ceil(60)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+        }
+    };
+    let right = match state
+        .passwords
+        .verify(f.current.clone(), user.password_hash.clone())
+        .await
+    {
+        Ok(right) => right,
+        Err(HashError::Busy) => {
+            state.limiter.not_checked(&*state.store, attempt).await?;
+            return again(
+                p,
+                HashError::Busy.to_string(),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+        }
+        Err(HashError::Failed(e)) => return Err(ApiError::Internal(e).into()),
+    };
+    if !right {
+        return again(
+            p,
+            "current: wrong password".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    state
+        .limiter
+        .succeeded(&*state.store, attempt, &limits)
+        .await?;
+    let problem = if let Err(e) = check_password_policy(&f.password) {
         Some(e)
     } else if f.password != f.password_confirm {
         Some("password_confirm: the two passwords differ".to_owned())
@@ -291,18 +371,9 @@ pub async fn change_password(
         None
     };
     if let Some(error) = problem {
-        return Ok(html_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                nav: WebUser(p).nav(&state).await?,
-                error: Some(error),
-                done: false,
-            },
-        ));
+        return again(p, error, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let hash = hash_password_async(f.password.clone())
-        .await
-        .map_err(ApiError::Internal)?;
+    let hash = super::auth::hash(&state, &f.password).await?;
     state.store.set_password(user_id, &hash).await?;
     let keep = match &p.credential {
         Credential::Session { token_hash, .. } => Some(*token_hash),

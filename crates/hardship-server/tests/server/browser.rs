@@ -568,7 +568,7 @@ async fn journey(c: &Client, app: &TestApp, files: &Path) {
     let email = files.join("cms-approval.eml");
     let email_bytes = b"From: QPP Service Center <qpp@cms.test>\r\nSubject: Your 2026 PI hardship exception application is approved\r\n\r\nApplication QPP-2026-0042137 is approved.\r\n";
     std::fs::write(&email, email_bytes).unwrap();
-    let sha256 = format!("{:x}", Sha256::digest(email_bytes));
+    let sha256 = hardship_store::hex(&Sha256::digest(email_bytes));
     el(c, "select#kind")
         .await
         .select_by_value("cms_decision_email")

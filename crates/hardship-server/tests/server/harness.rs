@@ -146,6 +146,11 @@ impl TestApp {
         self.state.cookies().session_name()
     }
 
+    /// The double-submit cookie of the forms used before sign-in.
+    pub fn form_cookie_name(&self) -> &'static str {
+        self.state.cookies().form_name()
+    }
+
     /// A request with the given authentication (and the CSRF header for unsafe API calls by session).
     pub fn request(
         &self,
@@ -231,7 +236,8 @@ impl TestApp {
     /// First-run set-up through the set-up form; returns the owner's session.
     pub async fn setup(&self, organization: &str, email: &str) -> Session {
         let page = client().get(self.url("/setup")).send().await.unwrap();
-        let form_cookie = set_cookie(&page, "hardship_form").expect("set-up sets its form cookie");
+        let form_cookie =
+            set_cookie(&page, self.form_cookie_name()).expect("set-up sets its form cookie");
         let csrf = csrf_in(&page.text().await.unwrap()).unwrap();
         let r = client()
             .post(self.url("/setup"))
@@ -259,7 +265,7 @@ impl TestApp {
     /// Signs in through the sign-in form.
     pub async fn login(&self, email: &str, password: &str) -> Result<Session, StatusCode> {
         let page = client().get(self.url("/login")).send().await.unwrap();
-        let form_cookie = set_cookie(&page, "hardship_form").unwrap();
+        let form_cookie = set_cookie(&page, self.form_cookie_name()).unwrap();
         let csrf = csrf_in(&page.text().await.unwrap()).unwrap();
         let r = client()
             .post(self.url("/login"))
@@ -310,7 +316,7 @@ impl TestApp {
         let user = match s.find_user_by_email(email).await.unwrap() {
             Some(u) => u,
             None => {
-                let hash = hardship_server::auth::hash_password(PASSWORD).unwrap();
+                let hash = hardship_server::passwords::hash_password(PASSWORD).unwrap();
                 s.create_user(email, &hash).await.unwrap()
             }
         };

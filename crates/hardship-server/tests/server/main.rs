@@ -20,3 +20,5 @@ mod formats;
 mod hostile;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;
+/// Regressions for what a red-team found (issue 11): each attack, tried as it was.
+mod redteam;
