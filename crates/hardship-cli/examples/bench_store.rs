@@ -62,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         email: String::new(),
                         phone: String::new(),
                     },
+                    zip: None,
                 },
             )
             .await?;

@@ -4,12 +4,16 @@
 //! { "performance_year": 2024, "reporting_level": "group", "tin": "123456789",
 //!   "members": [ { "npi": "1234567893", "clinician_type": "physician", "hospital_based": true } ],
 //!   "practice_size": 12, "hardship": { "reason": "decertified_ehr", "status": "approved" },
-//!   "pi_submitted": false }
+//!   "pi_submitted": false, "practice_zip": "27007" }
 //! ```
-//! An individual case gives `clinician` instead of `members`.
+//! An individual case gives `clinician` instead of `members`. `pi_submitted` is `false`, `"incomplete"` or
+//! `true`; a member may carry `"approved_hardship": "<reason>"` (an individual exception CMS approved, a
+//! member ground of the group test).
 
 use hardship_rules::eligibility::{Application, Case, ClinicianFacts, GroupMembers, Subject};
-use hardship_rules::{Npi, PerformanceYear, ReportingLevel, Tin};
+use hardship_rules::{
+    HardshipReason, Npi, PerformanceYear, PiSubmission, ReportingLevel, RuleBook, Tin, Zip5,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -25,7 +29,8 @@ pub struct CaseJson {
     pub practice_size: Option<u32>,
     pub hardship: Option<Application>,
     #[serde(default)]
-    pub pi_submitted: bool,
+    pub pi_submitted: PiSubmission,
+    pub practice_zip: Option<Zip5>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +39,7 @@ pub struct MemberJson {
     pub npi: Option<Npi>,
     #[serde(flatten)]
     pub facts: ClinicianFacts,
+    pub approved_hardship: Option<HardshipReason>,
 }
 
 impl CaseJson {
@@ -43,7 +49,8 @@ impl CaseJson {
             .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))
     }
 
-    pub fn to_case(&self) -> Result<Case, String> {
+    pub fn to_case(&self, book: &RuleBook) -> Result<Case, String> {
+        let rules = book.year(self.performance_year);
         let subject = if self.reporting_level.is_collective() {
             if self.clinician.is_some() {
                 return Err(
@@ -55,9 +62,11 @@ impl CaseJson {
                     "a group or virtual-group case needs at least one entry in `members`".into(),
                 );
             }
-            Subject::Entity(GroupMembers::from_members(
-                self.members.iter().map(|m| &m.facts),
-            ))
+            let mut g = GroupMembers::default();
+            for m in &self.members {
+                g.add(rules, &m.facts, m.approved_hardship);
+            }
+            Subject::Entity(g)
         } else {
             match self.clinician {
                 Some(c) if self.members.is_empty() => Subject::Clinician(c),
@@ -69,12 +78,11 @@ impl CaseJson {
             return Err("practice_size must be 1 or more".into());
         }
         Ok(Case {
-            year: self.performance_year,
-            level: self.reporting_level,
-            subject,
             practice_size: self.practice_size,
             application: self.hardship,
-            pi_submitted: self.pi_submitted,
+            pi_submission: self.pi_submitted,
+            practice_zip: self.practice_zip,
+            ..Case::new(self.performance_year, self.reporting_level, subject)
         })
     }
 }

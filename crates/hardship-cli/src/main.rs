@@ -296,9 +296,13 @@ struct CheckArgs {
     hardship_reason: Option<HardshipReason>,
     #[arg(long, value_parser = |s: &str| ApplicationStatus::parse(s).map_err(|e| e.to_string()), requires = "hardship_reason")]
     hardship_status: Option<ApplicationStatus>,
-    /// PI data was (or will be) submitted at this reporting level.
-    #[arg(long)]
-    pi_submitted: bool,
+    /// PI data was (or will be) submitted at this reporting level: `true` (qualifying; the default when
+    /// the flag is given without a value), `incomplete` or `false`.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_parser = |s: &str| hardship_rules::PiSubmission::parse(s).map_err(|e| e.to_string()))]
+    pi_submitted: Option<hardship_rules::PiSubmission>,
+    /// The practice location's ZIP code (CMS's automatic EUC areas): 12345 or 12345-6789.
+    #[arg(long, value_parser = |s: &str| hardship_rules::Zip5::parse(s).map_err(|e| e.to_string()))]
+    practice_zip: Option<hardship_rules::Zip5>,
     /// The instant for the deadline countdown (default: now).
     #[arg(long, value_parser = parse_instant)]
     at: Option<DateTime<Utc>>,
@@ -561,7 +565,7 @@ fn check(book: &RuleBook, a: CheckArgs) -> Outcome {
             let parsed =
                 CaseJson::parse(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
             parsed
-                .to_case()
+                .to_case(book)
                 .map_err(|e| bad(format!("{}: {e}", path.display())))?
         }
         None => {
@@ -576,20 +580,23 @@ fn check(book: &RuleBook, a: CheckArgs) -> Outcome {
                 ));
             };
             Case {
-                year,
-                level: a.level,
-                subject: Subject::Clinician(ClinicianFacts {
-                    clinician_type,
-                    hospital_based: a.hospital_based,
-                    non_patient_facing: a.non_patient_facing,
-                    asc_based: a.asc_based,
-                }),
                 practice_size: a.practice_size,
                 application: a
                     .hardship_reason
                     .zip(a.hardship_status)
                     .map(|(reason, status)| Application { reason, status }),
-                pi_submitted: a.pi_submitted,
+                pi_submission: a.pi_submitted.unwrap_or_default(),
+                practice_zip: a.practice_zip,
+                ..Case::new(
+                    year,
+                    a.level,
+                    Subject::Clinician(ClinicianFacts {
+                        clinician_type,
+                        hospital_based: a.hospital_based,
+                        non_patient_facing: a.non_patient_facing,
+                        asc_based: a.asc_based,
+                    }),
+                )
             }
         }
     };
@@ -1147,6 +1154,7 @@ async fn write_stream_cmd(
                 name: "Crash Practice".into(),
                 address: String::new(),
                 contact,
+                zip: None,
             },
         )
         .await

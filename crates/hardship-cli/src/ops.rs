@@ -417,6 +417,7 @@ pub async fn seed_portfolio(
                         email: "pat@example.test".into(),
                         phone: "555-0100".into(),
                     },
+                    zip: None,
                 },
             )
             .await

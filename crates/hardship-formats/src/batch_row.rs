@@ -4,7 +4,7 @@
 use hardship_rules::eligibility::ClinicianFacts;
 use hardship_rules::{
     ApplicationStatus, CategoryScore, ClinicianType, HardshipReason, InvalidValue, Npi,
-    PerformanceYear, ReportingLevel, Tin,
+    PerformanceYear, PiSubmission, ReportingLevel, Tin, Zip5,
 };
 
 /// Input columns of the batch contract, in a fixed order. Column order in the file is free.
@@ -26,9 +26,14 @@ pub const COLUMNS: &[&str] = &[
     "ia_score",
     "pi_score",
     "complex_patient_bonus",
+    "practice_zip",
 ];
 
-const OPTIONAL: &[&str] = &["tin_clinician_count", "complex_patient_bonus"];
+const OPTIONAL: &[&str] = &[
+    "tin_clinician_count",
+    "complex_patient_bonus",
+    "practice_zip",
+];
 
 /// Where each contract column sits in the file (`usize::MAX` for an absent optional column).
 #[derive(Clone, Debug)]
@@ -80,7 +85,7 @@ impl Header {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EntityValues {
     pub application: Option<(HardshipReason, ApplicationStatus)>,
-    pub pi_submitted: bool,
+    pub pi_submitted: PiSubmission,
     pub scores: [Option<f64>; 4],
     pub complex_patient_bonus: f64,
     pub tin_clinician_count: Option<u32>,
@@ -120,6 +125,8 @@ pub struct Row {
     pub level: ReportingLevel,
     pub clinician: ClinicianFacts,
     pub values: EntityValues,
+    /// The practice location's ZIP (CMS's automatic EUC areas); optional column.
+    pub practice_zip: Option<Zip5>,
 }
 
 /// A bad cell: the column and the problem.
@@ -244,7 +251,7 @@ pub fn parse_row(rec: &csv::ByteRecord, h: &Header) -> Result<Row, CellError> {
             .into());
         }
     };
-    let pi_submitted = boolean("pi_submitted", c(11)?)?;
+    let pi_submitted = PiSubmission::parse(c(11)?)?;
     let scores = [
         score("quality_score", c(12)?)?,
         score("cost_score", c(13)?)?,
@@ -263,7 +270,14 @@ pub fn parse_row(rec: &csv::ByteRecord, h: &Header) -> Result<Row, CellError> {
                 InvalidValue::new("complex_patient_bonus", bonus_text, "points from 0 to 100")
             })?
     };
+    let zip_text = c(17)?;
+    let practice_zip = if zip_text.is_empty() {
+        None
+    } else {
+        Some(Zip5::parse(zip_text)?)
+    };
     Ok(Row {
+        practice_zip,
         year,
         npi,
         tin,

@@ -7,7 +7,8 @@
 //!   CSV in the batch contract's columns.
 //! - [`nppes`]: rosters in the NPPES downloadable file's layout, typed through their taxonomy codes.
 //! - [`eligibility`]: the QPP Eligibility API's JSON for an NPI (special statuses per TIN and level).
-//! - [`submission`]: QPP submission JSON, scanned for PI data.
+//! - [`submission`]: QPP submission JSON, scanned for PI data; [`pi_completeness`]: whether that data is
+//!   complete for its year (from PY 2025 only complete data voids reweighting).
 //! - [`spreadsheet`]: cells safe to open in a spreadsheet (no formula injection) for every CSV written.
 //! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
@@ -15,6 +16,7 @@ pub mod batch_row;
 pub mod csv_lines;
 pub mod eligibility;
 pub mod nppes;
+pub mod pi_completeness;
 pub mod roster;
 pub mod spreadsheet;
 pub mod submission;

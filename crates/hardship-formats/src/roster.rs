@@ -10,7 +10,8 @@
 
 use crate::batch_row::{CellError, boolean, score};
 use hardship_rules::{
-    ClinicianType, InvalidValue, Npi, PerformanceYear, ReportingLevel, SpecialStatus, Tin,
+    ClinicianType, InvalidValue, Npi, PerformanceYear, PiSubmission, ReportingLevel, SpecialStatus,
+    Tin,
 };
 use std::collections::HashMap;
 use std::fmt;
@@ -35,14 +36,17 @@ pub const ROSTER_COLUMNS: &[&str] = &[
     "hardship_reason",
     "hardship_status",
     "complex_patient_bonus",
+    "practice_zip",
 ];
 
 /// Columns of the batch contract a roster import reads but does not store: applications are recorded
-/// through the application wizard, where their facts and evidence are kept.
+/// through the application wizard, where their facts and evidence are kept; the ZIP is the practice's
+/// own (its page and the API set it).
 const NOT_IMPORTED: &[&str] = &[
     "hardship_reason",
     "hardship_status",
     "complex_patient_bonus",
+    "practice_zip",
 ];
 
 const NPI: usize = 0;
@@ -84,7 +88,7 @@ pub struct RosterClinician {
 pub struct YearProfile {
     pub year: PerformanceYear,
     pub level: ReportingLevel,
-    pub pi_submitted: Option<bool>,
+    pub pi_submitted: Option<PiSubmission>,
     pub tin_clinician_count: Option<u32>,
     /// Quality, cost, IA, PI — only at group level, where every row carries the entity's scores.
     pub scores: [Option<f64>; 4],
@@ -217,7 +221,7 @@ struct Line {
     level: Option<ReportingLevel>,
     statuses: [Option<bool>; 3],
     count: Option<u32>,
-    pi_submitted: Option<bool>,
+    pi_submitted: Option<PiSubmission>,
     scores: [Option<f64>; 4],
 }
 
@@ -292,7 +296,10 @@ fn parse_line(
                 })?,
         )
     };
-    let pi_submitted = optional_bool("pi_submitted", c(PI_SUBMITTED)?)?;
+    let pi_submitted = match c(PI_SUBMITTED)? {
+        "" => None,
+        t => Some(PiSubmission::parse(t)?),
+    };
     let names = ["quality_score", "cost_score", "ia_score", "pi_score"];
     let mut scores = [None; 4];
     for ((slot, k), name) in scores.iter_mut().zip(SCORES).zip(names) {
@@ -339,7 +346,7 @@ fn conflict(line: u64, column: &str, value: String, message: String) -> RosterEr
 #[derive(Default)]
 struct YearAcc {
     level: Option<(ReportingLevel, u64)>,
-    pi_submitted: Option<(bool, u64)>,
+    pi_submitted: Option<(PiSubmission, u64)>,
     count: Option<(u32, u64)>,
     scores: Option<([Option<f64>; 4], u64)>,
 }
@@ -672,7 +679,7 @@ mod tests {
         assert_eq!(y2024.tin_clinician_count, Some(12));
         assert_eq!(y2024.scores, [Some(80.0), Some(50.0), Some(100.0), None]);
         let y2023 = r.years.iter().find(|y| y.year.get() == 2023).unwrap();
-        assert_eq!(y2023.pi_submitted, Some(true));
+        assert_eq!(y2023.pi_submitted, Some(PiSubmission::Qualifying));
         assert_eq!(r.not_imported, vec!["hardship_reason", "hardship_status"]);
     }
 

@@ -17,6 +17,8 @@ pub struct PiFinding {
     pub category: String,
     /// The PI measure ids in it (the first 20).
     pub measures: Vec<String>,
+    /// Whether the set is complete for the submission's year (none when the year is unknown).
+    pub completeness: Option<crate::pi_completeness::Completeness>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +35,17 @@ pub struct SubmissionScan {
 impl SubmissionScan {
     pub fn contains_pi(&self) -> bool {
         !self.pi.is_empty()
+    }
+
+    /// Whether some PI set is complete for the year (CMS scores the best set); none when no set could be
+    /// judged.
+    pub fn pi_complete(&self) -> Option<bool> {
+        let judged: Vec<bool> = self
+            .pi
+            .iter()
+            .filter_map(|f| f.completeness.as_ref().map(|c| c.complete))
+            .collect();
+        (!judged.is_empty()).then(|| judged.iter().any(|&c| c))
     }
 }
 
@@ -57,6 +70,22 @@ pub fn scan_submission(bytes: &[u8]) -> Result<SubmissionScan, JsonError> {
             format!("expected a submission object, got {}", kind_of(sub)),
         )
     })?;
+    // A file that is not a QPP submission at all is not "safe": it says nothing about what will be sent.
+    const MEMBERS: [&str; 4] = [
+        "measurementSets",
+        "performanceYear",
+        "entityType",
+        "taxpayerIdentificationNumber",
+    ];
+    if !MEMBERS.iter().any(|k| m.contains_key(*k)) {
+        return Err(json_error(
+            base,
+            format!(
+                "not a QPP submission: none of {} is present (a submission is {{\"data\": {{\"submission\": …}}}} or the bare submission object)",
+                MEMBERS.join(", ")
+            ),
+        ));
+    }
     let text = |key: &str| -> Result<Option<String>, JsonError> {
         match m.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -141,10 +170,12 @@ pub fn scan_submission(bytes: &[u8]) -> Result<SubmissionScan, JsonError> {
         let pi_category = category == "pi" || category == "aci";
         let pi_measures = measures.iter().any(|m| is_pi_measure(m));
         if pi_category || pi_measures {
+            let completeness = year.and_then(|y| crate::pi_completeness::check_set(y, s));
             pi.push(PiFinding {
                 path,
                 category,
                 measures,
+                completeness,
             });
         }
     }
@@ -226,6 +257,9 @@ mod tests {
         assert_eq!(e.path, "$.measurementSets");
         assert!(scan_submission(b"\"x\"").is_err());
         assert!(scan_submission(b"{").is_err());
+        // Not a QPP submission at all: never reported as "no PI data".
+        let e = scan_submission(br#"{"foo": 1}"#).unwrap_err();
+        assert!(e.to_string().contains("not a QPP submission"), "{e}");
     }
 
     proptest::proptest! {

@@ -17,6 +17,28 @@ const YEAR_FILES: &[(&str, &str)] = &[
     ("2024.toml", include_str!("../years/2024.toml")),
     ("2025.toml", include_str!("../years/2025.toml")),
     ("2026.toml", include_str!("../years/2026.toml")),
+    ("2027.toml", include_str!("../years/2027.toml")),
+];
+
+/// CMS's automatic-EUC areas as five-digit ZIP lists (from CMSgov/qpp-eu-data's county/ZIP crosswalks,
+/// CC0), named by the year files' `automatic_euc.areas`.
+const AREA_FILES: &[(&str, &str)] = &[
+    (
+        "euc-zips-2022.txt",
+        include_str!("../years/euc/euc-zips-2022.txt"),
+    ),
+    (
+        "euc-zips-2023.txt",
+        include_str!("../years/euc/euc-zips-2023.txt"),
+    ),
+    (
+        "euc-zips-2024.txt",
+        include_str!("../years/euc/euc-zips-2024.txt"),
+    ),
+    (
+        "euc-zips-2025.txt",
+        include_str!("../years/euc/euc-zips-2025.txt"),
+    ),
 ];
 
 const SOURCES_FILE: &str = include_str!("../years/sources.toml");
@@ -52,7 +74,7 @@ impl RuleBook {
         let keys: Vec<&str> = sources.keys().map(String::as_str).collect();
         let mut years = Vec::with_capacity(files.len());
         for (name, text) in files {
-            let set = RuleSet::from_toml(name, text, &keys)?;
+            let set = RuleSet::from_toml_with_areas(name, text, &keys, AREA_FILES)?;
             if format!("{}.toml", set.year) != *name {
                 return Err(RuleSetError {
                     file: (*name).into(),

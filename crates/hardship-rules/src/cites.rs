@@ -119,6 +119,12 @@ pub enum Warning {
     FewerThanTwoCategoriesScored,
     /// The decision relies on a rule the rule book marks UNCONFIRMED.
     UnconfirmedRule,
+    /// Incomplete PI data from PY 2025: neither scored nor voiding reweighting.
+    IncompletePiNotScored,
+    /// A cost score was given but CMS set cost to 0% for this subject (COVID-19 years, automatic EUC).
+    CostNotScored,
+    /// CMS's automatic EUC policy reweights this subject's categories that have no data.
+    AutomaticEuc,
 }
 
 impl Warning {
@@ -140,6 +146,9 @@ impl Warning {
         Warning::PracticeSizeUnknown,
         Warning::FewerThanTwoCategoriesScored,
         Warning::UnconfirmedRule,
+        Warning::IncompletePiNotScored,
+        Warning::CostNotScored,
+        Warning::AutomaticEuc,
     ];
 
     pub fn code(self) -> &'static str {
@@ -161,6 +170,9 @@ impl Warning {
             Warning::PracticeSizeUnknown => "practice_size_unknown",
             Warning::FewerThanTwoCategoriesScored => "fewer_than_two_categories_scored",
             Warning::UnconfirmedRule => "unconfirmed_rule",
+            Warning::IncompletePiNotScored => "incomplete_pi_not_scored",
+            Warning::CostNotScored => "cost_not_scored",
+            Warning::AutomaticEuc => "automatic_euc",
         }
     }
 }

@@ -12,19 +12,23 @@ pub enum WindowState {
     NotYetOpen,
     Open,
     Closed,
+    /// CMS has not announced the year's window (a provisional year): no date is invented.
+    NotAnnounced,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowStatus {
     pub year: u16,
     pub opens: Option<NaiveDate>,
-    pub closes: DateTime<FixedOffset>,
+    /// The deadline, when CMS has announced it.
+    pub closes: Option<DateTime<FixedOffset>>,
     pub time_zone: String,
     pub state: WindowState,
-    /// Whole days left until the deadline (0 on the last day; negative once closed).
-    pub days_left: i64,
+    /// Whole days left until the deadline (0 on the last day; negative once closed); none when the
+    /// deadline is not announced.
+    pub days_left: Option<i64>,
     /// Seconds left until the deadline (negative once closed).
-    pub seconds_left: i64,
+    pub seconds_left: Option<i64>,
     pub confirmed: bool,
     pub sources: Vec<String>,
 }
@@ -32,13 +36,12 @@ pub struct WindowStatus {
 /// The window's state at `now`.
 pub fn window_status(rules: &RuleSet, now: DateTime<Utc>) -> WindowStatus {
     let w = &rules.application_window;
-    let left: TimeDelta = w.closes.with_timezone(&Utc) - now;
-    let state = if left <= TimeDelta::zero() {
-        WindowState::Closed
-    } else if w.opens.is_some_and(|o| now.date_naive() < o) {
-        WindowState::NotYetOpen
-    } else {
-        WindowState::Open
+    let left: Option<TimeDelta> = w.closes.map(|c| c.with_timezone(&Utc) - now);
+    let state = match left {
+        None => WindowState::NotAnnounced,
+        Some(l) if l <= TimeDelta::zero() => WindowState::Closed,
+        Some(_) if w.opens.is_some_and(|o| now.date_naive() < o) => WindowState::NotYetOpen,
+        Some(_) => WindowState::Open,
     };
     WindowStatus {
         year: rules.year,
@@ -46,29 +49,38 @@ pub fn window_status(rules: &RuleSet, now: DateTime<Utc>) -> WindowStatus {
         closes: w.closes,
         time_zone: w.time_zone.clone(),
         state,
-        days_left: left.num_seconds().div_euclid(86_400),
-        seconds_left: left.num_seconds(),
+        days_left: left.map(|l| l.num_seconds().div_euclid(86_400)),
+        seconds_left: left.map(|l| l.num_seconds()),
         confirmed: w.confirmed,
         sources: w.sources.clone(),
     }
 }
 
-/// An application submitted after the window closed.
+/// An application that cannot be submitted at this instant: after the window closed, or before CMS has
+/// announced the window at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the {year} PI hardship application window closed at {closes}; an application submitted at {at} is late"
-)]
-pub struct LateApplication {
-    pub year: u16,
-    pub closes: DateTime<FixedOffset>,
-    pub at: DateTime<Utc>,
+pub enum LateApplication {
+    #[error(
+        "the {year} PI hardship application window closed at {closes}; an application submitted at {at} is late"
+    )]
+    Closed {
+        year: u16,
+        closes: DateTime<FixedOffset>,
+        at: DateTime<Utc>,
+    },
+    #[error(
+        "CMS has not announced the {year} PI hardship application window yet; an application cannot be submitted before it opens"
+    )]
+    NotAnnounced { year: u16 },
 }
 
-/// Refuses an application submitted at or after the deadline.
+/// Refuses an application submitted at or after the deadline, or while the window is not announced.
 pub fn check_submission(rules: &RuleSet, at: DateTime<Utc>) -> Result<(), LateApplication> {
-    let closes = rules.application_window.closes;
+    let Some(closes) = rules.application_window.closes else {
+        return Err(LateApplication::NotAnnounced { year: rules.year });
+    };
     if at >= closes.with_timezone(&Utc) {
-        return Err(LateApplication {
+        return Err(LateApplication::Closed {
             year: rules.year,
             closes,
             at,
@@ -80,11 +92,16 @@ pub fn check_submission(rules: &RuleSet, at: DateTime<Utc>) -> Result<(), LateAp
 impl WindowStatus {
     /// "12 days 4 hours left (closes 2024-12-31 20:00 -05:00 America/New_York (ET))".
     pub fn describe(&self) -> String {
-        let closes = format!(
-            "{} {}",
-            self.closes.format("%Y-%m-%d %H:%M %:z"),
-            self.time_zone
-        );
+        let (Some(closes), Some(days_left), Some(seconds_left)) =
+            (self.closes, self.days_left, self.seconds_left)
+        else {
+            let unconfirmed = if self.confirmed { "" } else { " [UNCONFIRMED]" };
+            return format!(
+                "not yet announced: CMS has not published the {} application window{unconfirmed}",
+                self.year
+            );
+        };
+        let closes = format!("{} {}", closes.format("%Y-%m-%d %H:%M %:z"), self.time_zone);
         let unconfirmed = if self.confirmed {
             ""
         } else {
@@ -93,15 +110,12 @@ impl WindowStatus {
         match self.state {
             WindowState::Closed => format!("closed (closed {closes}){unconfirmed}"),
             _ => {
-                let hours = (self.seconds_left % 86_400) / 3_600;
+                let hours = (seconds_left % 86_400) / 3_600;
                 let opens = match (self.state, self.opens) {
                     (WindowState::NotYetOpen, Some(o)) => format!(", not open until {o}"),
                     _ => String::new(),
                 };
-                format!(
-                    "{} days {hours} hours left (closes {closes}){opens}{unconfirmed}",
-                    self.days_left
-                )
+                format!("{days_left} days {hours} hours left (closes {closes}){opens}{unconfirmed}")
             }
         }
     }

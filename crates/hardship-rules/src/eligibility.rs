@@ -1,15 +1,19 @@
-//! Eligibility: is PI reweighted for a clinician or a reporting entity in a year, on what basis, or why not.
+//! Eligibility: is PI reweighted for a clinician or a reporting entity in a year, on what basis, or why not;
+//! and which other categories CMS reweights for it (automatic EUC, COVID-19 cost).
 //!
-//! The traps this module exists to catch: reporting any PI data voids reweighting of either kind, and a
-//! special-status clinician reporting with a group is scored as the group, which keeps PI reweighting only if
-//! the group itself meets the year's test (RULEBOOK §4, O1–O4).
+//! The traps this module exists to catch: PI data voids reweighting of either kind (from PY 2025 only a
+//! qualifying submission does), and a special-status clinician reporting with a group is scored as the
+//! group, which keeps PI reweighting only if the group meets 414.1380(c)(2)(iii) ([`crate::group`]).
 
 use crate::cites::{Cites, Warning, Warnings};
+pub use crate::group::GroupMembers;
+use crate::ids::Zip5;
 use crate::model::{
-    ApplicationStatus, ClinicianType, HardshipReason, PerformanceYear, ReportingLevel,
-    SpecialStatus,
+    ApplicationStatus, Category, CategorySet, ClinicianType, HardshipReason, PerformanceYear,
+    PiSubmission, ReportingLevel, SpecialStatus,
 };
-use crate::ruleset::{RuleSet, ShareTest, render_sources};
+use crate::ruleset::{RuleSet, render_sources};
+use crate::scoring::CategoryScores;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -32,59 +36,6 @@ impl ClinicianFacts {
             SpecialStatus::NonPatientFacing => self.non_patient_facing,
             SpecialStatus::AscBased => self.asc_based,
         }
-    }
-}
-
-/// The members of a group or virtual group, summarised for the group tests. Built incrementally so a
-/// stream of roster rows never needs to be held in memory.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GroupMembers {
-    pub count: u32,
-    pub hospital_based: u32,
-    pub non_patient_facing: u32,
-    pub asc_based: u32,
-    /// Bit `t as u32` set when a member has clinician type `t`.
-    types: u32,
-}
-
-impl GroupMembers {
-    pub fn add(&mut self, m: &ClinicianFacts) {
-        self.count += 1;
-        self.hospital_based += u32::from(m.hospital_based);
-        self.non_patient_facing += u32::from(m.non_patient_facing);
-        self.asc_based += u32::from(m.asc_based);
-        self.types |= 1 << (m.clinician_type as u32);
-    }
-
-    pub fn merge(&mut self, other: &GroupMembers) {
-        self.count += other.count;
-        self.hospital_based += other.hospital_based;
-        self.non_patient_facing += other.non_patient_facing;
-        self.asc_based += other.asc_based;
-        self.types |= other.types;
-    }
-
-    pub fn from_members<'a>(members: impl IntoIterator<Item = &'a ClinicianFacts>) -> Self {
-        let mut g = Self::default();
-        for m in members {
-            g.add(m);
-        }
-        g
-    }
-
-    pub fn with_status(&self, s: SpecialStatus) -> u32 {
-        match s {
-            SpecialStatus::HospitalBased => self.hospital_based,
-            SpecialStatus::NonPatientFacing => self.non_patient_facing,
-            SpecialStatus::AscBased => self.asc_based,
-        }
-    }
-
-    pub fn types(&self) -> impl Iterator<Item = ClinicianType> + '_ {
-        ClinicianType::ALL
-            .iter()
-            .copied()
-            .filter(|&t| self.types & (1 << (t as u32)) != 0)
     }
 }
 
@@ -113,8 +64,29 @@ pub struct Case {
     /// Clinicians billing under the TIN; for an entity defaults to its member count.
     pub practice_size: Option<u32>,
     pub application: Option<Application>,
-    /// Whether any PI data was (or will be) submitted at this reporting level.
-    pub pi_submitted: bool,
+    /// Whether PI data was (or will be) submitted at this reporting level, and whether it is complete.
+    pub pi_submission: PiSubmission,
+    /// The practice location's ZIP, for CMS's automatic-EUC areas.
+    pub practice_zip: Option<Zip5>,
+    /// CMS's own eligibility data says the clinician has the automatic EUC exception this year (for
+    /// years whose areas the product does not carry as a ZIP list).
+    pub euc_reported_by_cms: bool,
+}
+
+impl Case {
+    /// A case with no application, no PI data, no location: the fields callers usually set come first.
+    pub fn new(year: PerformanceYear, level: ReportingLevel, subject: Subject) -> Case {
+        Case {
+            year,
+            level,
+            subject,
+            practice_size: None,
+            application: None,
+            pi_submission: PiSubmission::No,
+            practice_zip: None,
+            euc_reported_by_cms: false,
+        }
+    }
 }
 
 /// Why PI is reweighted, or why not.
@@ -124,6 +96,12 @@ pub enum Basis {
     ClinicianType(ClinicianType),
     SmallPractice,
     Hardship(HardshipReason),
+    /// CMS's automatic extreme-and-uncontrollable-circumstances policy (an area CMS designated, or every
+    /// individual clinician in the COVID-19 years): 414.1380(c)(2)(i)(C)(3).
+    AutomaticEuc,
+    /// A group or virtual group whose MIPS eligible clinicians all qualify on their own, on different
+    /// grounds: 414.1380(c)(2)(iii).
+    GroupAllMembersQualify,
     /// PI data was submitted, so the reweighting the subject had is void.
     VoidedByPiSubmission,
     /// Some members hold a status or type that reweights individuals, but the group does not meet the test.
@@ -139,6 +117,8 @@ impl fmt::Display for Basis {
             Basis::ClinicianType(t) => write!(f, "clinician_type:{t}"),
             Basis::SmallPractice => f.write_str("small_practice"),
             Basis::Hardship(r) => write!(f, "hardship:{r}"),
+            Basis::AutomaticEuc => f.write_str("automatic_euc"),
+            Basis::GroupAllMembersQualify => f.write_str("group_all_members_qualify"),
             Basis::VoidedByPiSubmission => f.write_str("voided_by_pi_submission"),
             Basis::GroupTestNotMet => f.write_str("group_test_not_met"),
             Basis::None => f.write_str("none"),
@@ -156,6 +136,11 @@ pub struct Decision<'r> {
     pub voided_basis: Option<Basis>,
     /// The practice counts as small (≤ the year's maximum): it selects the redistribution table.
     pub small_practice: bool,
+    /// CMS's automatic EUC policy covers this subject (an individual in a designated area, or every
+    /// individual in a COVID-19 year): its categories are reweighted unless data is submitted in them.
+    pub automatic_euc: bool,
+    /// CMS set cost to 0% for this level this year (COVID-19): a cost score is not used.
+    pub cost_not_scored: bool,
     pub warnings: Warnings,
     pub cites: Cites<'r>,
 }
@@ -213,21 +198,8 @@ pub fn decide<'r>(rules: &'r RuleSet, case: &Case) -> Decision<'r> {
                     .group_scored_as_group
                     .cite("group scored as the group"),
             );
-            for &s in SpecialStatus::ALL {
-                let with = g.with_status(s);
-                if with == 0 || rules.status_rule(s).is_none() {
-                    continue;
-                }
-                let test = rules.group_tests.for_status(s);
-                cites.push(test.cite(group_test_name(s)));
-                if test.passes(with, g.count) {
-                    qualifying.get_or_insert(Basis::SpecialStatus(s));
-                } else {
-                    near_miss = true;
-                }
-            }
-            if let Some(t) = clinician_type_basis(rules, &g, &mut cites, &mut near_miss) {
-                qualifying.get_or_insert(Basis::ClinicianType(t));
+            if let Some(b) = entity_basis(rules, &g, &mut cites, &mut near_miss) {
+                qualifying.get_or_insert(b);
             }
         }
     }
@@ -240,6 +212,19 @@ pub fn decide<'r>(rules: &'r RuleSet, case: &Case) -> Decision<'r> {
             Some(_) => {}
             None => warnings.add(Warning::PracticeSizeUnknown),
         }
+    }
+
+    let automatic_euc = euc_applies(rules, case);
+    if automatic_euc {
+        warnings.add(Warning::AutomaticEuc);
+        cites.push(rules.automatic_euc.cite("automatic EUC policy"));
+        if rules.automatic_euc.categories.contains(&Category::Pi) {
+            qualifying.get_or_insert(Basis::AutomaticEuc);
+        }
+    }
+    let cost_not_scored = rules.cost_not_scored.levels.contains(&case.level);
+    if cost_not_scored {
+        cites.push(rules.cost_not_scored.cite("cost not scored"));
     }
 
     if let Some(app) = case.application {
@@ -277,23 +262,34 @@ pub fn decide<'r>(rules: &'r RuleSet, case: &Case) -> Decision<'r> {
         }
     }
 
+    // PI data voids the reweighting: any data before PY 2025, only a qualifying submission from then
+    // (414.1380(c)(2)(i)(C); the year's `pi_submission_voids_reweighting`), except for the one reason
+    // whose approval it never voids ((C)(11), PY 2019).
+    let voids = &rules.pi_submission_voids_reweighting;
+    let counts = match case.pi_submission {
+        PiSubmission::No => false,
+        PiSubmission::Incomplete => voids.incomplete_voids,
+        PiSubmission::Qualifying => true,
+    };
+    if case.pi_submission == PiSubmission::Incomplete && !voids.incomplete_voids {
+        cites.push(voids.cite("PI submission voids reweighting"));
+        warnings.add(Warning::IncompletePiNotScored);
+    }
+    let survives = |b: Basis| match b {
+        Basis::Hardship(r) => rules
+            .reason_rule(r)
+            .is_some_and(|rule| !rule.voided_by_pi_submission),
+        _ => false,
+    };
     let (reweighted, basis, voided_basis) = match qualifying {
-        Some(b) if case.pi_submitted && rules.pi_submission_voids_reweighting.applies => {
-            cites.push(
-                rules
-                    .pi_submission_voids_reweighting
-                    .cite("PI submission voids reweighting"),
-            );
+        Some(b) if counts && voids.applies && !survives(b) => {
+            cites.push(voids.cite("PI submission voids reweighting"));
             warnings.add(Warning::PiSubmissionVoidsReweighting);
             (false, Basis::VoidedByPiSubmission, Some(b))
         }
         Some(b) => {
             // Worth saying even when all is well: one PI measure sent by a vendor undoes this.
-            cites.push(
-                rules
-                    .pi_submission_voids_reweighting
-                    .cite("PI submission voids reweighting"),
-            );
+            cites.push(voids.cite("PI submission voids reweighting"));
             (true, b, None)
         }
         None if near_miss => {
@@ -311,39 +307,132 @@ pub fn decide<'r>(rules: &'r RuleSet, case: &Case) -> Decision<'r> {
         basis,
         voided_basis,
         small_practice,
+        automatic_euc,
+        cost_not_scored,
         warnings,
         cites,
     }
 }
 
-/// A group qualifies by clinician type when every MIPS-eligible member's type is reweighted that year.
-fn clinician_type_basis<'r>(
+/// Whether CMS's automatic EUC policy covers the case: only clinicians reporting individually
+/// (the policy "doesn't apply to group, virtual group, or APM Entity participation"), and then every one
+/// of them in a COVID-19 year, or those whose practice ZIP is in a designated area, or whom CMS's own
+/// eligibility data reports.
+pub fn euc_applies(rules: &RuleSet, case: &Case) -> bool {
+    if case.level != ReportingLevel::Individual || !matches!(case.subject, Subject::Clinician(_)) {
+        return false;
+    }
+    let e = &rules.automatic_euc;
+    e.all_individuals
+        || case.euc_reported_by_cms
+        || case.practice_zip.is_some_and(|z| rules.in_euc_area(z))
+}
+
+/// An entity's basis from its members (414.1380(c)(2)(iii)): the group definitions of hospital-based and
+/// non-patient-facing (414.1305), then the members test. A near miss is some members qualifying without
+/// the group passing.
+fn entity_basis<'r>(
     rules: &'r RuleSet,
     g: &GroupMembers,
     cites: &mut Cites<'r>,
     near_miss: &mut bool,
-) -> Option<ClinicianType> {
-    let eligible: Vec<ClinicianType> = g
-        .types()
-        .filter(|&t| rules.is_mips_eligible_type(t))
-        .collect();
-    let auto = |t: ClinicianType| rules.clinician_type_rule(t).is_some_and(|r| r.automatic);
-    let first_auto = eligible.iter().copied().find(|&t| auto(t))?;
-    cites.push(
-        rules
-            .group_tests
-            .clinician_type
-            .cite("clinician-type group rule"),
-    );
-    let all = eligible.iter().all(|&t| auto(t));
-    if all || !rules.group_tests.clinician_type.all_members {
-        if let Some(rule) = rules.clinician_type_rule(first_auto) {
-            cites.push(rule.cite("automatic clinician type"));
+) -> Option<Basis> {
+    let mut found = None;
+    for &s in SpecialStatus::ALL {
+        let with = g.with_status(s);
+        if with == 0 || rules.status_rule(s).is_none() {
+            continue;
         }
-        Some(first_auto)
-    } else {
+        if let Some(test) = rules.group_tests.for_status(s) {
+            cites.push(test.cite(group_test_name(s)));
+            if test.passes(with, g.count) {
+                found = found.or(Some(Basis::SpecialStatus(s)));
+            }
+        }
+    }
+    if found.is_some() {
+        return found;
+    }
+    if g.qualifying == 0 {
+        return None;
+    }
+    let rule = &rules.group_tests.all_members;
+    cites.push(rule.cite("group members test"));
+    if !g.all_eligible_qualify() {
         *near_miss = true;
-        None
+        return None;
+    }
+    match g.single_ground() {
+        Some(b) => {
+            if let Basis::ClinicianType(t) = b
+                && let Some(r) = rules.clinician_type_rule(t)
+            {
+                cites.push(r.cite("automatic clinician type"));
+            }
+            Some(b)
+        }
+        None if rule.mixed_grounds => Some(Basis::GroupAllMembersQualify),
+        None => {
+            *near_miss = true;
+            None
+        }
+    }
+}
+
+/// What a group or virtual-group member's own row shows: the entity's answer when the entity is
+/// reweighted (or would have been, had PI data not voided it); otherwise `group_test_not_met` for a
+/// member who would have PI reweighted reporting on their own (they lose it by reporting with the
+/// group) and `none` for the others.
+pub fn member_basis(entity: &Decision<'_>, would_qualify_alone: bool) -> Basis {
+    match entity.basis {
+        Basis::GroupTestNotMet | Basis::None if would_qualify_alone => Basis::GroupTestNotMet,
+        Basis::GroupTestNotMet | Basis::None => Basis::None,
+        b => b,
+    }
+}
+
+impl Decision<'_> {
+    /// The category scores scoring should use for this subject: PI dropped when reweighted, cost when
+    /// CMS set it to 0% for the year, and the automatic EUC's categories unless data was submitted in
+    /// one whose reweighting data overrides (cost never is).
+    pub fn scores_to_use(&self, rules: &RuleSet, given: CategoryScores) -> CategoryScores {
+        let mut s = given;
+        if self.reweighted {
+            s.pi = None;
+        }
+        if self.cost_not_scored {
+            s.cost = None;
+        }
+        if self.automatic_euc {
+            let e = &rules.automatic_euc;
+            for &c in &e.categories {
+                if c == Category::Pi {
+                    continue;
+                }
+                if !e.overridden_by_data.contains(&c) || given.get(c).is_none() {
+                    s.set(c, None);
+                }
+            }
+        }
+        s
+    }
+
+    /// The categories other than PI that CMS reweights for this subject whatever it submits (cost in the
+    /// COVID-19 years or under the automatic EUC policy).
+    pub fn always_reweighted(&self, rules: &RuleSet) -> CategorySet {
+        let mut set = CategorySet::EMPTY;
+        if self.cost_not_scored {
+            set = set.with(Category::Cost);
+        }
+        if self.automatic_euc {
+            let e = &rules.automatic_euc;
+            for &c in &e.categories {
+                if c != Category::Pi && !e.overridden_by_data.contains(&c) {
+                    set = set.with(c);
+                }
+            }
+        }
+        set
     }
 }
 
@@ -397,21 +486,63 @@ impl Decision<'_> {
         if let Subject::Entity(g) = self.case.subject {
             for &s in SpecialStatus::ALL {
                 let with = g.with_status(s);
-                if with > 0 {
-                    let test: &ShareTest = rules.group_tests.for_status(s);
-                    let verdict = if test.passes(with, g.count) {
-                        "meets"
-                    } else {
-                        "does not meet"
-                    };
-                    details.push(format!(
-                        "{with} of {} clinicians are {}; the {y} group test needs {} — the group {verdict} it.",
-                        g.count,
-                        s.label(),
-                        test.describe()
-                    ));
-                }
+                let Some(test) = rules.group_tests.for_status(s).filter(|_| with > 0) else {
+                    continue;
+                };
+                let verdict = if test.passes(with, g.count) {
+                    "meets"
+                } else {
+                    "does not meet"
+                };
+                details.push(format!(
+                    "{with} of {} clinicians are {}; the {y} definition of a {} group needs {} — the group {verdict} it.",
+                    g.count,
+                    s.label(),
+                    s.label(),
+                    test.describe()
+                ));
             }
+            if g.qualifying > 0 {
+                let not_eligible = g.count - g.eligible;
+                details.push(format!(
+                    "Members test (414.1380(c)(2)(iii)): {} of {} MIPS eligible clinicians qualify on their own ({}){}{}.",
+                    g.qualifying,
+                    g.eligible,
+                    g.grounds_in_words(),
+                    if not_eligible > 0 {
+                        format!("; {not_eligible} clinician(s) of types that are not MIPS eligible in {y} do not count")
+                    } else {
+                        String::new()
+                    },
+                    if g.all_eligible_qualify() {
+                        " — all of them, so the group is reweighted"
+                    } else {
+                        " — not all of them, so the members test is not met"
+                    }
+                ));
+            }
+        }
+        let other = self.always_reweighted(rules);
+        if self.automatic_euc {
+            let e = &rules.automatic_euc;
+            let cats: Vec<&str> = e.categories.iter().map(|c| c.label()).collect();
+            details.push(format!(
+                "CMS's automatic extreme and uncontrollable circumstances policy covers this clinician in {y}{}: {} are weighted 0% unless data is submitted in them{}.",
+                if e.all_individuals {
+                    " (every individually reporting clinician, COVID-19)"
+                } else if self.case.euc_reported_by_cms {
+                    " (CMS's eligibility data says so)"
+                } else {
+                    " (the practice is in an area CMS designated)"
+                },
+                cats.join(", "),
+                if other.contains(Category::Cost) { "; cost stays at 0% whatever is submitted" } else { "" }
+            ));
+        } else if self.cost_not_scored {
+            details.push(format!(
+                "CMS weighted the cost category at 0% in {y} for every {}: a cost score is not used.",
+                self.case.level.label()
+            ));
         }
         for w in self.warnings.iter() {
             if let Some(text) = warning_words(w, self, rules) {
@@ -451,6 +582,13 @@ fn basis_words(b: Basis) -> String {
             "automatic small-practice reweighting (15 or fewer clinicians)".to_owned()
         }
         Basis::Hardship(r) => format!("approved hardship exception ({})", r.label()),
+        Basis::AutomaticEuc => {
+            "CMS's automatic extreme and uncontrollable circumstances policy".to_owned()
+        }
+        Basis::GroupAllMembersQualify => {
+            "every MIPS eligible clinician in it qualifies on their own, on different grounds"
+                .to_owned()
+        }
         Basis::VoidedByPiSubmission => "voided by PI submission".to_owned(),
         Basis::GroupTestNotMet => "group test not met".to_owned(),
         Basis::None => "no basis".to_owned(),
@@ -465,9 +603,15 @@ fn warning_words(w: Warning, d: &Decision<'_>, rules: &RuleSet) -> Option<String
         .map(|a| a.reason.label())
         .unwrap_or("the reason");
     Some(match w {
-        Warning::PiSubmissionVoidsReweighting => {
-            "PI data was submitted: CMS scores what was submitted, and PI keeps its full weight.".to_owned()
-        }
+        Warning::PiSubmissionVoidsReweighting => match d.case.pi_submission {
+            crate::model::PiSubmission::Incomplete => format!(
+                "Incomplete PI data was submitted: before PY 2025 any PI data counts, so CMS scores it and PI keeps its full weight in {y}."
+            ),
+            _ => "PI data was submitted: CMS scores what was submitted, and PI keeps its full weight.".to_owned(),
+        },
+        Warning::IncompletePiNotScored => format!(
+            "The PI data submitted is incomplete: from PY 2025 an incomplete submission is not scored and does not void reweighting ({y})."
+        ),
         Warning::GroupTestNotMet => {
             "A special-status clinician who reports with a group is assessed as the group; report individually, or get a group-level hardship approval, to keep PI reweighted.".to_owned()
         }

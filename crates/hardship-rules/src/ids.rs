@@ -1,4 +1,4 @@
-//! Identifiers of clinicians and practices: `Npi` and `Tin`.
+//! Identifiers of clinicians and practices: `Npi`, `Tin`, and a practice location's `Zip5`.
 //!
 //! Both are parsed once at the edge ("parse, don't validate"); a value of these types is always well formed.
 
@@ -109,6 +109,70 @@ impl Tin {
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+/// The five-digit ZIP code of a practice location: what CMS's automatic extreme-and-uncontrollable-
+/// circumstances area lists are keyed by. Accepts `12345`, `12345-6789` and `123456789` (the QPP
+/// Eligibility API's nine digits); keeps the first five. A ZIP is a code, not a number: `00601` stays.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Zip5([u8; 5]);
+
+impl Zip5 {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let t = text.trim().as_bytes();
+        let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
+        let ok = match t.len() {
+            5 | 9 => digits(t),
+            10 => t[5] == b'-' && digits(&t[..5]) && digits(&t[6..]),
+            _ => false,
+        };
+        if !ok {
+            return Err(InvalidValue::new(
+                "practice_zip",
+                text,
+                "a ZIP code: 5 digits, or ZIP+4 (12345-6789)",
+            ));
+        }
+        let mut z = [0u8; 5];
+        z.copy_from_slice(&t[..5]);
+        Ok(Self(z))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// The ZIP as a number, for sorted lookups (leading zeros are kept by the fixed width).
+    pub fn as_u32(&self) -> u32 {
+        self.0
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+    }
+}
+
+impl fmt::Display for Zip5 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Zip5 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Zip5({})", self.as_str())
+    }
+}
+
+impl serde::Serialize for Zip5 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Zip5 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -111,6 +111,7 @@ coded_enum!(
         InsufficientInternet => "insufficient_internet", "insufficient internet connectivity";
         ExtremeUncontrollable => "extreme_uncontrollable", "extreme and uncontrollable circumstances";
         LackOfControlCehrt => "lack_of_control_cehrt", "lack of control over the availability of CEHRT";
+        Covid19 => "covid19", "the COVID-19 public health emergency";
     }
 );
 
@@ -132,6 +133,108 @@ coded_enum!(
         ApmEntity => "apm_entity", "APM entity";
     }
 );
+
+/// Whether PI data was submitted, and whether it was complete. Before PY 2025 any PI data voids
+/// reweighting; from PY 2025 only a qualifying (complete) submission does, and an incomplete one is
+/// neither scored nor voids (the year file's `pi_submission_voids_reweighting` says which).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PiSubmission {
+    #[default]
+    No,
+    Incomplete,
+    Qualifying,
+}
+
+impl PiSubmission {
+    pub const ALL: &'static [PiSubmission] = &[
+        PiSubmission::No,
+        PiSubmission::Incomplete,
+        PiSubmission::Qualifying,
+    ];
+
+    /// The batch contract's code: `false`, `incomplete` or `true`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PiSubmission::No => "false",
+            PiSubmission::Incomplete => "incomplete",
+            PiSubmission::Qualifying => "true",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PiSubmission::No => "no PI data submitted",
+            PiSubmission::Incomplete => "incomplete PI data submitted",
+            PiSubmission::Qualifying => "qualifying (complete) PI data submitted",
+        }
+    }
+
+    /// `false`, `incomplete`, `true` or `qualifying`, in any case.
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("false") {
+            Ok(PiSubmission::No)
+        } else if t.eq_ignore_ascii_case("incomplete") {
+            Ok(PiSubmission::Incomplete)
+        } else if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("qualifying") {
+            Ok(PiSubmission::Qualifying)
+        } else {
+            Err(InvalidValue::new(
+                "pi_submitted",
+                text,
+                "false, incomplete, or true (= qualifying)",
+            ))
+        }
+    }
+
+    /// Any PI data at all.
+    pub fn any(self) -> bool {
+        self != PiSubmission::No
+    }
+}
+
+impl From<bool> for PiSubmission {
+    fn from(b: bool) -> Self {
+        if b {
+            PiSubmission::Qualifying
+        } else {
+            PiSubmission::No
+        }
+    }
+}
+
+impl fmt::Display for PiSubmission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for PiSubmission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PiSubmission::No => s.serialize_bool(false),
+            PiSubmission::Qualifying => s.serialize_bool(true),
+            PiSubmission::Incomplete => s.serialize_str("incomplete"),
+        }
+    }
+}
+
+/// Accepts JSON `true`/`false` (as before the three states existed) and the strings of [`parse`].
+impl<'de> Deserialize<'de> for PiSubmission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw<'a> {
+            Bool(bool),
+            #[serde(borrow)]
+            Text(std::borrow::Cow<'a, str>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(b) => Ok(b.into()),
+            Raw::Text(t) => Self::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
 
 impl HardshipReason {
     /// Parses a reason, recognising the common attempt to cite a lack of certified EHR technology.
@@ -175,7 +278,9 @@ pub struct PerformanceYear(u16);
 
 impl PerformanceYear {
     pub const FIRST: u16 = 2017;
-    pub const LAST: u16 = 2026;
+    /// PY 2027 is provisional (its rules are carried from 2026 and marked UNCONFIRMED) so that users can
+    /// work on it from its first day.
+    pub const LAST: u16 = 2027;
 
     pub fn new(year: u16) -> Result<Self, InvalidValue> {
         if (Self::FIRST..=Self::LAST).contains(&year) {
@@ -358,7 +463,11 @@ mod tests {
     #[test]
     fn performance_year_bounds() {
         assert!(PerformanceYear::parse("2016").is_err());
-        assert!(PerformanceYear::parse("2027").is_err());
+        assert!(PerformanceYear::parse("2028").is_err());
+        assert!(
+            PerformanceYear::parse("2027").is_ok(),
+            "provisional, but accepted"
+        );
         assert!(PerformanceYear::parse("20245").is_err());
         assert!(PerformanceYear::parse("+2024").is_err());
         assert_eq!(PerformanceYear::parse("2024").unwrap().payment_year(), 2026);

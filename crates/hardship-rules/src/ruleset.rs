@@ -138,13 +138,36 @@ cited!(
 );
 
 cited!(
+    /// Whether PI data voids PI reweighting this year, and whether incomplete data does too (before PY
+    /// 2025 any PI data did; from PY 2025 only a qualifying submission does).
+    PiSubmissionRule { applies: bool, incomplete_voids: bool }
+);
+
+fn yes() -> bool {
+    true
+}
+
+cited!(
     /// Whether an application may cite this reason in the year, and what the reason requires.
-    ReasonRule { reason: HardshipReason, accepted: bool, criteria: String }
+    /// `voided_by_pi_submission` is false for the one reason whose approval PI data does not undo
+    /// (the PY 2019 COVID-19 application, 414.1380(c)(2)(i)(C)(11)).
+    ReasonRule {
+        reason: HardshipReason,
+        accepted: bool,
+        criteria: String,
+        #[serde(default = "yes")]
+        voided_by_pi_submission: bool,
+    }
 );
 
 cited!(
-    /// The application window. `closes` is the published deadline with its UTC offset.
-    ApplicationWindow { opens: Option<NaiveDate>, closes: DateTime<FixedOffset>, time_zone: String }
+    /// The application window. `closes` is the published deadline with its UTC offset, or absent while
+    /// CMS has not announced it (a year whose rules are provisional).
+    ApplicationWindow {
+        opens: Option<NaiveDate>,
+        closes: Option<DateTime<FixedOffset>>,
+        time_zone: String,
+    }
 );
 
 cited!(
@@ -203,29 +226,53 @@ impl ShareTest {
 }
 
 cited!(
-    /// Whether a group is reweighted by clinician type only when all members qualify.
-    AllMembersRule { all_members: bool }
+    /// The members test of 414.1380(c)(2)(iii): a group or virtual group is reweighted when all of its
+    /// MIPS eligible clinicians qualify on their own; with `mixed_grounds`, each on any ground of
+    /// (c)(2)(i) (one hospital-based, another a reweighted clinician type, ...).
+    AllMembersRule { mixed_grounds: bool }
 );
 
-/// The group / virtual-group tests of the year.
+/// The group / virtual-group tests of the year: the members test, and the two statuses 414.1305 defines
+/// for a group (hospital-based, non-patient-facing) by the share of its clinicians. ASC-based has no group
+/// definition, so an ASC-based group passes only through the members test.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GroupTests {
+    pub all_members: AllMembersRule,
     pub hospital_based: ShareTest,
     pub non_patient_facing: ShareTest,
-    pub asc_based: ShareTest,
-    pub clinician_type: AllMembersRule,
 }
 
 impl GroupTests {
-    pub fn for_status(&self, s: SpecialStatus) -> &ShareTest {
+    /// The group definition of a status, if 414.1305 has one.
+    pub fn for_status(&self, s: SpecialStatus) -> Option<&ShareTest> {
         match s {
-            SpecialStatus::HospitalBased => &self.hospital_based,
-            SpecialStatus::NonPatientFacing => &self.non_patient_facing,
-            SpecialStatus::AscBased => &self.asc_based,
+            SpecialStatus::HospitalBased => Some(&self.hospital_based),
+            SpecialStatus::NonPatientFacing => Some(&self.non_patient_facing),
+            SpecialStatus::AscBased => None,
         }
     }
 }
+
+cited!(
+    /// CMS's automatic extreme-and-uncontrollable-circumstances (EUC) policy of the year: who it covers
+    /// (every individual clinician, as for COVID-19 in PY 2020–2021, and/or those whose practice is in a
+    /// designated area: `areas` names the embedded ZIP list), the categories it reweights, and the
+    /// categories in which submitted data overrides it. It covers clinicians reporting individually only.
+    AutomaticEuc {
+        all_individuals: bool,
+        #[serde(default)]
+        areas: Option<String>,
+        categories: Vec<Category>,
+        overridden_by_data: Vec<Category>,
+    }
+);
+
+cited!(
+    /// Levels whose cost category CMS set to 0% for everyone this year (COVID-19: PY 2020 and 2021): a
+    /// cost score given is not used.
+    CostNotScored { levels: Vec<ReportingLevel> }
+);
 
 cited!(
     /// Whether virtual groups exist this year.
@@ -293,7 +340,7 @@ pub struct RuleSet {
     pub base_weights: BaseWeights,
     pub redistribution: Vec<RedistributionRow>,
     pub fewer_than_two_scored: FewerThanTwoRule,
-    pub pi_submission_voids_reweighting: Applies,
+    pub pi_submission_voids_reweighting: PiSubmissionRule,
     pub group_scored_as_group: Applies,
     pub hardship_reasons: Vec<ReasonRule>,
     pub application_window: ApplicationWindow,
@@ -303,6 +350,8 @@ pub struct RuleSet {
     pub eligible_clinician_types: EligibleTypes,
     pub small_practice: SmallPracticeRule,
     pub group_tests: GroupTests,
+    pub automatic_euc: AutomaticEuc,
+    pub cost_not_scored: CostNotScored,
     pub virtual_groups: VirtualGroups,
     pub adjustment: Adjustment,
     pub small_practice_bonus: SmallPracticeBonus,
@@ -311,6 +360,9 @@ pub struct RuleSet {
     /// Filled in after loading: a content hash of the year file, stored with every decision.
     #[serde(skip)]
     pub version: String,
+    /// Filled in after loading from the file `automatic_euc.areas` names: the designated ZIP codes, sorted.
+    #[serde(skip)]
+    pub euc_area_zips: Vec<u32>,
 }
 
 /// A problem found while loading a year file. Loading stops at the first one.
@@ -324,12 +376,33 @@ pub struct RuleSetError {
 impl RuleSet {
     /// Parses and validates one year file. `known_sources` are the keys of RULEBOOK §10.
     pub fn from_toml(file: &str, text: &str, known_sources: &[&str]) -> Result<Self, RuleSetError> {
+        Self::from_toml_with_areas(file, text, known_sources, &[])
+    }
+
+    /// As [`from_toml`](Self::from_toml), with the ZIP lists (`name`, text) the year may name.
+    pub fn from_toml_with_areas(
+        file: &str,
+        text: &str,
+        known_sources: &[&str],
+        areas: &[(&str, &str)],
+    ) -> Result<Self, RuleSetError> {
         let fail = |problem: String| RuleSetError {
             file: file.to_owned(),
             problem,
         };
         let mut set: RuleSet = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
-        set.version = format!("{}-{:016x}", set.year, fnv1a(text.as_bytes()));
+        let mut hash = fnv1a(text.as_bytes());
+        if let Some(name) = &set.automatic_euc.areas {
+            let (_, list) = areas.iter().find(|(n, _)| n == name).ok_or_else(|| {
+                fail(format!(
+                    "automatic_euc.areas names {name}, which is not carried"
+                ))
+            })?;
+            set.euc_area_zips = parse_zip_list(list).map_err(|e| fail(format!("{name}: {e}")))?;
+            // The areas are part of the rules a decision used.
+            hash ^= fnv1a(list.as_bytes()).rotate_left(1);
+        }
+        set.version = format!("{}-{:016x}", set.year, hash);
         set.validate(known_sources).map_err(fail)?;
         Ok(set)
     }
@@ -418,19 +491,27 @@ impl RuleSet {
         for t in [
             &self.group_tests.hospital_based,
             &self.group_tests.non_patient_facing,
-            &self.group_tests.asc_based,
         ] {
             if !(0.0..=1.0).contains(&t.share) {
                 return Err(format!("group test share {} outside 0–1", t.share));
             }
         }
         let w = &self.application_window;
-        if let Some(opens) = w.opens
-            && opens > w.closes.date_naive()
+        if let (Some(opens), Some(closes)) = (w.opens, w.closes)
+            && opens > closes.date_naive()
         {
             return Err(format!(
-                "application window opens {opens} after it closes {}",
-                w.closes
+                "application window opens {opens} after it closes {closes}"
+            ));
+        }
+        let euc = &self.automatic_euc;
+        if let Some(c) = euc
+            .overridden_by_data
+            .iter()
+            .find(|c| !euc.categories.contains(c))
+        {
+            return Err(format!(
+                "automatic EUC: data in {c} overrides a category the policy does not reweight"
             ));
         }
         for cite in self.citations() {
@@ -471,10 +552,9 @@ impl RuleSet {
             self.group_tests
                 .non_patient_facing
                 .cite("non-patient-facing group test"),
-            self.group_tests.asc_based.cite("ASC-based group test"),
-            self.group_tests
-                .clinician_type
-                .cite("clinician-type group rule"),
+            self.group_tests.all_members.cite("group members test"),
+            self.automatic_euc.cite("automatic EUC policy"),
+            self.cost_not_scored.cite("cost not scored"),
             self.virtual_groups.cite("virtual groups"),
             self.adjustment
                 .performance_threshold
@@ -563,6 +643,17 @@ impl RuleSet {
         chrono::NaiveDate::from_ymd_opt(until, 12, 31).unwrap_or(chrono::NaiveDate::MAX)
     }
 
+    /// A year none of whose values a source confirms yet (carried from the year before until its final
+    /// rule is read).
+    pub fn is_provisional(&self) -> bool {
+        self.citations().iter().all(|c| !c.confirmed)
+    }
+
+    /// Whether a practice at this ZIP is in an area CMS designated for the year's automatic EUC policy.
+    pub fn in_euc_area(&self, zip: crate::ids::Zip5) -> bool {
+        self.euc_area_zips.binary_search(&zip.as_u32()).is_ok()
+    }
+
     pub fn is_mips_eligible_type(&self, t: ClinicianType) -> bool {
         self.eligible_clinician_types.types.contains(&t)
     }
@@ -607,7 +698,14 @@ impl RuleSet {
         let o = &self.pi_submission_voids_reweighting;
         push(
             "pi_submission_voids_reweighting".into(),
-            o.applies.to_string(),
+            match (o.applies, o.incomplete_voids) {
+                (false, _) => "no".to_owned(),
+                (true, true) => "yes: any PI data".to_owned(),
+                (true, false) => {
+                    "yes: a qualifying submission; incomplete PI data neither voids nor is scored"
+                        .to_owned()
+                }
+            },
             o.cite(""),
         );
         let g = &self.group_scored_as_group;
@@ -634,11 +732,14 @@ impl RuleSet {
             .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
         push(
             "application_window".into(),
-            format!(
-                "opens {opens}; closes {} ({})",
-                w.closes.format("%Y-%m-%d %H:%M %:z"),
-                w.time_zone
-            ),
+            match w.closes {
+                Some(closes) => format!(
+                    "opens {opens}; closes {} ({})",
+                    closes.format("%Y-%m-%d %H:%M %:z"),
+                    w.time_zone
+                ),
+                None => "not yet announced by CMS".to_owned(),
+            },
             w.cite(""),
         );
         let levels: Vec<&str> = self
@@ -698,21 +799,64 @@ impl RuleSet {
             sp.cite(""),
         );
         let g = &self.group_tests;
+        push(
+            "group_test[all_members]".into(),
+            if g.all_members.mixed_grounds {
+                "reweighted when every MIPS eligible member qualifies on its own, on any ground"
+                    .into()
+            } else {
+                "reweighted when every MIPS eligible member qualifies on the same ground".into()
+            },
+            g.all_members.cite(""),
+        );
         for (name, t) in [
             ("hospital_based", &g.hospital_based),
             ("non_patient_facing", &g.non_patient_facing),
-            ("asc_based", &g.asc_based),
         ] {
             push(format!("group_test[{name}]"), t.describe(), t.cite(""));
         }
+        let e = &self.automatic_euc;
+        let who = match (e.all_individuals, &e.areas) {
+            (true, _) => "every individually reporting clinician".to_owned(),
+            (false, Some(a)) => format!(
+                "individual clinicians whose practice is in a designated area ({} ZIP codes, {a})",
+                self.euc_area_zips.len()
+            ),
+            (false, None) => "no area list carried for this year".to_owned(),
+        };
+        let cats: Vec<&str> = e.categories.iter().map(|c| c.code()).collect();
+        let over: Vec<&str> = e.overridden_by_data.iter().map(|c| c.code()).collect();
         push(
-            "group_test[clinician_type]".into(),
-            if g.clinician_type.all_members {
-                "all members must qualify".into()
+            "automatic_euc".into(),
+            format!(
+                "{who}; reweights {}; data overrides {}",
+                if cats.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    cats.join(", ")
+                },
+                if over.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    over.join(", ")
+                }
+            ),
+            e.cite(""),
+        );
+        let levels: Vec<&str> = self
+            .cost_not_scored
+            .levels
+            .iter()
+            .map(|l| l.code())
+            .collect();
+        push(
+            "cost_not_scored".into(),
+            if levels.is_empty() {
+                "none".to_owned()
             } else {
-                "any member".into()
+                format!("cost weighted 0% for {}", levels.join(", "))
             },
-            g.clinician_type.cite(""),
+            self.cost_not_scored.cite(""),
         );
         push(
             "virtual_groups".into(),
@@ -795,6 +939,13 @@ impl RuleSet {
             self.year + 2,
             self.version
         );
+        if self.is_provisional() {
+            let _ = writeln!(
+                s,
+                "PROVISIONAL: PY {} rules not yet confirmed. Every value below is carried from the year before and marked UNCONFIRMED until the year's final rule is read.",
+                self.year
+            );
+        }
         for (k, v, c) in self.facts() {
             let flag = if c.confirmed { "" } else { "  [UNCONFIRMED]" };
             let _ = writeln!(
@@ -832,6 +983,22 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// A ZIP list: one five-digit ZIP a line, `#` comments; returned sorted and without duplicates.
+fn parse_zip_list(text: &str) -> Result<Vec<u32>, String> {
+    let mut zips = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let zip = crate::ids::Zip5::parse(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        zips.push(zip.as_u32());
+    }
+    zips.sort_unstable();
+    zips.dedup();
+    Ok(zips)
 }
 
 /// FNV-1a, 64 bit: a stable content hash for rule-set versions (not for security).

@@ -15,6 +15,15 @@ pub struct CategoryScores {
 }
 
 impl CategoryScores {
+    pub fn set(&mut self, c: Category, v: Option<f64>) {
+        match c {
+            Category::Quality => self.quality = v,
+            Category::Cost => self.cost = v,
+            Category::Ia => self.ia = v,
+            Category::Pi => self.pi = v,
+        }
+    }
+
     pub fn get(&self, c: Category) -> Option<f64> {
         match c {
             Category::Quality => self.quality,

@@ -51,6 +51,10 @@ pub struct PracticeFacts {
     /// Whether the practice has certified EHR technology at all.
     #[serde(default = "yes")]
     pub has_cehrt: bool,
+    /// The practice was adversely affected by the COVID-19 public health emergency (the PY 2019 COVID-19
+    /// application, 414.1380(c)(2)(i)(C)(11)).
+    #[serde(default)]
+    pub covid19_affected: bool,
 }
 
 fn yes() -> bool {
@@ -71,6 +75,7 @@ impl Default for PracticeFacts {
             event: None,
             share_encounters_without_cehrt_control: None,
             has_cehrt: yes(),
+            covid19_affected: false,
         }
     }
 }
@@ -248,6 +253,19 @@ pub fn screen(
                         }
                     }
                 },
+                HardshipReason::Covid19 => {
+                    if facts.covid19_affected {
+                        (
+                            true,
+                            "adversely affected by the COVID-19 public health emergency".to_owned(),
+                        )
+                    } else {
+                        (
+                            false,
+                            "no effect of COVID-19 on the practice reported".to_owned(),
+                        )
+                    }
+                }
                 HardshipReason::LackOfControlCehrt => {
                     match facts.share_encounters_without_cehrt_control {
                         None => (
@@ -289,10 +307,15 @@ pub fn screen(
     if let Some(b) = automatic_basis {
         advice.push(format!("Already reweighted automatically ({b}): no application needed. Do not submit any PI data."));
     } else if any {
-        advice.push(format!(
-            "Apply before the deadline: {}.",
-            rules.application_window.closes.format("%Y-%m-%d %H:%M %:z")
-        ));
+        advice.push(match rules.application_window.closes {
+            Some(closes) => format!(
+                "Apply before the deadline: {}.",
+                closes.format("%Y-%m-%d %H:%M %:z")
+            ),
+            None => format!(
+                "CMS has not announced the {y} application window yet; prepare the application and its evidence now and apply when it opens."
+            ),
+        });
     }
     if lacking_cehrt_only {
         advice.push("Lacking certified EHR technology alone is never a hardship reason [QPP-HE-2017] [HITA-2019].".to_owned());

@@ -352,13 +352,14 @@ pub async fn calendar_feed(state: &AppState, p: &Principal) -> ApiResult<String>
     let mut events = Vec::new();
     for y in PerformanceYear::all() {
         let d = service::deadline_view(y, now)?;
-        if d.state == "closed" {
+        // A closed window is history; one CMS has not announced has no date to put in a calendar.
+        let Some(closes) = d.closes.filter(|_| d.state != "closed") else {
             continue;
-        }
+        };
         let pf = service::portfolio(state, p, y).await?;
         events.push(crate::ical::DeadlineEvent {
             year: y.get(),
-            closes: d.closes,
+            closes,
             unconfirmed: !d.confirmed,
             sources: d.sources,
             practices_to_file: pf

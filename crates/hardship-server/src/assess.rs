@@ -6,16 +6,19 @@
 //! How records become cases:
 //! - each clinician is decided as an individual (TIN/NPI) with its own statuses, the practice's size and
 //!   any application filed for its NPI;
-//! - the TIN is decided as a group from all its clinicians, with any application filed for the TIN;
+//! - the TIN is decided as a group from all its clinicians (each with any individual hardship approved for
+//!   it: a member ground of 414.1380(c)(2)(iii)), with any application filed for the TIN;
 //! - the profile's level says which of the two counts (RULEBOOK §4: the level that reports is the level
-//!   that is scored), and `pi_submitted` applies at that level only;
+//!   that is scored), and `pi_submitted` applies at that level only; a member of a group that is not
+//!   reweighted shows `group_test_not_met` when it would have been reweighted on its own;
 //! - an application counts from the moment it is sent: submitted is pending, approved and denied are
 //!   CMS's answer; drafts, withdrawn and voided ones do not protect PI.
 
 use hardship_rules::cites::Warning;
 use hardship_rules::eligibility::{self, Basis, Case, ClinicianFacts, GroupMembers, Subject};
 use hardship_rules::{
-    ApplicationStatus, HardshipReason, PerformanceYear, ReportingLevel, RuleSet, SpecialStatus,
+    ApplicationStatus, HardshipReason, PerformanceYear, PiSubmission, ReportingLevel, RuleSet,
+    SpecialStatus,
 };
 use hardship_store::{
     Applicant, Application, ApplicationState, Clinician, ClinicianStatus, Document, Practice,
@@ -46,9 +49,11 @@ pub struct ExplanationView {
 pub struct Outcome {
     pub reweighted: bool,
     /// The batch contract's `pi_basis`: `special_status:<status>`, `clinician_type:<type>`,
-    /// `small_practice`, `hardship:<reason>`, `voided_by_pi_submission`, `group_test_not_met`, `none`.
+    /// `small_practice`, `automatic_euc`, `group_all_members_qualify`, `hardship:<reason>`,
+    /// `voided_by_pi_submission`, `group_test_not_met`, `none`.
     pub basis: String,
-    /// Whether the basis is automatic (special status, clinician type, small practice).
+    /// Whether the basis is automatic (special status, clinician type, small practice, automatic EUC, a
+    /// group whose members all qualify).
     pub automatic: bool,
     /// Warning codes of the batch contract.
     pub warnings: Vec<String>,
@@ -93,6 +98,8 @@ pub struct ClinicianAssessment {
     pub individual: Outcome,
     /// Whether PI is reweighted at the level the practice reports.
     pub reweighted: bool,
+    /// The clinician's `pi_basis` at the level the practice reports (what every export writes).
+    pub basis: String,
     pub alerts: Vec<Alert>,
 }
 
@@ -107,7 +114,8 @@ pub struct Assessment {
     /// Clinicians billing under the TIN (the profile's count, else the roster's length).
     pub clinician_count: u32,
     pub small_practice: bool,
-    pub pi_submitted: bool,
+    /// `false`, `incomplete` or `true` (qualifying).
+    pub pi_submitted: String,
     pub clinicians: Vec<ClinicianAssessment>,
     /// The TIN decided as a group (absent when the roster is empty).
     pub group: Option<Outcome>,
@@ -198,7 +206,11 @@ fn outcome(rules: &RuleSet, d: &eligibility::Decision<'_>, detail: Detail) -> Ou
 fn is_automatic(b: Basis) -> bool {
     matches!(
         b,
-        Basis::SpecialStatus(_) | Basis::ClinicianType(_) | Basis::SmallPractice
+        Basis::SpecialStatus(_)
+            | Basis::ClinicianType(_)
+            | Basis::SmallPractice
+            | Basis::AutomaticEuc
+            | Basis::GroupAllMembersQualify
     )
 }
 
@@ -252,27 +264,53 @@ pub fn assess(
     }
     let no_statuses: Vec<&ClinicianStatus> = Vec::new();
 
-    // The TIN as a group (or virtual group): always decided, so the view can show what group reporting means.
+    // Each clinician's own applications, decided once: the individual case uses them, and an approved
+    // one is a member ground of the group test.
+    let own_application = |c: &Clinician| {
+        best_application(apps.iter().copied().filter(
+            |a| matches!(a.draft.applicant, Applicant::Individual { npi, .. } if npi == c.npi),
+        ))
+    };
+    let own_apps: Vec<Option<eligibility::Application>> =
+        r.clinicians.iter().map(|c| own_application(c)).collect();
     let facts: Vec<ClinicianFacts> = r
         .clinicians
         .iter()
         .map(|c| facts_of(c, by_clinician.get(&c.id).unwrap_or(&no_statuses)))
         .collect();
+    let at_level = |collective_level: bool| {
+        if collective_level {
+            profile.pi_submitted
+        } else {
+            PiSubmission::No
+        }
+    };
+
+    // The TIN as a group (or virtual group): always decided, so the view can show what group reporting means.
     let group_decision = (!r.clinicians.is_empty()).then(|| {
+        let mut members = GroupMembers::default();
+        for (f, app) in facts.iter().zip(&own_apps) {
+            let approved = app
+                .filter(|a| a.status == ApplicationStatus::Approved)
+                .map(|a| a.reason);
+            members.add(rules, f, approved);
+        }
         let group_apps = apps.iter().copied().filter(
             |a| matches!(a.draft.applicant, Applicant::Group { tin } if tin == practice.tin),
         );
         let case = Case {
-            year,
-            level: if collective {
-                level
-            } else {
-                ReportingLevel::Group
-            },
-            subject: Subject::Entity(GroupMembers::from_members(&facts)),
             practice_size: Some(size),
             application: best_application(group_apps),
-            pi_submitted: collective && profile.pi_submitted,
+            pi_submission: at_level(collective),
+            ..Case::new(
+                year,
+                if collective {
+                    level
+                } else {
+                    ReportingLevel::Group
+                },
+                Subject::Entity(members),
+            )
         };
         eligibility::decide(rules, &case)
     });
@@ -281,22 +319,25 @@ pub fn assess(
     let (mut automatic, mut by_hardship, mut not, mut uncovered) = (0u32, 0u32, 0u32, 0u32);
     let mut voided = 0u32;
     let mut group_lost = 0u32;
-    for (c, f) in r.clinicians.iter().zip(&facts) {
-        let own_apps = apps.iter().copied().filter(
-            |a| matches!(a.draft.applicant, Applicant::Individual { npi, .. } if npi == c.npi),
-        );
+    for ((c, f), own) in r.clinicians.iter().zip(&facts).zip(&own_apps) {
         let case = Case {
-            year,
-            level: ReportingLevel::Individual,
-            subject: Subject::Clinician(*f),
             practice_size: Some(size),
-            application: best_application(own_apps),
-            pi_submitted: !collective && profile.pi_submitted,
+            application: *own,
+            pi_submission: at_level(!collective),
+            practice_zip: practice.zip,
+            ..Case::new(year, ReportingLevel::Individual, Subject::Clinician(*f))
         };
         let d = eligibility::decide(rules, &case);
         let effective = match (&group_decision, collective) {
             (Some(g), true) => g,
             _ => &d,
+        };
+        // A member's row speaks of that clinician: the group's answer, or `group_test_not_met` when it
+        // would have been reweighted reporting on its own.
+        let row_basis = if collective {
+            eligibility::member_basis(effective, d.reweighted)
+        } else {
+            effective.basis
         };
         let mut alerts = Vec::new();
         if collective && d.reweighted && !effective.reweighted {
@@ -345,6 +386,7 @@ pub fn assess(
             statuses: views,
             individual: outcome(rules, &d, detail),
             reweighted: effective.reweighted,
+            basis: row_basis.to_string(),
             alerts,
         });
     }
@@ -416,7 +458,7 @@ pub fn assess(
         level: level.code().to_owned(),
         clinician_count: size,
         small_practice: size <= rules.small_practice.max_clinicians,
-        pi_submitted: profile.pi_submitted,
+        pi_submitted: profile.pi_submitted.code().to_owned(),
         clinicians,
         group,
         reweighted_automatically: automatic,
@@ -508,6 +550,7 @@ mod tests {
                 email: String::new(),
                 phone: String::new(),
             },
+            zip: None,
             version: 1,
             created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
         }
@@ -600,7 +643,7 @@ mod tests {
         let cl = roster(3);
         let st = [hospital_based(&cl[0], 2024)];
         let p = ReportingProfile {
-            pi_submitted: true,
+            pi_submitted: PiSubmission::Qualifying,
             ..ReportingProfile::default()
         };
         let a = run(2024, p, &cl, &st, &[]);

@@ -26,6 +26,39 @@ pub fn parse_tin(text: &str) -> Result<Tin, ApiError> {
     Tin::parse(text).map_err(bad)
 }
 
+/// A practice ZIP (`12345` or ZIP+4); blank means none.
+pub fn parse_zip(text: Option<&str>) -> Result<Option<hardship_rules::Zip5>, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => hardship_rules::Zip5::parse(t)
+            .map(Some)
+            .map_err(|e| ApiError::BadRequest(format!("invalid zip {t:?}: {}", e.expected))),
+    }
+}
+
+/// The OpenAPI schema of `pi_submitted` as accepted: a JSON boolean (as before PY 2025 made a third
+/// state) or one of the words.
+pub fn pi_submitted_input_schema() -> utoipa::openapi::schema::OneOf {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["false", "incomplete", "true", "qualifying"])),
+        )
+        .description(Some(
+            "Whether PI data was or will be submitted at the reporting level: `false`, `incomplete`, or `true` (= `qualifying`). Before PY 2025 any PI data voids reweighting; from PY 2025 only a qualifying submission does.",
+        ))
+        .build()
+}
+
+fn pi_submitted_input_schema_ref() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(
+        pi_submitted_input_schema(),
+    ))
+}
+
 pub fn parse_clinician_type(text: &str) -> Result<ClinicianType, ApiError> {
     ClinicianType::parse(text).map_err(bad)
 }
@@ -165,6 +198,8 @@ pub struct PracticeDto {
     pub name: String,
     pub address: String,
     pub contact: ContactDto,
+    /// The practice location's five-digit ZIP (for CMS's automatic EUC areas), if given.
+    pub zip: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -177,6 +212,7 @@ impl From<&Practice> for PracticeDto {
             name: p.name.clone(),
             address: p.address.clone(),
             contact: (&p.contact).into(),
+            zip: p.zip.map(|z| z.to_string()),
             version: p.version,
             created_at: p.created_at,
         }
@@ -194,6 +230,9 @@ pub struct NewPracticeDto {
     pub address: String,
     #[serde(default)]
     pub contact: ContactDto,
+    /// The practice location's ZIP: `12345` or `12345-6789` (CMS's automatic EUC areas are ZIP lists).
+    #[serde(default)]
+    pub zip: Option<String>,
 }
 
 impl NewPracticeDto {
@@ -203,6 +242,7 @@ impl NewPracticeDto {
             name: self.name,
             address: self.address,
             contact: self.contact.into_contact()?,
+            zip: parse_zip(self.zip.as_deref())?,
         })
     }
 }
@@ -217,6 +257,8 @@ pub struct PracticeUpdateDto {
     pub address: String,
     #[serde(default)]
     pub contact: ContactDto,
+    #[serde(default)]
+    pub zip: Option<String>,
 }
 
 impl PracticeUpdateDto {
@@ -227,6 +269,7 @@ impl PracticeUpdateDto {
                 name: self.name,
                 address: self.address,
                 contact: self.contact.into_contact()?,
+                zip: parse_zip(self.zip.as_deref())?,
             },
         ))
     }
@@ -341,7 +384,9 @@ pub struct ProfileDto {
     pub version: i64,
     /// `individual`, `group` or `virtual_group`.
     pub level: String,
-    pub pi_submitted: bool,
+    /// `false`, `incomplete` or `true` (qualifying).
+    #[schema(example = "false")]
+    pub pi_submitted: String,
     pub clinician_count: Option<u32>,
     pub has_cehrt: bool,
     pub scores: ScoresDto,
@@ -356,7 +401,7 @@ impl From<&PracticeYear> for ProfileDto {
             year: p.year.get(),
             version: p.version,
             level: p.profile.level.code().to_owned(),
-            pi_submitted: p.profile.pi_submitted,
+            pi_submitted: p.profile.pi_submitted.code().to_owned(),
             clinician_count: p.profile.clinician_count,
             has_cehrt: p.profile.has_cehrt,
             scores: ScoresDto {
@@ -376,7 +421,8 @@ pub struct ProfileUpdateDto {
     /// The version you read (0 for the first save).
     pub version: i64,
     pub level: String,
-    pub pi_submitted: bool,
+    #[schema(schema_with = pi_submitted_input_schema_ref)]
+    pub pi_submitted: hardship_rules::PiSubmission,
     #[serde(default)]
     pub clinician_count: Option<u32>,
     #[serde(default = "yes")]
@@ -440,6 +486,9 @@ pub struct FactsDto {
     pub percent_encounters_without_cehrt_control: Option<u8>,
     #[serde(default = "yes")]
     pub has_cehrt: bool,
+    /// Adversely affected by the COVID-19 public health emergency (the PY 2019 COVID-19 reason only).
+    #[serde(default)]
+    pub covid19_affected: bool,
 }
 
 impl FactsDto {
@@ -487,6 +536,7 @@ impl FactsDto {
                 .percent_encounters_without_cehrt_control
                 .map(|p| f64::from(p) / 100.0),
             has_cehrt: self.has_cehrt,
+            covid19_affected: self.covid19_affected,
         };
         facts.validate().map_err(bad)?;
         Ok(facts)

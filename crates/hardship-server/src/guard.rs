@@ -19,6 +19,11 @@ pub struct PiSet {
     pub path: String,
     pub category: String,
     pub measures: Vec<String>,
+    /// Complete for the year by CMS's PI measures (UNCONFIRMED what CMS counts as qualifying); absent
+    /// when the file names no year.
+    pub complete: Option<bool>,
+    /// What keeps it from being complete.
+    pub missing: Vec<String>,
 }
 
 impl From<&PiFinding> for PiSet {
@@ -27,6 +32,12 @@ impl From<&PiFinding> for PiSet {
             path: f.path.clone(),
             category: f.category.clone(),
             measures: f.measures.clone(),
+            complete: f.completeness.as_ref().map(|c| c.complete),
+            missing: f
+                .completeness
+                .as_ref()
+                .map(|c| c.missing.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -45,6 +56,11 @@ pub struct Consequence {
 pub struct GuardReport {
     /// The file holds PI data.
     pub contains_pi: bool,
+    /// `complete`, `incomplete`, or `unknown` (no year in the file): complete PI data voids reweighting
+    /// in every year; incomplete data voids it before PY 2025 only.
+    pub pi_data: String,
+    /// Whether the PI data would void the reweighting in the year checked.
+    pub voids: bool,
     /// The submitter's PI is reweighted (or would be, but for PI data already recorded as submitted).
     pub reweighting_at_stake: bool,
     /// Both: do not send this file as it is.
@@ -125,7 +141,29 @@ pub fn check(
     };
     let basis = outcome.and_then(at_stake);
     let contains_pi = scan.contains_pi();
-    let blocked = contains_pi && basis.is_some();
+    let rules = service::rules(year)?;
+    let complete = scan.pi_complete();
+    let pi_data = match complete {
+        Some(true) => "complete",
+        Some(false) => "incomplete",
+        None => "unknown",
+    };
+    // Incomplete PI data voids reweighting before PY 2025 only (the year's rule); when the file names
+    // no year its completeness is unknown, so it is taken to void.
+    let voids = contains_pi
+        && rules.pi_submission_voids_reweighting.applies
+        && (complete != Some(false) || rules.pi_submission_voids_reweighting.incomplete_voids);
+    let blocked = voids && basis.is_some();
+    let completeness_words = match complete {
+        Some(true) => "complete: voids the reweighting".to_owned(),
+        Some(false) if rules.pi_submission_voids_reweighting.incomplete_voids => {
+            format!("incomplete, but before PY 2025 any PI data voids the reweighting ({year})")
+        }
+        Some(false) => format!(
+            "incomplete: from PY 2025 it does not void the reweighting and is not scored ({year}; what CMS counts as qualifying is UNCONFIRMED)"
+        ),
+        None => "completeness unknown (the file names no performanceYear)".to_owned(),
+    };
     let impact = service::impact_of(b, year, ScoreEstimates::default())?;
     let consequence = Consequence {
         pi_score: impact.pi_score,
@@ -136,7 +174,7 @@ pub fn check(
     };
     let message = if blocked {
         format!(
-            "This submission contains PI data ({} PI measurement set(s)) and will void the PI reweighting of {submitter} ({}) for {year}: the final score goes from {:.2} ({}) to {:.2} ({}) at a PI score of {:.0}. Remove the PI measurement sets before sending [RULEBOOK §4].",
+            "This submission contains PI data ({} PI measurement set(s), {completeness_words}) and will void the PI reweighting of {submitter} ({}) for {year}: the final score goes from {:.2} ({}) to {:.2} ({}) at a PI score of {:.0}. Remove the PI measurement sets before sending [RULEBOOK §4].",
             scan.pi.len(),
             basis.as_deref().unwrap_or(""),
             consequence.reweighted_final_score,
@@ -145,15 +183,21 @@ pub fn check(
             consequence.reported_adjustment,
             consequence.pi_score
         )
+    } else if contains_pi && basis.is_some() {
+        format!(
+            "This submission contains PI data ({completeness_words}), so the PI reweighting of {submitter} stands; the incomplete PI data is not scored. Completing it would void the reweighting."
+        )
     } else if contains_pi {
         format!(
-            "This submission contains PI data; {submitter} has no PI reweighting in {year} to lose, so PI is scored either way."
+            "This submission contains PI data ({completeness_words}); {submitter} has no PI reweighting in {year} to lose, so PI is scored either way."
         )
     } else {
         format!("This submission contains no PI data: the PI reweighting of {submitter} is safe.")
     };
     Ok(GuardReport {
         contains_pi,
+        pi_data: pi_data.to_owned(),
+        voids,
         reweighting_at_stake: basis.is_some(),
         blocked,
         submitter,

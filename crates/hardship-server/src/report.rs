@@ -119,6 +119,11 @@ fn keep_list(reason: HardshipReason) -> Vec<(&'static str, &'static str, &'stati
             "other",
             &["QPP-HE-2017"],
         ),
+        HardshipReason::Covid19 => (
+            "Records of how the COVID-19 public health emergency affected the practice (closures, staffing, volumes)",
+            "event_evidence",
+            &["ECFR-414.1380-2020a", "NEXTGEN-COVID-2019"],
+        ),
     };
     list.insert(0, specific);
     list

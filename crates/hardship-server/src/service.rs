@@ -30,14 +30,18 @@ pub fn rules(year: PerformanceYear) -> Result<&'static RuleSet, ApiError> {
 }
 
 /// The performance year whose application window is the next to close at `now` (the last year once all
-/// have closed): what the dashboard shows by default.
+/// announced windows have closed, so PY 2027 from January 1 2027): what the dashboard shows by default.
 pub fn current_year(now: DateTime<Utc>) -> PerformanceYear {
     RuleBook::embedded()
         .ok()
         .and_then(|book| {
             book.years()
                 .iter()
-                .find(|r| r.application_window.closes.with_timezone(&Utc) > now)
+                .find(|r| {
+                    r.application_window
+                        .closes
+                        .is_some_and(|c| c.with_timezone(&Utc) > now)
+                })
                 .and_then(|r| PerformanceYear::new(r.year).ok())
         })
         .unwrap_or_else(PerformanceYear::latest)
@@ -56,14 +60,16 @@ pub fn years_newest_first() -> Vec<u16> {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct DeadlineView {
     pub year: u16,
-    /// `not_yet_open`, `open` or `closed`.
+    /// `not_yet_open`, `open`, `closed`, or `not_announced` (CMS has not published the window).
     pub state: String,
-    pub closes: DateTime<Utc>,
-    /// The deadline in the time zone CMS states it in, e.g. `2026-12-31 20:00 -05:00 America/New_York (ET)`.
+    /// The deadline; absent while CMS has not announced it.
+    pub closes: Option<DateTime<Utc>>,
+    /// The deadline in the time zone CMS states it in, e.g. `2026-12-31 20:00 -05:00 America/New_York (ET)`,
+    /// or `not yet announced`.
     pub closes_local: String,
-    pub days_left: i64,
-    pub hours_left: i64,
-    pub seconds_left: i64,
+    pub days_left: Option<i64>,
+    pub hours_left: Option<i64>,
+    pub seconds_left: Option<i64>,
     /// False when the rule book has not confirmed the deadline's hour.
     pub confirmed: bool,
     pub sources: Vec<String>,
@@ -78,12 +84,16 @@ pub fn deadline_view(year: PerformanceYear, now: DateTime<Utc>) -> Result<Deadli
             WindowState::NotYetOpen => "not_yet_open",
             WindowState::Open => "open",
             WindowState::Closed => "closed",
+            WindowState::NotAnnounced => "not_announced",
         }
         .to_owned(),
-        closes: w.closes.with_timezone(&Utc),
-        closes_local: format!("{} {}", w.closes.format("%Y-%m-%d %H:%M %:z"), w.time_zone),
+        closes: w.closes.map(|c| c.with_timezone(&Utc)),
+        closes_local: w.closes.map_or_else(
+            || "not yet announced".to_owned(),
+            |c| format!("{} {}", c.format("%Y-%m-%d %H:%M %:z"), w.time_zone),
+        ),
         days_left: w.days_left,
-        hours_left: w.seconds_left.max(0) % 86_400 / 3_600,
+        hours_left: w.seconds_left.map(|s| s.max(0) % 86_400 / 3_600),
         seconds_left: w.seconds_left,
         confirmed: w.confirmed,
         text: w.describe(),
@@ -186,15 +196,21 @@ pub fn impact_of(
     overrides: ScoreEstimates,
 ) -> Result<ScoreImpact, ApiError> {
     let base = b.profile.profile.scores;
+    let rules = rules(year)?;
+    // CMS set cost to 0% for this level in the COVID-19 years: a cost estimate is not used.
+    let cost_counts = !rules
+        .cost_not_scored
+        .levels
+        .contains(&b.profile.profile.level);
     let est = ScoreEstimates {
         quality: overrides.quality.or(base.quality),
-        cost: overrides.cost.or(base.cost),
+        cost: overrides.cost.or(base.cost).filter(|_| cost_counts),
         ia: overrides.ia.or(base.ia),
         pi: None,
     };
     let pi = overrides.pi.or(base.pi).unwrap_or(0.0);
     Ok(impact::score_impact(
-        rules(year)?,
+        rules,
         est,
         b.assessment.small_practice,
         pi,

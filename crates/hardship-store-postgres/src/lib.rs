@@ -58,7 +58,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 type Tx = Transaction<'static, Postgres>;
 
-const PRACTICE_COLUMNS: &str = "id, tenant, tin, name, address, contact_name, contact_email, contact_phone, version, created_at";
+const PRACTICE_COLUMNS: &str = "id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at";
 const CLINICIAN_COLUMNS: &str =
     "id, tenant, practice, npi, name, clinician_type, version, created_at";
 const APPLICATION_COLUMNS: &str = "id, tenant, draft, state, version, created_at, updated_at";
@@ -673,6 +673,7 @@ fn practice_summary(p: &Practice) -> String {
         "name": p.name,
         "address": p.address,
         "contact": { "name": p.contact.name, "email": p.contact.email, "phone": p.contact.phone },
+        "zip": p.zip.map(|z| z.to_string()),
         "version": p.version,
     })
     .to_string()
@@ -951,7 +952,7 @@ impl Store for PgStore {
         let mut tx = self.begin_write(tenant).await?;
         let sql = format!(
             "INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, \
-             version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) RETURNING {PRACTICE_COLUMNS}"
+             zip, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, 1, $9) RETURNING {PRACTICE_COLUMNS}"
         );
         let practice = sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql))
             .bind(id.0)
@@ -963,6 +964,7 @@ impl Store for PgStore {
             .bind(&new.contact.email)
             .bind(&new.contact.phone)
             .bind(now)
+            .bind(new.zip.map(|z| z.to_string()))
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?
@@ -1017,7 +1019,7 @@ impl Store for PgStore {
         }
         let sql = format!(
             "UPDATE practices SET name = $4, address = $5, contact_name = $6, contact_email = $7, contact_phone = $8, \
-             version = version + 1 WHERE tenant = $1 AND id = $2 AND version = $3 RETURNING {PRACTICE_COLUMNS}"
+             zip = $9, version = version + 1 WHERE tenant = $1 AND id = $2 AND version = $3 RETURNING {PRACTICE_COLUMNS}"
         );
         let after = sqlx::query_as::<_, PracticeRow>(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0)
@@ -1028,6 +1030,7 @@ impl Store for PgStore {
             .bind(&update.contact.name)
             .bind(&update.contact.email)
             .bind(&update.contact.phone)
+            .bind(update.zip.map(|z| z.to_string()))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?

@@ -123,6 +123,7 @@ pub(crate) struct PracticeRow {
     contact_name: String,
     contact_email: String,
     contact_phone: String,
+    zip: Option<String>,
     version: i64,
     created_at: DateTime<Utc>,
 }
@@ -141,6 +142,10 @@ impl PracticeRow {
                 email: self.contact_email,
                 phone: self.contact_phone,
             },
+            zip: self
+                .zip
+                .map(|z| hardship_rules::Zip5::parse(&z).map_err(|e| corrupt("ZIP", e)))
+                .transpose()?,
             version: self.version,
             created_at: self.created_at,
         })

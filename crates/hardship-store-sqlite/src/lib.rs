@@ -494,6 +494,11 @@ fn practice_from(row: &SqliteRow) -> StoreResult<Practice> {
             email: text(row, "contact_email")?,
             phone: text(row, "contact_phone")?,
         },
+        zip: row
+            .try_get::<Option<String>, _>("zip")
+            .map_err(db)?
+            .map(|z| domain(hardship_rules::Zip5::parse(&z)))
+            .transpose()?,
         version: row.try_get("version").map_err(db)?,
         created_at: parse_ts(&text(row, "created_at")?)?,
     })
@@ -825,6 +830,7 @@ impl Store for SqliteStore {
             name: new.name.trim().to_owned(),
             address: new.address,
             contact: new.contact,
+            zip: new.zip,
             version: 1,
             created_at: self.now(),
         };
@@ -837,7 +843,7 @@ impl Store for SqliteStore {
         if exists.is_none() {
             return Err(StoreError::not_found("organization", tenant));
         }
-        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
+        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
             .bind(p.id.to_string())
             .bind(tenant.to_string())
             .bind(p.tin.as_str())
@@ -846,6 +852,7 @@ impl Store for SqliteStore {
             .bind(&p.contact.name)
             .bind(&p.contact.email)
             .bind(&p.contact.phone)
+            .bind(p.zip.map(|z| z.to_string()))
             .bind(ts(p.created_at))
             .execute(&mut *tx)
             .await
@@ -894,12 +901,13 @@ impl Store for SqliteStore {
         )
         .await?;
         let before = practice_from(&before)?;
-        let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, version = version + 1 WHERE tenant = ? AND id = ? AND version = ?")
+        let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, zip = ?, version = version + 1 WHERE tenant = ? AND id = ? AND version = ?")
             .bind(update.name.trim())
             .bind(&update.address)
             .bind(&update.contact.name)
             .bind(&update.contact.email)
             .bind(&update.contact.phone)
+            .bind(update.zip.map(|z| z.to_string()))
             .bind(tenant.to_string())
             .bind(id.to_string())
             .bind(expected_version)
@@ -916,10 +924,12 @@ impl Store for SqliteStore {
             before: summary(&[
                 ("name", before.name.clone()),
                 ("address", before.address.clone()),
+                ("zip", before.zip.map(|z| z.to_string()).unwrap_or_default()),
             ]),
             after: summary(&[
                 ("name", update.name.trim().to_owned()),
                 ("address", update.address.clone()),
+                ("zip", update.zip.map(|z| z.to_string()).unwrap_or_default()),
             ]),
         };
         self.audit(&mut tx, tenant, actor, change).await?;

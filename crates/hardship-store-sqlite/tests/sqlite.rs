@@ -54,6 +54,7 @@ async fn audit_rows_cannot_be_edited_and_tampering_is_detected() {
                     email: String::new(),
                     phone: String::new(),
                 },
+                zip: None,
             },
         )
         .await
@@ -137,6 +138,7 @@ async fn revisions_follow_writes_of_other_connections_at_once() {
             email: String::new(),
             phone: String::new(),
         },
+        zip: None,
     };
     for i in 0..200u32 {
         let before = reader.revision(org.id).await.unwrap();

@@ -75,6 +75,8 @@ pub struct PracticeUpdate {
     pub name: String,
     pub address: String,
     pub contact: Contact,
+    #[serde(default)]
+    pub zip: Option<hardship_rules::Zip5>,
 }
 
 /// The storage contract.

@@ -5,7 +5,8 @@ use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
 use hardship_rules::{
-    ClinicianType, HardshipReason, Npi, PerformanceYear, ReportingLevel, SpecialStatus, Tin,
+    ClinicianType, HardshipReason, Npi, PerformanceYear, PiSubmission, ReportingLevel,
+    SpecialStatus, Tin, Zip5,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -160,6 +161,9 @@ pub struct NewPractice {
     pub name: String,
     pub address: String,
     pub contact: Contact,
+    /// The practice location's ZIP (for CMS's automatic EUC areas).
+    #[serde(default)]
+    pub zip: Option<Zip5>,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -170,6 +174,9 @@ pub struct Practice {
     pub name: String,
     pub address: String,
     pub contact: Contact,
+    /// The practice location's ZIP (for CMS's automatic EUC areas).
+    #[serde(default)]
+    pub zip: Option<Zip5>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -249,8 +256,10 @@ pub struct ScoreEstimates {
 pub struct ReportingProfile {
     /// The level the practice reports at: `individual` (each clinician under TIN/NPI) or `group` (the TIN).
     pub level: ReportingLevel,
-    /// Whether any PI data was or will be submitted at that level (it voids every reweighting).
-    pub pi_submitted: bool,
+    /// Whether PI data was or will be submitted at that level, and whether it is complete: any PI data
+    /// voids reweighting before PY 2025, only a qualifying submission from then. Stored profiles that hold
+    /// `true`/`false` read as qualifying/none.
+    pub pi_submitted: PiSubmission,
     /// Clinicians billing under the TIN, when it differs from the roster's length.
     pub clinician_count: Option<u32>,
     /// Whether the practice has certified EHR technology at all.
@@ -262,7 +271,7 @@ impl Default for ReportingProfile {
     fn default() -> Self {
         ReportingProfile {
             level: ReportingLevel::Individual,
-            pi_submitted: false,
+            pi_submitted: PiSubmission::No,
             clinician_count: None,
             has_cehrt: true,
             scores: ScoreEstimates::default(),
@@ -451,6 +460,8 @@ impl ApplicationDraft {
                 .percent_encounters_without_cehrt_control
                 .map(|p| f64::from(p) / 100.0),
             has_cehrt: true,
+            // Citing the PY 2019 COVID-19 reason is the practice's statement that it was affected.
+            covid19_affected: self.reason == HardshipReason::Covid19,
         }
     }
 }

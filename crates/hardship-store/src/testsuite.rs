@@ -88,6 +88,7 @@ fn practice(tin: &str) -> NewPractice {
             email: "pat@lakeside.test".into(),
             phone: "555-0100".into(),
         },
+        zip: None,
     }
 }
 
@@ -287,6 +288,7 @@ pub async fn tenant_isolation(f: &dyn StoreFactory) {
         name: "Hijacked".into(),
         address: String::new(),
         contact: w.practice.contact.clone(),
+        zip: None,
     };
     assert!(is_not_found(
         s.update_practice(b, &owner(), w.practice.id, 1, upd).await
@@ -399,6 +401,7 @@ pub async fn optimistic_concurrency(f: &dyn StoreFactory) {
         name: "Lakeside Health".into(),
         address: "2 Main St".into(),
         contact: w.practice.contact.clone(),
+        zip: None,
     };
     let p = s
         .update_practice(w.a, &owner(), w.practice.id, 1, upd.clone())
@@ -570,6 +573,7 @@ pub async fn auditor_changes_nothing(f: &dyn StoreFactory) {
         name: "x".into(),
         address: String::new(),
         contact: w.practice.contact.clone(),
+        zip: None,
     };
     forbidden(
         s.update_practice(w.a, &auditor(), w.practice.id, 1, upd)
@@ -1213,7 +1217,7 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
     );
     let profile = ReportingProfile {
         level: hardship_rules::ReportingLevel::Group,
-        pi_submitted: true,
+        pi_submitted: hardship_rules::PiSubmission::Incomplete,
         clinician_count: Some(14),
         has_cehrt: true,
         scores: ScoreEstimates {
@@ -1313,6 +1317,7 @@ pub async fn revision_follows_every_change(f: &dyn StoreFactory) {
             name: "Renamed".into(),
             address: String::new(),
             contact: w.practice.contact.clone(),
+            zip: None,
         },
     )
     .await
@@ -1573,6 +1578,7 @@ pub async fn text_limits_are_the_same_everywhere(f: &dyn StoreFactory) {
         name: "Fine".into(),
         address: "a\u{1b}[31m".into(),
         contact: w.practice.contact.clone(),
+        zip: None,
     };
     assert_eq!(
         field(

@@ -26,13 +26,14 @@ pub fn write_prefix(out: &mut Vec<u8>, row: &Row) {
 pub fn write_result(
     out: &mut Vec<u8>,
     d: &Decision<'_>,
+    basis: Basis,
     s: &ScoreResult<'_>,
     warnings: Warnings,
     cites: &Cites<'_>,
     cache: &mut SourcesCache,
 ) {
     out.extend_from_slice(if d.reweighted { b"true," } else { b"false," });
-    write_basis(out, d.basis);
+    write_basis(out, basis);
     out.push(b',');
     for w in s.weights {
         push_uint(out, u64::from(w));
@@ -89,6 +90,8 @@ fn write_basis(out: &mut Vec<u8>, b: Basis) {
         Basis::ClinicianType(t) => ("clinician_type:", t.code()),
         Basis::SmallPractice => ("small_practice", ""),
         Basis::Hardship(r) => ("hardship:", r.code()),
+        Basis::AutomaticEuc => ("automatic_euc", ""),
+        Basis::GroupAllMembersQualify => ("group_all_members_qualify", ""),
         Basis::VoidedByPiSubmission => ("voided_by_pi_submission", ""),
         Basis::GroupTestNotMet => ("group_test_not_met", ""),
         Basis::None => ("none", ""),

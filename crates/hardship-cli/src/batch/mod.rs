@@ -14,7 +14,7 @@ use chunks::{Chunk, ChunkReader};
 use crossbeam_channel::bounded;
 use hardship_rules::eligibility::{self, Case, GroupMembers, Subject};
 use hardship_rules::scoring::{self, ScoreInput};
-use hardship_rules::{PerformanceYear, ReportingLevel, RuleBook, Tin};
+use hardship_rules::{PerformanceYear, ReportingLevel, RuleBook, Tin, Zip5};
 use row::{EntityValues, Header, Row, parse_row};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -105,7 +105,8 @@ impl Tally {
         self.tins.entry((year.get(), tin)).or_default()[level as usize] += 1;
     }
 
-    fn add(&mut self, row: &Row, line: u64) {
+    fn add(&mut self, book: &RuleBook, row: &Row, line: u64) {
+        let rules = book.year(row.year);
         self.count(row.year, row.tin, row.level);
         if row.level.is_collective() {
             let variants = self
@@ -114,12 +115,12 @@ impl Tally {
                 .or_default();
             match variants.iter_mut().find(|v| v.values == row.values) {
                 Some(v) => {
-                    v.members.add(&row.clinician);
+                    v.members.add(rules, &row.clinician, None);
                     v.first_line = v.first_line.min(line);
                 }
                 None => {
                     let mut members = GroupMembers::default();
-                    members.add(&row.clinician);
+                    members.add(rules, &row.clinician, None);
                     variants.push(Variant {
                         values: row.values,
                         first_line: line,
@@ -168,8 +169,12 @@ impl Tally {
 struct EntityPlan {
     canonical: EntityValues,
     canonical_line: u64,
-    /// The output columns from `pi_reweighted` to `sources`.
+    /// The output columns from `pi_reweighted` to `sources`, for a member who would not be reweighted on
+    /// its own.
     suffix: Vec<u8>,
+    /// The same for a member who would be (its `pi_basis` is `group_test_not_met` when the entity is not
+    /// reweighted: it loses its own reweighting by reporting with the group).
+    suffix_alone: Vec<u8>,
 }
 
 /// Runs the batch contract from `opts.input` to `opts.output`.
@@ -201,7 +206,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                 for_each_raw(chunk, |line, rec| match row::parse_key(rec, &header) {
                     Some((year, tin, level)) if !level.is_collective() => t.count(year, tin, level),
                     _ => match parse_row(rec, &header) {
-                        Ok(row) => t.add(&row, line),
+                        Ok(row) => t.add(book, &row, line),
                         Err(e) => t.note_error(to_row_error(line, e)),
                     },
                 })
@@ -233,25 +238,31 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             .values
             .tin_clinician_count
             .unwrap_or(canon.members.count);
-        let mut suffix = Vec::with_capacity(160);
-        evaluate(
-            book,
-            Who {
-                year,
-                level: key.2,
-                subject: Subject::Entity(canon.members),
-                practice_size: size,
-            },
-            &canon.values,
-            &mut suffix,
-            &mut format::SourcesCache::default(),
-        );
+        let (mut suffix, mut suffix_alone) = (Vec::with_capacity(160), Vec::with_capacity(160));
+        let mut cache = format::SourcesCache::default();
+        for (out, alone) in [(&mut suffix, false), (&mut suffix_alone, true)] {
+            evaluate(
+                book,
+                Who {
+                    year,
+                    level: key.2,
+                    subject: Subject::Entity(canon.members),
+                    practice_size: size,
+                    practice_zip: None,
+                    member_alone: Some(alone),
+                },
+                &canon.values,
+                out,
+                &mut cache,
+            );
+        }
         plans.insert(
             *key,
             EntityPlan {
                 canonical: canon.values,
                 canonical_line: canon.first_line,
                 suffix,
+                suffix_alone,
             },
         );
     }
@@ -426,7 +437,12 @@ impl Pass2<'_> {
             if row.level.is_collective() {
                 match self.plans.get(&key) {
                     Some(plan) if plan.canonical == row.values => {
-                        out.extend_from_slice(&plan.suffix)
+                        let rules = self.book.year(row.year);
+                        if would_qualify_alone(rules, &row) {
+                            out.extend_from_slice(&plan.suffix_alone)
+                        } else {
+                            out.extend_from_slice(&plan.suffix)
+                        }
                     }
                     Some(plan) => {
                         out.truncate(start);
@@ -467,6 +483,8 @@ impl Pass2<'_> {
                         level: row.level,
                         subject: Subject::Clinician(row.clinician),
                         practice_size: size,
+                        practice_zip: row.practice_zip,
+                        member_alone: None,
                     },
                     &row.values,
                     &mut out,
@@ -485,6 +503,17 @@ struct Who {
     level: ReportingLevel,
     subject: Subject,
     practice_size: u32,
+    practice_zip: Option<Zip5>,
+    /// For an entity: written for a member who would (or would not) be reweighted on its own.
+    member_alone: Option<bool>,
+}
+
+/// Whether a group or virtual-group member would have PI reweighted reporting on its own: a ground of its
+/// own (status, reweighted type) or CMS's automatic EUC for an individual at its practice ZIP.
+fn would_qualify_alone(rules: &hardship_rules::RuleSet, row: &Row) -> bool {
+    hardship_rules::group::own_ground(rules, &row.clinician, None).is_some()
+        || rules.automatic_euc.all_individuals
+        || row.practice_zip.is_some_and(|z| rules.in_euc_area(z))
 }
 
 /// Decides and scores one subject and writes the output columns from `pi_reweighted` to `sources`.
@@ -497,34 +526,36 @@ fn evaluate(
 ) {
     let rules = book.year(who.year);
     let case = Case {
-        year: who.year,
-        level: who.level,
-        subject: who.subject,
         practice_size: Some(who.practice_size),
         application: values
             .application
             .map(|(reason, status)| eligibility::Application { reason, status }),
-        pi_submitted: values.pi_submitted,
+        pi_submission: values.pi_submitted,
+        practice_zip: who.practice_zip,
+        ..Case::new(who.year, who.level, who.subject)
     };
     let decision = eligibility::decide(rules, &case);
     let [quality, cost, ia, pi] = values.scores;
     let mut warnings = decision.warnings;
-    let pi = if decision.reweighted {
-        pi
-    } else if pi.is_none() {
+    let given = scoring::CategoryScores {
+        quality,
+        cost,
+        ia,
+        pi,
+    };
+    // The scores CMS uses: PI out when reweighted, cost out in the COVID-19 years and under the
+    // automatic EUC policy, EUC categories without data out.
+    let mut scores = decision.scores_to_use(rules, given);
+    if given.cost.is_some() && scores.cost.is_none() {
+        warnings.add(hardship_rules::cites::Warning::CostNotScored);
+    }
+    if !decision.reweighted && scores.pi.is_none() {
         // Not reweighted and no PI data: PI is scored, at zero.
         warnings.add(hardship_rules::cites::Warning::PiMissingScoredZero);
-        Some(0.0)
-    } else {
-        pi
-    };
+        scores.pi = Some(0.0);
+    }
     let input = ScoreInput {
-        scores: scoring::CategoryScores {
-            quality,
-            cost,
-            ia,
-            pi,
-        },
+        scores,
         pi_reweighted: decision.reweighted,
         small_practice: decision.small_practice,
         complex_patient_bonus: values.complex_patient_bonus,
@@ -532,9 +563,14 @@ fn evaluate(
     let score = scoring::score(rules, &input);
     let mut cites = decision.cites;
     cites.extend(&score.cites);
+    let basis = match who.member_alone {
+        Some(alone) => eligibility::member_basis(&decision, alone),
+        None => decision.basis,
+    };
     format::write_result(
         out,
         &decision,
+        basis,
         &score,
         warnings.union(score.warnings),
         &cites,

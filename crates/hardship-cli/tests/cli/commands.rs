@@ -187,7 +187,7 @@ fn rules_print_every_year_with_sources_and_diff() {
     assert!(text.contains("hardship_reason[small_practice]"));
     let o = hardship(&["rules", "--year", "2030"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("2017–2026"));
+    assert!(stderr(&o).contains("2017–2027"));
 }
 
 #[test]

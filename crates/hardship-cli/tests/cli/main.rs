@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! End-to-end tests of the `hardship` binary: one test binary, a module per area.
 
+/// The same cases through `hardship batch`, `hardship check` and the API.
+mod agreement;
 mod batch_contract;
 mod casework;
 mod commands;

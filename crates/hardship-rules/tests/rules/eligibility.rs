@@ -8,10 +8,17 @@ use hardship_rules::eligibility::{
     Application, Basis, Case, ClinicianFacts, Decision, GroupMembers, Subject, decide,
 };
 use hardship_rules::{
-    ApplicationStatus, ClinicianType, HardshipReason, ReportingLevel, SpecialStatus,
+    ApplicationStatus, ClinicianType, HardshipReason, PiSubmission, ReportingLevel, SpecialStatus,
 };
 
-const YEARS: std::ops::RangeInclusive<u16> = 2017..=2026;
+const YEARS: std::ops::RangeInclusive<u16> = 2017..=2027;
+
+/// PY 2020 and 2021: CMS applied its automatic EUC policy to every individually reporting clinician
+/// (COVID-19 [BECKERS-EUC-2020] [SCRIBD-COVID]), so an individual is reweighted on that basis when nothing
+/// else applies.
+fn covid(year: u16) -> bool {
+    matches!(year, 2020 | 2021)
+}
 
 fn clinician(t: ClinicianType) -> ClinicianFacts {
     ClinicianFacts {
@@ -40,7 +47,9 @@ fn individual(year: u16, c: ClinicianFacts, size: Option<u32>) -> Case {
         subject: Subject::Clinician(c),
         practice_size: size,
         application: None,
-        pi_submitted: false,
+        pi_submission: false.into(),
+        practice_zip: None,
+        euc_reported_by_cms: false,
     }
 }
 
@@ -48,10 +57,12 @@ fn group(year: u16, members: &[ClinicianFacts], size: Option<u32>) -> Case {
     Case {
         year: py(year),
         level: ReportingLevel::Group,
-        subject: Subject::Entity(GroupMembers::from_members(members)),
+        subject: Subject::Entity(GroupMembers::from_members(rules(year), members)),
         practice_size: size,
         application: None,
-        pi_submitted: false,
+        pi_submission: false.into(),
+        practice_zip: None,
+        euc_reported_by_cms: false,
     }
 }
 
@@ -99,14 +110,20 @@ fn special_status_individuals_reweighted_every_year() {
             }
             assert!(e.summary.contains("reweighted to 0%"), "{}", e.summary);
         }
-        // A physician without a status in a large practice is not reweighted.
+        // A physician without a status in a large practice is not reweighted (but by COVID-19's
+        // automatic EUC in 2020 and 2021).
         let d = run(&individual(
             year,
             clinician(ClinicianType::Physician),
             Some(40),
         ));
-        assert!(!d.reweighted);
-        assert_eq!(d.basis, Basis::None);
+        assert_eq!(d.reweighted, covid(year), "PY {year}");
+        let none = if covid(year) {
+            Basis::AutomaticEuc
+        } else {
+            Basis::None
+        };
+        assert_eq!(d.basis, none, "PY {year}");
     }
 }
 
@@ -171,18 +188,35 @@ fn clinical_social_worker_2022_to_2024_only() {
             clinician(ClinicianType::ClinicalSocialWorker),
             Some(40),
         ));
-        assert_eq!(d.reweighted, (2022..=2024).contains(&year), "PY {year}");
+        assert_eq!(
+            d.reweighted,
+            (2022..=2024).contains(&year) || covid(year),
+            "PY {year}"
+        );
         assert_eq!(
             d.warnings.has(Warning::ClinicianTypeNotMipsEligible),
             year < 2022,
             "PY {year}"
         );
+        // Certified nurse-midwives: MIPS eligible from PY 2022 and never a reweighted type
+        // [ECFR-414.1305-2023] [ECFR-414.1380-2024], confirmed by the text.
         let d = run(&individual(
             year,
             clinician(ClinicianType::CertifiedNurseMidwife),
             Some(40),
         ));
-        assert!(!d.reweighted, "PY {year}");
+        assert_eq!(d.reweighted, covid(year), "PY {year}");
+        assert_ne!(
+            d.basis,
+            Basis::ClinicianType(ClinicianType::CertifiedNurseMidwife)
+        );
+        if year >= 2022 {
+            let rule = rules(year)
+                .clinician_type_rule(ClinicianType::CertifiedNurseMidwife)
+                .unwrap();
+            assert!(!rule.automatic);
+            assert_eq!(rule.confirmed, year <= 2026, "PY {year}");
+        }
     }
 }
 
@@ -195,7 +229,11 @@ fn small_practice_automatic_from_2022_application_2018_to_2021() {
         let doc = clinician(ClinicianType::Physician);
         for size in [1, 15] {
             let d = run(&individual(year, doc, Some(size)));
-            assert_eq!(d.reweighted, year >= 2022, "PY {year} size {size}");
+            assert_eq!(
+                d.reweighted,
+                year >= 2022 || covid(year),
+                "PY {year} size {size}"
+            );
             assert!(d.small_practice);
             if year >= 2022 {
                 assert_eq!(d.basis, Basis::SmallPractice);
@@ -205,7 +243,7 @@ fn small_practice_automatic_from_2022_application_2018_to_2021() {
             assert_eq!(d.reweighted, year >= 2022, "PY {year} group of {size}");
         }
         let d = run(&individual(year, doc, Some(16)));
-        assert!(!d.reweighted, "PY {year} size 16");
+        assert_eq!(d.reweighted, covid(year), "PY {year} size 16");
         assert!(!d.small_practice);
         let d = run(&group(year, &[doc; 16], None));
         assert!(!d.reweighted, "PY {year} group of 16");
@@ -221,9 +259,15 @@ fn small_practice_automatic_from_2022_application_2018_to_2021() {
                 assert!(!d.reweighted);
                 assert!(d.warnings.has(Warning::ReasonNotAcceptedThisYear));
             }
-            2018..=2021 => {
+            2018..=2021 if !covid(year) => {
                 assert!(d.reweighted, "PY {year}");
                 assert_eq!(d.basis, Basis::Hardship(HardshipReason::SmallPractice));
+            }
+            2020 | 2021 => {
+                // Automatic before application: COVID-19's automatic EUC covers the individual.
+                assert!(d.reweighted, "PY {year}");
+                assert_eq!(d.basis, Basis::AutomaticEuc);
+                assert!(d.warnings.has(Warning::ApplicationNotNeeded));
             }
             _ => {
                 // Not a reason any more, and not needed: the practice is reweighted automatically.
@@ -243,7 +287,7 @@ fn small_practice_automatic_from_2022_application_2018_to_2021() {
 /// The small-practice reason needs 15 or fewer clinicians [AAFP-FPM-2018] [ECFR-414.1380-2020].
 #[test]
 fn small_practice_reason_over_15_is_refused() {
-    for year in 2018..=2021 {
+    for year in 2018..=2019 {
         let case = Case {
             application: approved(HardshipReason::SmallPractice),
             ..individual(year, clinician(ClinicianType::Physician), Some(20))
@@ -274,9 +318,15 @@ fn approved_hardship_reweights_for_every_accepted_reason() {
             } else {
                 40
             };
+            // A group applies in the COVID-19 years (individuals were reweighted automatically).
+            let subject = if covid(year) {
+                group(year, &[clinician(ClinicianType::Physician); 20], Some(size))
+            } else {
+                individual(year, clinician(ClinicianType::Physician), Some(size))
+            };
             let case = Case {
                 application: approved(reason),
-                ..individual(year, clinician(ClinicianType::Physician), Some(size))
+                ..subject
             };
             let d = run(&case);
             assert_eq!(d.reweighted, accepted, "PY {year} {reason}");
@@ -316,8 +366,10 @@ fn pending_and_denied_applications_are_not_reweighted() {
                 ..individual(year, clinician(ClinicianType::Physician), Some(40))
             };
             let d = run(&case);
-            assert!(!d.reweighted, "PY {year} {status}");
-            assert_eq!(d.basis, Basis::None);
+            assert_eq!(d.reweighted, covid(year), "PY {year} {status}");
+            if !covid(year) {
+                assert_eq!(d.basis, Basis::None);
+            }
             assert!(d.warnings.has(warning), "PY {year} {status}");
         }
     }
@@ -402,13 +454,15 @@ fn every_basis(year: u16) -> Vec<(Case, Basis)> {
             } else {
                 40
             };
-            out.push((
-                Case {
-                    application: approved(r),
-                    ..individual(year, doc, Some(size))
-                },
-                Basis::Hardship(r),
-            ));
+            if !covid(year) {
+                out.push((
+                    Case {
+                        application: approved(r),
+                        ..individual(year, doc, Some(size))
+                    },
+                    Basis::Hardship(r),
+                ));
+            }
             out.push((
                 Case {
                     application: approved(r),
@@ -417,6 +471,9 @@ fn every_basis(year: u16) -> Vec<(Case, Basis)> {
                 Basis::Hardship(r),
             ));
         }
+    }
+    if covid(year) {
+        out.push((individual(year, doc, Some(40)), Basis::AutomaticEuc));
     }
     out
 }
@@ -433,8 +490,20 @@ fn pi_submission_voids_every_basis_in_every_year() {
             assert!(quiet.reweighted, "PY {year} {basis}");
             assert_eq!(quiet.basis, basis, "PY {year}");
             assert!(!quiet.warnings.has(Warning::PiSubmissionVoidsReweighting));
+            if basis == Basis::Hardship(HardshipReason::Covid19) {
+                // 414.1380(c)(2)(i)(C)(11): the one approval PI data does not void (PY 2019).
+                let loud = run(&Case {
+                    pi_submission: PiSubmission::Qualifying,
+                    ..case
+                });
+                assert!(loud.reweighted, "PY {year}");
+                assert_eq!(loud.basis, basis);
+                continue;
+            }
             let loud = run(&Case {
-                pi_submitted: true,
+                pi_submission: true.into(),
+                practice_zip: None,
+                euc_reported_by_cms: false,
                 ..case
             });
             assert!(!loud.reweighted, "PY {year} {basis}");
@@ -544,7 +613,15 @@ fn clinician_type_group_needs_all_mips_eligible_members() {
         members.extend(vec![clinician(PhysicianAssistant); 10]);
         let d = run(&group(year, &members, None));
         assert!(d.reweighted, "PY {year}");
-        assert!(matches!(d.basis, Basis::ClinicianType(_)));
+        // Two reweighted types: every member qualifies, on different grounds.
+        assert_eq!(d.basis, Basis::GroupAllMembersQualify, "PY {year}");
+        let e = d.explain(rules(year));
+        assert!(
+            e.details
+                .iter()
+                .any(|t| t.contains("10 physician assistants, 10 nurse practitioners")),
+            "{e:?}"
+        );
         // One physician among them: the group is scored on PI.
         members.push(clinician(Physician));
         let d = run(&group(year, &members, None));
@@ -597,7 +674,7 @@ fn explanations_cite_sources_and_list_unconfirmed_rules() {
     assert!(!d.warnings.has(Warning::UnconfirmedRule));
     assert!(e.sources.iter().any(|s| s == "ASA-SS-2024"));
     let text = e.render();
-    assert!(text.contains("sources: [ASA-SS-2024]"), "{text}");
+    assert!(text.contains("[ASA-SS-2024]"), "{text}");
     assert!(!text.contains("UNCONFIRMED"));
 
     for year in [2025, 2026] {
@@ -620,7 +697,8 @@ fn explanations_cite_sources_and_list_unconfirmed_rules() {
                 .any(|t| t.contains("relies on rules the rule book marks UNCONFIRMED")),
             "{e:?}"
         );
-        // A group decided in 2025 relies on the unconfirmed clinician-type / ASC group rules too.
+        // A group decided in 2025 relies on the same unconfirmed PI-submission rule; its members test
+        // (414.1380(c)(2)(iii)) is confirmed by the text.
         let d = run(&group(
             year,
             &physicians_with(20, 20, SpecialStatus::AscBased),
@@ -628,7 +706,13 @@ fn explanations_cite_sources_and_list_unconfirmed_rules() {
         ));
         let e = d.explain(rules(year));
         assert!(
-            e.unconfirmed.iter().any(|u| u == "ASC-based group test"),
+            e.unconfirmed
+                .iter()
+                .any(|u| u == "PI submission voids reweighting"),
+            "{e:?}"
+        );
+        assert!(
+            !e.unconfirmed.iter().any(|u| u == "group members test"),
             "{e:?}"
         );
     }

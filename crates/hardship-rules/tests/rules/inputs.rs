@@ -121,13 +121,13 @@ fn tin_bad_input() {
     assert!(e.to_string().contains("invalid tin \"12345\""), "{e}");
 }
 
-/// The rule book covers PY 2017–2026.
+/// The rule book covers PY 2017–2027 (2027 provisional).
 #[test]
 fn performance_year_bad_input() {
-    for bad in ["2016", "2027", "1999", "9999"] {
+    for bad in ["2016", "2028", "1999", "9999"] {
         let e = PerformanceYear::parse(bad).unwrap_err();
         assert_names(&e, "performance_year", bad);
-        assert!(e.expected.contains("2017–2026"), "{e}");
+        assert!(e.expected.contains("2017–2027"), "{e}");
     }
     for bad in [
         "",
@@ -143,13 +143,13 @@ fn performance_year_bad_input() {
         let e = PerformanceYear::parse(bad).unwrap_err();
         assert_names(&e, "performance_year", bad);
     }
-    for y in [0u16, 2016, 2027, u16::MAX] {
+    for y in [0u16, 2016, 2028, u16::MAX] {
         let e = PerformanceYear::new(y).unwrap_err();
         assert_names(&e, "performance_year", &y.to_string());
     }
     assert_eq!(PerformanceYear::parse(" 2017 ").unwrap().get(), 2017);
     assert_eq!(PerformanceYear::parse("2026").unwrap().payment_year(), 2028);
-    assert_eq!(PerformanceYear::all().count(), 10);
+    assert_eq!(PerformanceYear::all().count(), 11);
     assert!(serde_json::from_str::<PerformanceYear>("2016").is_err());
     assert_eq!(
         serde_json::from_str::<PerformanceYear>("2020")

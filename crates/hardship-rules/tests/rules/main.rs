@@ -5,11 +5,17 @@
 //! eCFR copies recorded in `years/sources.toml`) and from RULEBOOK §9, never read back from the year files,
 //! so a wrong year file fails here. Each test that encodes a CMS rule names its source keys.
 
+/// Mixed groups, automatic EUC, COVID-19 years, incomplete PI data, PY 2027 (issue 12).
+mod cases;
 mod deadlines;
 mod eligibility;
 mod examples;
+/// Hostile input for the domain's parsers (property tests).
+mod hostile;
 mod inputs;
 mod properties;
+/// The embedded rule book loads; broken year files fail loudly.
+mod rulebook;
 mod screening;
 mod tables;
 

@@ -10,12 +10,12 @@ use hardship_rules::scoring::{Band, CategoryScores, ScoreInput, adjust, score};
 use hardship_rules::whatif::what_if;
 use hardship_rules::{
     ApplicationStatus, Category, CategorySet, ClinicianType, HardshipReason, PerformanceYear,
-    ReportingLevel,
+    PiSubmission, ReportingLevel, SpecialStatus,
 };
 use proptest::prelude::*;
 
 fn year() -> impl Strategy<Value = PerformanceYear> {
-    (2017u16..=2026).prop_map(py)
+    (2017u16..=2027).prop_map(py)
 }
 
 fn opt_score() -> impl Strategy<Value = Option<f64>> {
@@ -53,7 +53,23 @@ fn clinician() -> impl Strategy<Value = ClinicianFacts> {
         })
 }
 
-fn subject() -> impl Strategy<Value = (ReportingLevel, Subject)> {
+/// A subject before a year's rules summarise a group's members.
+#[derive(Clone, Debug)]
+enum RawSubject {
+    Clinician(ClinicianFacts),
+    Members(Vec<ClinicianFacts>),
+}
+
+impl RawSubject {
+    fn build(&self, rules: &hardship_rules::RuleSet) -> Subject {
+        match self {
+            RawSubject::Clinician(c) => Subject::Clinician(*c),
+            RawSubject::Members(m) => Subject::Entity(GroupMembers::from_members(rules, m)),
+        }
+    }
+}
+
+fn subject() -> impl Strategy<Value = (ReportingLevel, RawSubject)> {
     prop_oneof![
         (
             clinician(),
@@ -62,7 +78,7 @@ fn subject() -> impl Strategy<Value = (ReportingLevel, Subject)> {
                 Just(ReportingLevel::ApmEntity)
             ]
         )
-            .prop_map(|(c, l)| (l, Subject::Clinician(c))),
+            .prop_map(|(c, l)| (l, RawSubject::Clinician(c))),
         (
             proptest::collection::vec(clinician(), 1..30),
             prop_oneof![
@@ -70,7 +86,7 @@ fn subject() -> impl Strategy<Value = (ReportingLevel, Subject)> {
                 Just(ReportingLevel::VirtualGroup)
             ]
         )
-            .prop_map(|(m, l)| (l, Subject::Entity(GroupMembers::from_members(&m)))),
+            .prop_map(|(m, l)| (l, RawSubject::Members(m))),
     ]
 }
 
@@ -217,9 +233,14 @@ proptest! {
                                                            size in prop_oneof![Just(None), (1u32..40).prop_map(Some)],
                                                            application in application()) {
         let rules = book().year(y);
-        let case = Case { year: y, level, subject, practice_size: size, application, pi_submitted: false };
+        let case = Case { practice_size: size, application, ..Case::new(y, level, subject.build(rules)) };
         let quiet = eligibility::decide(rules, &case);
-        let loud = eligibility::decide(rules, &Case { pi_submitted: true, ..case });
+        let loud = eligibility::decide(rules, &Case { pi_submission: PiSubmission::Qualifying, ..case });
+        // The one exception: PY 2019's COVID-19 application, (c)(2)(i)(C)(11) [ECFR-414.1380-2020a].
+        if quiet.basis == Basis::Hardship(HardshipReason::Covid19) {
+            prop_assert!(loud.reweighted);
+            return Ok(());
+        }
         prop_assert!(!loud.reweighted);
         if quiet.reweighted {
             prop_assert_eq!(loud.basis, Basis::VoidedByPiSubmission);
@@ -240,13 +261,16 @@ proptest! {
     fn a_group_is_never_reweighted_by_status_unless_it_meets_the_group_test(y in year(), members in proptest::collection::vec(clinician(), 16..40)) {
         // 16 or more members: no small-practice path, so only the group tests can reweight it.
         let rules = book().year(y);
-        let g = GroupMembers::from_members(&members);
-        let d = eligibility::decide(rules, &Case { year: y, level: ReportingLevel::Group, subject: Subject::Entity(g), practice_size: None, application: None, pi_submitted: false });
+        let g = GroupMembers::from_members(rules, &members);
+        let d = eligibility::decide(rules, &Case::new(y, ReportingLevel::Group, Subject::Entity(g)));
+        // Reweighted only by a group definition that passes, or when every MIPS eligible member qualifies.
+        let by_definition = |s| rules.group_tests.for_status(s).is_some_and(|t| t.passes(g.with_status(s), g.count));
         if let Basis::SpecialStatus(s) = d.basis {
-            prop_assert!(rules.group_tests.for_status(s).passes(g.with_status(s), g.count));
+            prop_assert!(by_definition(s) || g.all_eligible_qualify());
         }
         if d.reweighted {
-            prop_assert!(matches!(d.basis, Basis::SpecialStatus(_) | Basis::ClinicianType(_)));
+            prop_assert!(matches!(d.basis, Basis::SpecialStatus(_) | Basis::ClinicianType(_) | Basis::GroupAllMembersQualify));
+            prop_assert!(g.all_eligible_qualify() || SpecialStatus::ALL.iter().any(|&s| by_definition(s)));
         }
     }
 

@@ -304,7 +304,9 @@ fn already_automatic_needs_no_application() {
         subject: Subject::Clinician(hb),
         practice_size: Some(40),
         application: None,
-        pi_submitted: false,
+        pi_submission: false.into(),
+        practice_zip: None,
+        euc_reported_by_cms: false,
     };
     let d = decide(rules(2024), &case);
     let f = PracticeFacts {
@@ -327,7 +329,9 @@ fn already_automatic_needs_no_application() {
     let d = decide(
         rules(2024),
         &Case {
-            pi_submitted: true,
+            pi_submission: true.into(),
+            practice_zip: None,
+            euc_reported_by_cms: false,
             ..case
         },
     );

@@ -337,11 +337,12 @@ fn fixed_rules_per_year() {
 }
 
 /// Group tests: hospital-based > 75 % from PY 2020 (payment year 2022 definition in 414.1305
-/// [ECFR-414.1305-2020]), all members before; NPF > 75 %; ASC-based and clinician type: all members
-/// (414.1380(c)(2)(iii) [ECFR-414.1380-2023]).
+/// [ECFR-414.1305-2020]), all members before; NPF > 75 % every year; no ASC-based group definition; the
+/// members test on mixed grounds (414.1380(c)(2)(iii) [ECFR-414.1380-2018], confirmed from PY 2019, the
+/// first year the regulation states it).
 #[test]
 fn group_tests_per_year_ecfr_414_1305_and_414_1380() {
-    for year in 2017..=2026 {
+    for year in 2017..=2027 {
         let g = &rules(year).group_tests;
         let hb = (g.hospital_based.share, g.hospital_based.inclusive);
         if year >= 2020 {
@@ -353,8 +354,16 @@ fn group_tests_per_year_ecfr_414_1305_and_414_1380() {
             (g.non_patient_facing.share, g.non_patient_facing.inclusive),
             (0.75, false)
         );
-        assert_eq!((g.asc_based.share, g.asc_based.inclusive), (1.0, true));
-        assert!(g.clinician_type.all_members);
+        assert!(
+            g.for_status(hardship_rules::SpecialStatus::AscBased)
+                .is_none()
+        );
+        assert!(g.all_members.mixed_grounds);
+        assert_eq!(
+            g.all_members.confirmed,
+            (2019..=2026).contains(&year),
+            "PY {year}"
+        );
     }
 }
 

@@ -98,6 +98,7 @@ impl WizardFields {
             )?
             .unwrap_or(0),
             insufficient_internet: ticked(&self.insufficient_internet),
+            covid19_affected: false,
             event_kind: some_text(&self.event_kind),
             event_start: some_text(&self.event_start),
             event_end: some_text(&self.event_end),
@@ -227,6 +228,10 @@ impl WizardFields {
             ),
             HardshipReason::InsufficientInternet => format!(
                 "A practice location of {} lacks sufficient internet access to meet the Promoting Interoperability requirements: [to fill: the location, the bandwidth available, providers contacted, costs quoted].",
+                practice.name
+            ),
+            HardshipReason::Covid19 => format!(
+                "{} was adversely affected by the COVID-19 public health emergency: [to fill: how — closures, staffing, patient volumes — and when].",
                 practice.name
             ),
             HardshipReason::ExtremeUncontrollable => format!(

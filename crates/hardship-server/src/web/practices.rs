@@ -65,6 +65,7 @@ struct PracticeFormPage {
     name: String,
     address: String,
     contact: ContactDto,
+    zip: String,
 }
 
 pub async fn new_page(State(state): State<AppState>, user: WebUser) -> PageResult {
@@ -77,6 +78,7 @@ pub async fn new_page(State(state): State<AppState>, user: WebUser) -> PageResul
         tin: String::new(),
         name: String::new(),
         address: String::new(),
+        zip: String::new(),
         contact: ContactDto::default(),
     }))
 }
@@ -95,6 +97,8 @@ pub struct PracticeForm {
     contact_email: String,
     #[serde(default)]
     contact_phone: String,
+    #[serde(default)]
+    zip: String,
     #[serde(default)]
     version: i64,
 }
@@ -116,6 +120,7 @@ pub async fn create(State(state): State<AppState>, Form(p, f): Form<PracticeForm
         name: f.name.clone(),
         address: f.address.clone(),
         contact: f.contact(),
+        zip: Some(f.zip.clone()),
     };
     let result = match dto.parse() {
         Ok(new) => state
@@ -140,6 +145,7 @@ pub async fn create(State(state): State<AppState>, Form(p, f): Form<PracticeForm
                     tin: f.tin,
                     name: f.name,
                     address: f.address.clone(),
+                    zip: f.zip.clone(),
                 },
             ))
         }
@@ -165,6 +171,7 @@ pub async fn edit_page(
         name: pr.name.clone(),
         address: pr.address.clone(),
         contact: (&pr.contact).into(),
+        zip: pr.zip.map(|z| z.to_string()).unwrap_or_default(),
     }))
 }
 
@@ -181,6 +188,7 @@ pub async fn edit(
         name: f.name.clone(),
         address: f.address.clone(),
         contact: f.contact(),
+        zip: Some(f.zip.clone()),
     };
     let result = match dto.parse() {
         Ok((v, u)) => state
@@ -205,6 +213,7 @@ pub async fn edit(
                     tin: current.tin.to_string(),
                     name: f.name,
                     address: f.address.clone(),
+                    zip: f.zip.clone(),
                 },
             ))
         }
@@ -874,7 +883,13 @@ pub async fn save_profile(
         };
         let profile = ReportingProfile {
             level: dto::parse_level(&f.level)?,
-            pi_submitted: ticked(&f.pi_submitted),
+            pi_submitted: match text(&f.pi_submitted) {
+                "" => hardship_rules::PiSubmission::No,
+                // A checkbox from an older page.
+                "on" => hardship_rules::PiSubmission::Qualifying,
+                t => hardship_rules::PiSubmission::parse(t)
+                    .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+            },
             clinician_count: count,
             has_cehrt: !ticked(&f.no_cehrt),
             scores: ScoreEstimates {

@@ -591,6 +591,7 @@ impl Fixture {
                             email: String::new(),
                             phone: String::new(),
                         },
+                        zip: None,
                     },
                 )
                 .await
