@@ -36,11 +36,12 @@ fn imports_guard_and_exports() {
     let data = dir.path().join("data").display().to_string();
     let (_, practice) = seeded(&data);
 
-    // The guard: CMS's example submission (with its ACI set), for the seeded TIN and 2026 — a practice of
-    // three, so reweighted automatically as a small practice.
+    // The guard: CMS's example submission (with its ACI set), for the seeded TIN in 2024 — a practice of
+    // three, so reweighted automatically as a small practice. Its PI set is not complete for 2024 (2017
+    // measure ids, no CEHRT ID), but before PY 2025 any PI data voids reweighting: blocked.
     let mut v: Value = serde_json::from_str(SUBMISSION_2017).unwrap();
     v["data"]["submission"]["taxpayerIdentificationNumber"] = "100000000".into();
-    v["data"]["submission"]["performanceYear"] = 2026.into();
+    v["data"]["submission"]["performanceYear"] = 2024.into();
     let with_pi = write(dir.path(), "with-pi.json", &v.to_string());
     let o = hardship(&[
         "guard",
@@ -48,11 +49,16 @@ fn imports_guard_and_exports() {
         "--tin",
         "100000000",
         "--year",
-        "2026",
+        "2024",
         "--data-dir",
         &data,
     ]);
     assert_eq!(o.status.code(), Some(4), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("incomplete, but before PY 2025 any PI data voids the reweighting"),
+        "{}",
+        stdout(&o)
+    );
     assert!(
         stdout(&o).contains("will void the PI reweighting of the group (TIN 100000000)"),
         "{}",
@@ -63,6 +69,22 @@ fn imports_guard_and_exports() {
         "{}",
         stdout(&o)
     );
+    // The same incomplete data in 2026 does not void it (from PY 2025), and is said not to be scored.
+    v["data"]["submission"]["performanceYear"] = 2026.into();
+    let incomplete = write(dir.path(), "incomplete-2026.json", &v.to_string());
+    let o = hardship(&[
+        "guard",
+        &incomplete,
+        "--tin",
+        "100000000",
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("is not scored"), "{}", stdout(&o));
+    v["data"]["submission"]["performanceYear"] = 2024.into();
     v["data"]["submission"]["measurementSets"]
         .as_array_mut()
         .unwrap()
@@ -86,7 +108,7 @@ fn imports_guard_and_exports() {
         "--tin",
         "999999999",
         "--year",
-        "2026",
+        "2024",
         "--data-dir",
         &data,
     ]);
