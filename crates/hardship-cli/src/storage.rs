@@ -69,24 +69,7 @@ impl fmt::Debug for Settings {
     }
 }
 
-/// A URL with any password replaced, for logs and messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &creds[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use hardship_vault::redact_url as redact;
 
 impl StorageArgs {
     pub fn resolve(&self) -> Result<Settings, String> {
@@ -151,7 +134,7 @@ impl Settings {
 /// Opens the store the URL names, applying migrations.
 pub async fn open_store(settings: &Settings, env: Env) -> Result<Arc<dyn Store>, StoreError> {
     if settings.is_postgres() {
-        let store = hardship_store_postgres::PgStore::connect(&settings.database_url, env).await?;
+        let store = hardship_store_postgres::connect(&settings.database_url, env).await?;
         return Ok(Arc::new(store));
     }
     let path = settings.sqlite_path().unwrap_or_default();
@@ -159,7 +142,7 @@ pub async fn open_store(settings: &Settings, env: Env) -> Result<Arc<dyn Store>,
         std::fs::create_dir_all(parent)
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", parent.display())))?;
     }
-    let store = hardship_store_sqlite::SqliteStore::open(&path, env).await?;
+    let store = hardship_store_sqlite::open(&path, env).await?;
     Ok(Arc::new(store))
 }
 

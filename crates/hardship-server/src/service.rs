@@ -810,13 +810,7 @@ pub async fn open_document(
             .record_observation(
                 p.tenant,
                 &p.actor(),
-                hardship_store::Change {
-                    action: hardship_store::audit::actions::DOCUMENT_INTEGRITY_FAILED.into(),
-                    entity: "document",
-                    entity_id: id.to_string(),
-                    before: None,
-                    after: Some(serde_json::json!({ "problem": problem }).to_string()),
-                },
+                hardship_store::engine::payloads::document_integrity_failed(id, &problem),
             )
             .await?;
         return Err(ApiError::Integrity(format!(

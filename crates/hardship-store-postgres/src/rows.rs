@@ -438,3 +438,46 @@ impl InviteRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    token_hash: Vec<u8>,
+    user_id: Uuid,
+    tenant: Option<Uuid>,
+    csrf_token: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl SessionRow {
+    pub(crate) fn into_model(self) -> StoreResult<hardship_store::Session> {
+        Ok(hardship_store::Session {
+            token_hash: hash32("session token hash", self.token_hash)?,
+            user: UserId(self.user_id),
+            tenant: self.tenant.map(TenantId),
+            csrf_token: self.csrf_token,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+pub(crate) const PRACTICE_COLUMNS: &str = "id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at";
+pub(crate) const CLINICIAN_COLUMNS: &str =
+    "id, tenant, practice, npi, name, clinician_type, version, created_at";
+pub(crate) const APPLICATION_COLUMNS: &str =
+    "id, tenant, draft, state, version, created_at, updated_at";
+pub(crate) const DOCUMENT_COLUMNS: &str = "id, tenant, practice, application, kind, filename, content_type, size, sha256, \
+                                object_key, retain_until, uploaded_by, uploaded_at";
+pub(crate) const DECISION_COLUMNS: &str = "id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at";
+pub(crate) const AUDIT_COLUMNS: &str = "tenant, seq, at, actor_user, actor_label, action, entity, entity_id, before, after, prev_hash, hash";
+pub(crate) const STATUS_COLUMNS: &str =
+    "clinician, year, status, value, origin, retrieved_on, recorded_at";
+pub(crate) const PRACTICE_YEAR_COLUMNS: &str =
+    "tenant, practice, year, profile, version, updated_at";
+pub(crate) const API_TOKEN_COLUMNS: &str =
+    "id, tenant, name, role, scope, token_hash, created_by, created_at, revoked";
+pub(crate) const INVITE_COLUMNS: &str =
+    "id, tenant, email, role, token_hash, created_by, created_at, expires_at, accepted_at";
+pub(crate) const SESSION_COLUMNS: &str =
+    "token_hash, user_id, tenant, csrf_token, created_at, expires_at";

@@ -1,9 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The behaviour suite on SQLite (a real file in a temporary directory), plus what only SQLite has.
 
-use hardship_store::testsuite::{self, StoreFactory};
+use hardship_store::testsuite::StoreFactory;
 use hardship_store::*;
-use hardship_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
 struct Factory(tempfile::TempDir, std::sync::atomic::AtomicU32);
@@ -13,7 +12,7 @@ impl StoreFactory for Factory {
     async fn make(&self, env: Env) -> Arc<dyn Store> {
         let n = self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Arc::new(
-            SqliteStore::open(&self.0.path().join(format!("db{n}.sqlite")), env)
+            hardship_store_sqlite::open(&self.0.path().join(format!("db{n}.sqlite")), env)
                 .await
                 .unwrap(),
         )
@@ -27,16 +26,23 @@ fn factory() -> Factory {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behaviour_suite() {
-    testsuite::run_all(&factory()).await;
+async fn some_factory() -> Option<Factory> {
+    Some(factory())
+}
+
+/// The behaviour suite, one test per case.
+mod behaviour {
+    use super::some_factory;
+    hardship_store::behaviour_suite!(some_factory);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_rows_cannot_be_edited_and_tampering_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite");
-    let store = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let store = hardship_store_sqlite::open(&path, Env::system())
+        .await
+        .unwrap();
     let org = store
         .create_organization(&Actor::system(), "Acme", OrganizationKind::Consultancy)
         .await
@@ -86,7 +92,9 @@ async fn audit_rows_cannot_be_edited_and_tampering_is_detected() {
         .await
         .unwrap();
     pool.close().await;
-    let store = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let store = hardship_store_sqlite::open(&path, Env::system())
+        .await
+        .unwrap();
     let broken = store.verify_audit(org.id).await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 2);
 }
@@ -94,7 +102,7 @@ async fn audit_rows_cannot_be_edited_and_tampering_is_detected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_is_a_consistent_copy_that_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("db.sqlite"), Env::system())
+    let store = hardship_store_sqlite::open(&dir.path().join("db.sqlite"), Env::system())
         .await
         .unwrap();
     let org = store
@@ -107,7 +115,9 @@ async fn backup_is_a_consistent_copy_that_verifies() {
         store.backup_to(&copy).await.is_err(),
         "a backup never overwrites"
     );
-    let restored = SqliteStore::open(&copy, Env::system()).await.unwrap();
+    let restored = hardship_store_sqlite::open(&copy, Env::system())
+        .await
+        .unwrap();
     assert_eq!(restored.verify_audit(org.id).await.unwrap(), Ok(1));
 }
 
@@ -117,8 +127,12 @@ async fn backup_is_a_consistent_copy_that_verifies() {
 async fn revisions_follow_writes_of_other_connections_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite");
-    let reader = SqliteStore::open(&path, Env::system()).await.unwrap();
-    let writer = SqliteStore::open(&path, Env::system()).await.unwrap();
+    let reader = hardship_store_sqlite::open(&path, Env::system())
+        .await
+        .unwrap();
+    let writer = hardship_store_sqlite::open(&path, Env::system())
+        .await
+        .unwrap();
     let actor = Actor::system();
     let org = writer
         .create_organization(&actor, "Acme", OrganizationKind::Consultancy)

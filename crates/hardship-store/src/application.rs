@@ -70,6 +70,19 @@ fn illegal(t: &Transition, s: &ApplicationState, reason: &str) -> StoreError {
     }
 }
 
+/// The state an edit leaves an application in: editing a ready application sends it back to draft (it
+/// must be checked again before it is sent); a sent or closed application is frozen.
+pub fn state_after_edit(state: &ApplicationState) -> StoreResult<ApplicationState> {
+    match state {
+        ApplicationState::Draft | ApplicationState::Ready => Ok(ApplicationState::Draft),
+        s => Err(StoreError::IllegalTransition {
+            action: "edit",
+            state: s.name(),
+            reason: " (only drafts and ready applications can be edited)".into(),
+        }),
+    }
+}
+
 /// The next state, or why not. `by` names who acts; `now` is when.
 pub fn apply(
     draft: &ApplicationDraft,

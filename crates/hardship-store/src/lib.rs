@@ -10,6 +10,8 @@
 
 pub mod application;
 pub mod audit;
+/// Every use case of the contract, once, over a backend that only runs SQL.
+pub mod engine;
 pub mod error;
 pub mod integrity;
 pub mod model;

@@ -334,6 +334,20 @@ pub struct PracticeYear {
     pub updated_at: DateTime<Utc>,
 }
 
+impl PracticeYear {
+    /// The profile of a year nothing was saved for: the defaults, at version 0.
+    pub fn unsaved(tenant: TenantId, practice: PracticeId, year: PerformanceYear) -> PracticeYear {
+        PracticeYear {
+            tenant,
+            practice,
+            year,
+            profile: ReportingProfile::default(),
+            version: 0,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+}
+
 /// Where a special status came from. CMS eligibility data outranks anything typed or imported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -81,7 +81,7 @@ use uuid::Uuid;
 
 pub use error::VaultError;
 pub use key::MasterKey;
-pub use location::Location;
+pub use location::{Location, redact_url};
 
 use format::{CHUNK_SIZE, HEADER_LEN, Header, Layout, TRAILER_PLAINTEXT_LEN};
 
@@ -137,7 +137,7 @@ impl Vault {
             master,
             part_size,
             in_flight: Arc::new(Mutex::new(HashSet::new())),
-            location: location::redact(url),
+            location: location::redact_url(url),
         })
     }
 

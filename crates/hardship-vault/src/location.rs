@@ -36,7 +36,7 @@ impl Location {
     /// Parses `file:///abs/path`, a plain path, or `s3://bucket/prefix?endpoint=..&region=..&allow_http=..`.
     pub fn parse(location: &str) -> Result<Self, VaultError> {
         let invalid = |reason: &str| VaultError::InvalidLocation {
-            location: redact(location),
+            location: redact_url(location),
             reason: reason.to_owned(),
         };
         if location.trim().is_empty() {
@@ -121,7 +121,7 @@ impl Location {
     /// Builds the object store. A local directory is created if missing.
     pub(crate) fn build(&self, location: &str) -> Result<Arc<dyn ObjectStore>, VaultError> {
         let invalid = |reason: String| VaultError::InvalidLocation {
-            location: redact(location),
+            location: redact_url(location),
             reason,
         };
         match self {
@@ -173,17 +173,19 @@ impl Location {
     }
 }
 
-/// The location with any `user:password@` part replaced, fit for messages and logs.
-pub(crate) fn redact(location: &str) -> String {
-    match location.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
-                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-                None => location.to_owned(),
-            }
-        }
-        None => location.to_owned(),
+/// A URL (a database or vault location) with the password of any `user:password@` part replaced by
+/// `***`, fit for messages and logs. The one place such URLs are redacted, for every crate.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
     }
 }
 

@@ -11,10 +11,9 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 async fn app(dir: &tempfile::TempDir, settings: ServerSettings) -> axum::Router {
-    let store =
-        hardship_store_sqlite::SqliteStore::open(&dir.path().join("db.sqlite"), Env::system())
-            .await
-            .unwrap();
+    let store = hardship_store_sqlite::open(&dir.path().join("db.sqlite"), Env::system())
+        .await
+        .unwrap();
     let vault = hardship_vault::Vault::open(
         &dir.path().join("vault").display().to_string(),
         hardship_vault::MasterKey::generate().unwrap(),

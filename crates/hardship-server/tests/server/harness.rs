@@ -86,7 +86,7 @@ impl TestApp {
             clock: clock.clone(),
             ids: Arc::new(hardship_store::RandomIds),
         };
-        let store = hardship_store_sqlite::SqliteStore::open(&dir.path().join("db.sqlite"), env)
+        let store = hardship_store_sqlite::open(&dir.path().join("db.sqlite"), env)
             .await
             .unwrap();
         let vault = hardship_vault::Vault::open(

@@ -1,0 +1,166 @@
+//! The statements a write transaction and the pool both run, written once over any PostgreSQL executor.
+//! Reads inside a write need no row locks: the transaction holds its tenant's lock, and every writer of
+//! the tenant takes it first.
+
+use crate::error::{db, duplicate_or_db};
+use crate::rows::*;
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use hardship_store::*;
+use sqlx::{AssertSqlSafe, Executor, Postgres};
+
+pub async fn practice<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: PracticeId,
+) -> StoreResult<Option<Practice>> {
+    let sql = format!("SELECT {PRACTICE_COLUMNS} FROM practices WHERE tenant = $1 AND id = $2");
+    sqlx::query_as::<_, PracticeRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(PracticeRow::into_model)
+        .transpose()
+}
+
+pub async fn clinician<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: ClinicianId,
+) -> StoreResult<Option<Clinician>> {
+    let sql = format!("SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 AND id = $2");
+    sqlx::query_as::<_, ClinicianRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(ClinicianRow::into_model)
+        .transpose()
+}
+
+/// Ordered as SQLite orders them (`COLLATE "C"` is byte order, SQLite's default).
+pub async fn practice_clinicians<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    practice: PracticeId,
+) -> StoreResult<Vec<Clinician>> {
+    let sql = format!(
+        "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE tenant = $1 AND practice = $2 \
+         ORDER BY name COLLATE \"C\", npi"
+    );
+    sqlx::query_as::<_, ClinicianRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(practice.0)
+        .fetch_all(ex)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(ClinicianRow::into_model)
+        .collect()
+}
+
+pub async fn user_by_email<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    email: &str,
+) -> StoreResult<Option<User>> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, password_hash, created_at FROM users WHERE lower(email) = lower($1)",
+    )
+    .bind(email)
+    .fetch_optional(ex)
+    .await
+    .map_err(db)?
+    .map(UserRow::into_model))
+}
+
+pub async fn insert_user<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    u: &User,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(u.id.0)
+        .bind(&u.email)
+        .bind(&u.password_hash)
+        .bind(u.created_at)
+        .execute(ex)
+        .await
+        .map_err(|e| duplicate_or_db(e, "users_email_key", "email", &u.email, ""))?;
+    Ok(())
+}
+
+pub async fn application<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: ApplicationId,
+) -> StoreResult<Option<Application>> {
+    let sql =
+        format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE tenant = $1 AND id = $2");
+    sqlx::query_as::<_, ApplicationRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(ApplicationRow::into_model)
+        .transpose()
+}
+
+pub async fn practice_year<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    practice: PracticeId,
+    year: PerformanceYear,
+) -> StoreResult<Option<PracticeYear>> {
+    let sql = format!(
+        "SELECT {PRACTICE_YEAR_COLUMNS} FROM practice_years WHERE tenant = $1 AND practice = $2 AND year = $3"
+    );
+    sqlx::query_as::<_, PracticeYearRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(practice.0)
+        .bind(i32::from(year.get()))
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(PracticeYearRow::into_model)
+        .transpose()
+}
+
+/// The unaccepted, unexpired invitation with this token hash.
+pub async fn open_invite<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Invite>> {
+    let sql = format!(
+        "SELECT {INVITE_COLUMNS} FROM invites \
+         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2"
+    );
+    sqlx::query_as::<_, InviteRow>(AssertSqlSafe(sql))
+        .bind(token_hash.to_vec())
+        .bind(now)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(InviteRow::into_model)
+        .transpose()
+}
+
+/// How many attempts `key` has at or after `since`, and the earliest.
+pub async fn count_attempts<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    key: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<(u32, Option<DateTime<Utc>>)> {
+    let (count, earliest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT count(*), min(at) FROM sign_in_failures WHERE key = $1 AND at >= $2",
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_one(ex)
+    .await
+    .map_err(db)?;
+    Ok((u32::try_from(count).unwrap_or(u32::MAX), earliest))
+}

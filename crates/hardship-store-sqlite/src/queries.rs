@@ -1,0 +1,160 @@
+//! The statements a write transaction and the pool both run, written once over any SQLite executor.
+
+use crate::rows::{self, db, is_unique_violation, ts};
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use hardship_store::*;
+use sqlx::{Executor, Sqlite};
+
+pub async fn practice<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: PracticeId,
+) -> StoreResult<Option<Practice>> {
+    sqlx::query("SELECT * FROM practices WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::practice(&r))
+        .transpose()
+}
+
+pub async fn clinician<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: ClinicianId,
+) -> StoreResult<Option<Clinician>> {
+    sqlx::query("SELECT * FROM clinicians WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::clinician(&r))
+        .transpose()
+}
+
+pub async fn practice_clinicians<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    practice: PracticeId,
+) -> StoreResult<Vec<Clinician>> {
+    sqlx::query("SELECT * FROM clinicians WHERE tenant = ? AND practice = ? ORDER BY name, npi")
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .fetch_all(ex)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::clinician)
+        .collect()
+}
+
+pub async fn user_by_email<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    email: &str,
+) -> StoreResult<Option<User>> {
+    // The column is COLLATE NOCASE: one address, however it is capitalised.
+    sqlx::query("SELECT * FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::user(&r))
+        .transpose()
+}
+
+pub async fn insert_user<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    u: &User,
+) -> StoreResult<()> {
+    let r =
+        sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(u.id.to_string())
+            .bind(&u.email)
+            .bind(&u.password_hash)
+            .bind(ts(u.created_at))
+            .execute(ex)
+            .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate {
+            field: "email",
+            value: u.email.clone(),
+            context: String::new(),
+        }),
+        Err(e) => Err(db(e)),
+    }
+}
+
+pub async fn application<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: ApplicationId,
+) -> StoreResult<Option<Application>> {
+    sqlx::query("SELECT * FROM applications WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::application(&r))
+        .transpose()
+}
+
+pub async fn practice_year<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    practice: PracticeId,
+    year: PerformanceYear,
+) -> StoreResult<Option<PracticeYear>> {
+    sqlx::query("SELECT * FROM practice_years WHERE tenant = ? AND practice = ? AND year = ?")
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .bind(i64::from(year.get()))
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::practice_year(&r))
+        .transpose()
+}
+
+/// The unaccepted, unexpired invitation with this token hash.
+pub async fn open_invite<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Invite>> {
+    sqlx::query(
+        "SELECT * FROM invites WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?",
+    )
+    .bind(token_hash.to_vec())
+    .bind(ts(now))
+    .fetch_optional(ex)
+    .await
+    .map_err(db)?
+    .map(|r| rows::invite(&r))
+    .transpose()
+}
+
+/// How many attempts `key` has at or after `since`, and the earliest. Timestamps are fixed-width
+/// RFC 3339 in UTC, so text order is time order.
+pub async fn count_attempts<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    key: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<(u32, Option<DateTime<Utc>>)> {
+    let (count, earliest): (i64, Option<String>) =
+        sqlx::query_as("SELECT count(*), min(at) FROM sign_in_failures WHERE key = ? AND at >= ?")
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(ex)
+            .await
+            .map_err(db)?;
+    Ok((
+        u32::try_from(count).unwrap_or(u32::MAX),
+        earliest.map(|e| rows::parse_ts(&e)).transpose()?,
+    ))
+}

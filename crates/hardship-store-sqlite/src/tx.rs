@@ -1,0 +1,452 @@
+//! One write transaction on SQLite: the row primitives the engine composes.
+
+use crate::queries;
+use crate::rows::{self, db, is_foreign_key_violation, is_unique_violation, to_json, ts};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hardship_rules::{PerformanceYear, SpecialStatus};
+use hardship_store::audit::AuditEvent;
+use hardship_store::engine::Tx;
+use hardship_store::*;
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+/// Begun with `BEGIN IMMEDIATE`: it holds the database's write lock from its first statement, so two
+/// writers never deadlock upgrading a read lock, and a tenant's audit chain never forks.
+pub struct SqliteTx(pub Transaction<'static, Sqlite>);
+
+fn duplicate(field: &'static str, value: String, context: &str) -> StoreError {
+    StoreError::Duplicate {
+        field,
+        value,
+        context: context.into(),
+    }
+}
+
+#[async_trait]
+impl Tx for SqliteTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.0.commit().await.map_err(db)
+    }
+
+    async fn audit_head(&mut self, tenant: TenantId) -> StoreResult<Option<(i64, [u8; 32])>> {
+        let row = sqlx::query(
+            "SELECT seq, hash FROM audit_events WHERE tenant = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            let seq: i64 = r.try_get("seq").map_err(db)?;
+            let hash: Vec<u8> = r.try_get("hash").map_err(db)?;
+            Ok((seq, rows::to32(&hash)?))
+        })
+        .transpose()
+    }
+
+    async fn insert_audit(&mut self, e: &AuditEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (tenant, seq, at, actor_user, actor_label, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.tenant.to_string())
+        .bind(e.seq)
+        .bind(ts(e.at))
+        .bind(&e.actor_user)
+        .bind(&e.actor_label)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(e.prev_hash.to_vec())
+        .bind(e.hash.to_vec())
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_organization(&mut self, o: &Organization) -> StoreResult<()> {
+        sqlx::query("INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
+            .bind(o.id.to_string())
+            .bind(&o.name)
+            .bind(o.kind.code())
+            .bind(ts(o.created_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn upsert_membership(&mut self, m: &Membership) -> StoreResult<Option<Role>> {
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE tenant = ? AND user_id = ?")
+                .bind(m.tenant.to_string())
+                .bind(m.user.to_string())
+                .fetch_optional(&mut *self.0)
+                .await
+                .map_err(db)?;
+        let r = sqlx::query("INSERT INTO memberships (tenant, user_id, role) VALUES (?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET role = excluded.role")
+            .bind(m.tenant.to_string())
+            .bind(m.user.to_string())
+            .bind(m.role.code())
+            .execute(&mut *self.0)
+            .await;
+        match r {
+            Ok(_) => Ok(previous.and_then(|p| Role::parse(&p))),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::not_found("user", m.user)),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
+        queries::user_by_email(&mut *self.0, email).await
+    }
+
+    async fn insert_user(&mut self, u: &User) -> StoreResult<()> {
+        queries::insert_user(&mut *self.0, u).await
+    }
+
+    async fn insert_api_token(&mut self, t: &ApiToken) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_tokens (id, tenant, name, role, scope, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(t.id.to_string())
+            .bind(t.tenant.to_string())
+            .bind(&t.name)
+            .bind(t.role.code())
+            .bind(t.scope.code())
+            .bind(t.token_hash.to_vec())
+            .bind(&t.created_by)
+            .bind(ts(t.created_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn revoke_api_token(&mut self, tenant: TenantId, id: Uuid) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked = 1 WHERE tenant = ? AND id = ? AND revoked = 0",
+        )
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_invite(&mut self, i: &Invite) -> StoreResult<()> {
+        sqlx::query("INSERT INTO invites (id, tenant, email, role, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(i.id.to_string())
+            .bind(i.tenant.to_string())
+            .bind(&i.email)
+            .bind(i.role.code())
+            .bind(i.token_hash.to_vec())
+            .bind(&i.created_by)
+            .bind(ts(i.created_at))
+            .bind(ts(i.expires_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn invite_for_update(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Invite>> {
+        queries::open_invite(&mut *self.0, token_hash, now).await
+    }
+
+    async fn mark_invite_accepted(&mut self, id: InviteId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let r =
+            sqlx::query("UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL")
+                .bind(ts(at))
+                .bind(id.to_string())
+                .execute(&mut *self.0)
+                .await
+                .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_practice(&mut self, p: &Practice) -> StoreResult<()> {
+        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(p.id.to_string())
+            .bind(p.tenant.to_string())
+            .bind(p.tin.as_str())
+            .bind(&p.name)
+            .bind(&p.address)
+            .bind(&p.contact.name)
+            .bind(&p.contact.email)
+            .bind(&p.contact.phone)
+            .bind(p.zip.map(|z| z.to_string()))
+            .bind(p.version)
+            .bind(ts(p.created_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn practice(
+        &mut self,
+        tenant: TenantId,
+        id: PracticeId,
+    ) -> StoreResult<Option<Practice>> {
+        queries::practice(&mut *self.0, tenant, id).await
+    }
+
+    async fn update_practice(&mut self, p: &Practice, expected: i64) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, zip = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(&p.name)
+            .bind(&p.address)
+            .bind(&p.contact.name)
+            .bind(&p.contact.email)
+            .bind(&p.contact.phone)
+            .bind(p.zip.map(|z| z.to_string()))
+            .bind(p.version)
+            .bind(p.tenant.to_string())
+            .bind(p.id.to_string())
+            .bind(expected)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_clinician(&mut self, c: &Clinician) -> StoreResult<()> {
+        let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(c.id.to_string())
+            .bind(c.tenant.to_string())
+            .bind(c.practice.to_string())
+            .bind(c.npi.as_str())
+            .bind(&c.name)
+            .bind(c.clinician_type.code())
+            .bind(c.version)
+            .bind(ts(c.created_at))
+            .execute(&mut *self.0)
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(
+                "npi",
+                c.npi.to_string(),
+                " on this practice's roster",
+            )),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn clinician(
+        &mut self,
+        tenant: TenantId,
+        id: ClinicianId,
+    ) -> StoreResult<Option<Clinician>> {
+        queries::clinician(&mut *self.0, tenant, id).await
+    }
+
+    async fn practice_clinicians(
+        &mut self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<Clinician>> {
+        queries::practice_clinicians(&mut *self.0, tenant, practice).await
+    }
+
+    async fn update_clinician(&mut self, c: &Clinician, expected: i64) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE clinicians SET name = ?, clinician_type = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(&c.name)
+            .bind(c.clinician_type.code())
+            .bind(c.version)
+            .bind(c.tenant.to_string())
+            .bind(c.id.to_string())
+            .bind(expected)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn status(
+        &mut self,
+        clinician: ClinicianId,
+        year: PerformanceYear,
+        status: SpecialStatus,
+    ) -> StoreResult<Option<ClinicianStatus>> {
+        sqlx::query(
+            "SELECT * FROM clinician_statuses WHERE clinician = ? AND year = ? AND status = ?",
+        )
+        .bind(clinician.to_string())
+        .bind(i64::from(year.get()))
+        .bind(status.code())
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?
+        .map(|r| rows::status(&r))
+        .transpose()
+    }
+
+    async fn upsert_status(&mut self, tenant: TenantId, s: &ClinicianStatus) -> StoreResult<()> {
+        sqlx::query("INSERT INTO clinician_statuses (tenant, clinician, year, status, value, origin, origin_rank, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (clinician, year, status) DO UPDATE SET value = excluded.value, origin = excluded.origin, origin_rank = excluded.origin_rank, recorded_at = excluded.recorded_at")
+            .bind(tenant.to_string())
+            .bind(s.clinician.to_string())
+            .bind(i64::from(s.year.get()))
+            .bind(s.status.code())
+            .bind(i64::from(s.value))
+            .bind(to_json(&s.origin)?)
+            .bind(i64::from(s.origin.rank()))
+            .bind(ts(s.recorded_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn practice_year(
+        &mut self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<Option<PracticeYear>> {
+        queries::practice_year(&mut *self.0, tenant, practice, year).await
+    }
+
+    async fn upsert_practice_year(&mut self, y: &PracticeYear) -> StoreResult<()> {
+        sqlx::query("INSERT INTO practice_years (tenant, practice, year, profile, version, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (practice, year) DO UPDATE SET profile = excluded.profile, version = excluded.version, updated_at = excluded.updated_at")
+            .bind(y.tenant.to_string())
+            .bind(y.practice.to_string())
+            .bind(i64::from(y.year.get()))
+            .bind(to_json(&y.profile)?)
+            .bind(y.version)
+            .bind(ts(y.updated_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_application(&mut self, a: &Application) -> StoreResult<()> {
+        sqlx::query("INSERT INTO applications (id, tenant, practice, year, draft, state, state_name, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(a.id.to_string())
+            .bind(a.tenant.to_string())
+            .bind(a.draft.practice.to_string())
+            .bind(i64::from(a.draft.year.get()))
+            .bind(to_json(&a.draft)?)
+            .bind(to_json(&a.state)?)
+            .bind(a.state.name())
+            .bind(a.version)
+            .bind(ts(a.created_at))
+            .bind(ts(a.updated_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn application(
+        &mut self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> StoreResult<Option<Application>> {
+        queries::application(&mut *self.0, tenant, id).await
+    }
+
+    async fn update_application(&mut self, a: &Application, expected: i64) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE applications SET draft = ?, year = ?, state = ?, state_name = ?, version = ?, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(to_json(&a.draft)?)
+            .bind(i64::from(a.draft.year.get()))
+            .bind(to_json(&a.state)?)
+            .bind(a.state.name())
+            .bind(a.version)
+            .bind(ts(a.updated_at))
+            .bind(a.tenant.to_string())
+            .bind(a.id.to_string())
+            .bind(expected)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_decision(&mut self, d: &StoredDecision) -> StoreResult<()> {
+        sqlx::query("INSERT INTO decisions (id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(d.id.to_string())
+            .bind(d.tenant.to_string())
+            .bind(d.practice.to_string())
+            .bind(d.clinician.map(|c| c.to_string()))
+            .bind(i64::from(d.year.get()))
+            .bind(&d.rule_set_version)
+            .bind(i64::from(d.reweighted))
+            .bind(&d.basis)
+            .bind(d.explanation.to_string())
+            .bind(ts(d.decided_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_document(&mut self, d: &Document) -> StoreResult<()> {
+        let size = i64::try_from(d.size)
+            .map_err(|_| StoreError::invalid("size", format!("{} bytes is too large", d.size)))?;
+        let r = sqlx::query("INSERT INTO documents (id, tenant, practice, application, kind, filename, content_type, size, sha256, object_key, retain_until, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(d.id.to_string())
+            .bind(d.tenant.to_string())
+            .bind(d.practice.to_string())
+            .bind(d.application.map(|a| a.to_string()))
+            .bind(&d.kind)
+            .bind(&d.filename)
+            .bind(&d.content_type)
+            .bind(size)
+            .bind(hex(&d.sha256))
+            .bind(&d.object_key)
+            .bind(d.retain_until.to_string())
+            .bind(&d.uploaded_by)
+            .bind(ts(d.uploaded_at))
+            .execute(&mut *self.0)
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(duplicate("document", d.id.to_string(), "")),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn document_exists(&mut self, tenant: TenantId, id: DocumentId) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM documents WHERE tenant = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(row.is_some())
+    }
+
+    async fn count_attempts(
+        &mut self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(u32, Option<DateTime<Utc>>)> {
+        queries::count_attempts(&mut *self.0, key, since).await
+    }
+
+    async fn insert_attempts(
+        &mut self,
+        keys: &[&str],
+        at: DateTime<Utc>,
+        attempt: Uuid,
+    ) -> StoreResult<()> {
+        for key in keys {
+            sqlx::query("INSERT INTO sign_in_failures (key, at, attempt) VALUES (?, ?, ?)")
+                .bind(key)
+                .bind(ts(at))
+                .bind(attempt.to_string())
+                .execute(&mut *self.0)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,257 @@
+//! The audit record of every action, built in one place: whichever backend stores it, the same action
+//! writes the same payload, byte for byte (the behaviour suite compares them across backends). Payloads
+//! are JSON objects with typed values; `integrity` reads `sha256`, `size` and `state` from them.
+
+use crate::audit::{Change, actions};
+use crate::model::*;
+use serde_json::{Value, json};
+
+fn change(
+    action: &str,
+    entity: &'static str,
+    entity_id: impl ToString,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Change {
+    Change {
+        action: action.to_owned(),
+        entity,
+        entity_id: entity_id.to_string(),
+        before: before.map(|v| v.to_string()),
+        after: after.map(|v| v.to_string()),
+    }
+}
+
+pub fn organization_created(o: &Organization) -> Change {
+    change(
+        actions::ORGANIZATION_CREATE,
+        "organization",
+        o.id,
+        None,
+        Some(json!({ "name": o.name, "kind": o.kind.code() })),
+    )
+}
+
+pub fn membership_set(m: &Membership, previous: Option<Role>) -> Change {
+    change(
+        actions::MEMBERSHIP_SET,
+        "membership",
+        m.user,
+        previous.map(|r| json!({ "role": r.code() })),
+        Some(json!({ "role": m.role.code() })),
+    )
+}
+
+fn practice_json(p: &Practice) -> Value {
+    json!({
+        "tin": p.tin.as_str(),
+        "name": p.name,
+        "address": p.address,
+        "zip": p.zip.map(|z| z.to_string()),
+        "contact": { "name": p.contact.name, "email": p.contact.email, "phone": p.contact.phone },
+    })
+}
+
+pub fn practice_created(p: &Practice) -> Change {
+    change(
+        actions::PRACTICE_CREATE,
+        "practice",
+        p.id,
+        None,
+        Some(practice_json(p)),
+    )
+}
+
+pub fn practice_updated(before: &Practice, after: &Practice) -> Change {
+    change(
+        actions::PRACTICE_UPDATE,
+        "practice",
+        after.id,
+        Some(practice_json(before)),
+        Some(practice_json(after)),
+    )
+}
+
+pub fn clinician_added(c: &Clinician) -> Change {
+    change(
+        actions::CLINICIAN_ADD,
+        "clinician",
+        c.id,
+        None,
+        Some(json!({
+            "practice": c.practice.to_string(),
+            "npi": c.npi.as_str(),
+            "name": c.name,
+            "clinician_type": c.clinician_type.code(),
+        })),
+    )
+}
+
+pub fn clinician_updated(before: &Clinician, after: &Clinician) -> Change {
+    let v = |c: &Clinician| json!({ "name": c.name, "clinician_type": c.clinician_type.code() });
+    change(
+        actions::CLINICIAN_UPDATE,
+        "clinician",
+        after.id,
+        Some(v(before)),
+        Some(v(after)),
+    )
+}
+
+pub fn practice_year_set(before: Option<&PracticeYear>, after: &PracticeYear) -> Change {
+    let v = |y: &PracticeYear| json!({ "year": y.year.get(), "profile": y.profile, "version": y.version });
+    change(
+        actions::PRACTICE_YEAR_SET,
+        "practice",
+        after.practice,
+        before.map(v),
+        Some(v(after)),
+    )
+}
+
+pub fn application_created(a: &Application) -> Change {
+    change(
+        actions::APPLICATION_CREATE,
+        "application",
+        a.id,
+        None,
+        Some(json!({
+            "practice": a.draft.practice.to_string(),
+            "year": a.draft.year.get(),
+            "reason": a.draft.reason.code(),
+            "draft": a.draft,
+            "state": a.state.name(),
+            "version": a.version,
+        })),
+    )
+}
+
+pub fn application_edited(before: &Application, after: &Application) -> Change {
+    let v = |a: &Application| json!({ "draft": a.draft, "state": a.state.name(), "version": a.version });
+    change(
+        actions::APPLICATION_EDIT,
+        "application",
+        after.id,
+        Some(v(before)),
+        Some(v(after)),
+    )
+}
+
+/// A state change: `after` is the new state itself (its `state` tag names it) with the version.
+pub fn application_transitioned(action: &str, before: &Application, after: &Application) -> Change {
+    let state = |a: &Application| {
+        let mut v = serde_json::to_value(&a.state).unwrap_or_else(|_| json!({}));
+        if let Value::Object(m) = &mut v {
+            m.insert("version".into(), json!(a.version));
+        }
+        v
+    };
+    change(
+        action,
+        "application",
+        after.id,
+        Some(json!({ "state": before.state.name(), "version": before.version })),
+        Some(state(after)),
+    )
+}
+
+pub fn decision_recorded(d: &StoredDecision) -> Change {
+    change(
+        actions::DECISION_RECORD,
+        "decision",
+        d.id,
+        None,
+        Some(json!({
+            "practice": d.practice.to_string(),
+            "clinician": d.clinician.map(|c| c.to_string()),
+            "year": d.year.get(),
+            "reweighted": d.reweighted,
+            "basis": d.basis,
+            "rule_set_version": d.rule_set_version,
+        })),
+    )
+}
+
+pub fn document_uploaded(d: &Document) -> Change {
+    change(
+        actions::DOCUMENT_UPLOAD,
+        "document",
+        d.id,
+        None,
+        Some(json!({
+            "practice": d.practice.to_string(),
+            "application": d.application.map(|a| a.to_string()),
+            "kind": d.kind,
+            "filename": d.filename,
+            "content_type": d.content_type,
+            "size": d.size,
+            "sha256": crate::hex(&d.sha256),
+            "retain_until": d.retain_until.to_string(),
+        })),
+    )
+}
+
+pub fn document_delete_refused(id: DocumentId, reason: &str) -> Change {
+    change(
+        actions::DOCUMENT_DELETE_REFUSED,
+        "document",
+        id,
+        None,
+        Some(json!({ "reason": reason })),
+    )
+}
+
+pub fn api_token_created(t: &ApiToken) -> Change {
+    change(
+        actions::API_TOKEN_CREATE,
+        "api_token",
+        t.id,
+        None,
+        Some(json!({ "name": t.name, "role": t.role.code(), "scope": t.scope.code() })),
+    )
+}
+
+pub fn api_token_revoked(id: uuid::Uuid) -> Change {
+    change(
+        actions::API_TOKEN_REVOKE,
+        "api_token",
+        id,
+        Some(json!({ "revoked": false })),
+        Some(json!({ "revoked": true })),
+    )
+}
+
+pub fn invite_created(i: &Invite) -> Change {
+    change(
+        actions::INVITE_CREATE,
+        "invite",
+        i.id,
+        None,
+        Some(json!({
+            "email": i.email,
+            "role": i.role.code(),
+            "expires_at": i.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })),
+    )
+}
+
+pub fn invite_accepted(i: &Invite, user: &User, previous: Option<Role>) -> Change {
+    change(
+        actions::INVITE_ACCEPT,
+        "membership",
+        user.id,
+        previous.map(|r| json!({ "role": r.code() })),
+        Some(json!({ "invite": i.id.to_string(), "email": user.email, "role": i.role.code() })),
+    )
+}
+
+/// An observation, not a change: a stored document no longer matches what was uploaded.
+pub fn document_integrity_failed(id: DocumentId, problem: &str) -> Change {
+    change(
+        actions::DOCUMENT_INTEGRITY_FAILED,
+        "document",
+        id,
+        None,
+        Some(json!({ "problem": problem })),
+    )
+}

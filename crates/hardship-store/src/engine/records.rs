@@ -1,0 +1,243 @@
+//! Applications and their state machine, eligibility decisions, evidence records, and observations.
+
+use super::{Backend, Engine, payloads, stale};
+use crate::application::{self, Transition};
+use crate::audit::{Change, actions};
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::{ensure_can_write, validate_new_document};
+
+impl<B: Backend> Engine<B> {
+    pub(super) async fn create_application_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        // The role first: an auditor is told it may not, whatever the draft holds.
+        ensure_can_write(actor)?;
+        application::validate_draft(&draft)?;
+        let mut tx = self.begin(tenant).await?;
+        self.practice_in(&mut tx, tenant, draft.practice).await?;
+        let now = self.now();
+        let app = Application {
+            id: ApplicationId(self.id()),
+            tenant,
+            draft,
+            state: ApplicationState::Draft,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_application(&app).await?;
+        self.audit(&mut tx, tenant, actor, payloads::application_created(&app))
+            .await?;
+        tx.commit().await?;
+        Ok(app)
+    }
+
+    async fn application_at(
+        &self,
+        tx: &mut Box<dyn super::Tx>,
+        tenant: TenantId,
+        id: ApplicationId,
+        expected: i64,
+    ) -> StoreResult<Application> {
+        let current = tx
+            .application(tenant, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("application", id))?;
+        if current.version != expected {
+            return Err(stale("application", id, expected));
+        }
+        Ok(current)
+    }
+
+    pub(super) async fn update_application_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected: i64,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        ensure_can_write(actor)?;
+        application::validate_draft(&draft)?;
+        let mut tx = self.begin(tenant).await?;
+        let current = self.application_at(&mut tx, tenant, id, expected).await?;
+        let state = application::state_after_edit(&current.state)?;
+        if draft.practice != current.draft.practice {
+            return Err(StoreError::invalid(
+                "practice",
+                "an application cannot move to another practice",
+            ));
+        }
+        let after = Application {
+            draft,
+            state,
+            version: expected + 1,
+            updated_at: self.now(),
+            ..current.clone()
+        };
+        if !tx.update_application(&after, expected).await? {
+            return Err(stale("application", id, expected));
+        }
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::application_edited(&current, &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub(super) async fn transition_application_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected: i64,
+        transition: Transition,
+    ) -> StoreResult<Application> {
+        ensure_can_write(actor)?;
+        let mut tx = self.begin(tenant).await?;
+        let current = self.application_at(&mut tx, tenant, id, expected).await?;
+        let now = self.now();
+        let next = application::apply(
+            &current.draft,
+            &current.state,
+            &transition,
+            &actor.label,
+            now,
+        )?;
+        if let Transition::Approve {
+            email: Some(doc), ..
+        }
+        | Transition::Deny {
+            email: Some(doc), ..
+        } = &transition
+            && !tx.document_exists(tenant, *doc).await?
+        {
+            return Err(StoreError::not_found("document", doc));
+        }
+        let after = Application {
+            state: next,
+            version: expected + 1,
+            updated_at: now,
+            ..current.clone()
+        };
+        if !tx.update_application(&after, expected).await? {
+            return Err(stale("application", id, expected));
+        }
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::application_transitioned(transition.action(), &current, &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub(super) async fn record_decision_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        d: StoredDecision,
+    ) -> StoreResult<()> {
+        ensure_can_write(actor)?;
+        if d.tenant != tenant {
+            return Err(StoreError::invalid(
+                "tenant",
+                "the decision belongs to another tenant",
+            ));
+        }
+        let mut tx = self.begin(tenant).await?;
+        self.practice_in(&mut tx, tenant, d.practice).await?;
+        tx.insert_decision(&d).await?;
+        self.audit(&mut tx, tenant, actor, payloads::decision_recorded(&d))
+            .await?;
+        tx.commit().await
+    }
+
+    pub(super) async fn record_document_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        d: NewDocument,
+    ) -> StoreResult<Document> {
+        ensure_can_write(actor)?;
+        validate_new_document(&d)?;
+        let mut tx = self.begin(tenant).await?;
+        self.practice_in(&mut tx, tenant, d.practice).await?;
+        if let Some(a) = d.application {
+            let app = tx.application(tenant, a).await?;
+            if app.is_none_or(|app| app.draft.practice != d.practice) {
+                return Err(StoreError::not_found("application", a));
+            }
+        }
+        let doc = Document {
+            id: d.id,
+            tenant,
+            practice: d.practice,
+            application: d.application,
+            kind: d.kind,
+            filename: d.filename,
+            content_type: d.content_type,
+            size: d.size,
+            sha256: d.sha256,
+            object_key: d.object_key,
+            retain_until: d.retain_until,
+            uploaded_by: actor.label.clone(),
+            uploaded_at: self.now(),
+        };
+        tx.insert_document(&doc).await?;
+        self.audit(&mut tx, tenant, actor, payloads::document_uploaded(&doc))
+            .await?;
+        tx.commit().await?;
+        Ok(doc)
+    }
+
+    /// Recorded for anyone, auditors included: an attempt to delete evidence is a fact worth keeping,
+    /// and recording it changes nothing else.
+    pub(super) async fn record_refused_deletion_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin(tenant).await?;
+        if !tx.document_exists(tenant, id).await? {
+            return Err(StoreError::not_found("document", id));
+        }
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::document_delete_refused(id, reason),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub(super) async fn record_observation_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        change: Change,
+    ) -> StoreResult<()> {
+        if !actions::OBSERVATIONS.contains(&change.action.as_str()) {
+            return Err(StoreError::Internal(format!(
+                "{} is not an observation",
+                change.action
+            )));
+        }
+        let mut tx = self.begin(tenant).await?;
+        self.audit(&mut tx, tenant, actor, change).await?;
+        tx.commit().await
+    }
+}
