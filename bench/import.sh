@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000}
 runs=${2:-5}
-cargo build --release -q -p hardship-cli --bin hardship
+# The test drivers (`debug seed`) are not in the shipped binary: build them in.
+cargo build --release -q -p hardship-cli --bin hardship --features test-drivers
 bin=target/release/hardship
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

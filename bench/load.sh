@@ -37,7 +37,8 @@ if ! command -v wrk >/dev/null; then
   $sudo_cmd apt-get install -y -q wrk >/dev/null 2>&1 || { $sudo_cmd apt-get update -q >/dev/null; $sudo_cmd apt-get install -y -q wrk >/dev/null; }
 fi
 
-cargo build --release -q -p hardship-cli --bin hardship
+# The test drivers (`debug seed`) are not in the shipped binary: build them in.
+cargo build --release -q -p hardship-cli --bin hardship --features test-drivers
 bin=target/release/hardship
 work=$(mktemp -d)
 server=""

@@ -28,7 +28,8 @@ echo "schemathesis.sh: $("$venv/bin/schemathesis" --version)"
 # ---- 2. The binary ----------------------------------------------------------------------------------------
 build_flags=()
 [ "$profile" = release ] && build_flags+=(--release)
-cargo build --quiet "${build_flags[@]}" -p hardship-cli --bin hardship
+# The test drivers (`debug seed`) are not in the shipped binary: build them in.
+cargo build --quiet "${build_flags[@]}" -p hardship-cli --bin hardship --features test-drivers
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   "$py" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target_dir/$profile/hardship"

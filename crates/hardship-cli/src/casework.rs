@@ -1,22 +1,18 @@
 //! The command line's casework commands over a whole installation: importing files into a practice,
 //! guarding a submission file before it is sent, and exporting packets, binders and portfolios. They run
-//! the server's own operations (the same checks, the same audit events) as the `cli` actor.
+//! the same use cases as the server (`hardship-app`: the same checks, the same audit events) as the
+//! `cli` actor.
 
 use crate::ops;
 use crate::storage::Settings;
-use hardship_server::principal::Principal;
-use hardship_server::{AppState, ServerSettings};
+use hardship_app::{App, AppSettings, Principal};
 use hardship_store::{PracticeId, Store, TenantId};
 use std::sync::Arc;
 
-/// The application state over the installation the settings name.
-pub fn state(settings: &Settings, store: Arc<dyn Store>) -> Result<AppState, String> {
+/// The use cases' context over the installation the settings name.
+pub fn app(settings: &Settings, store: Arc<dyn Store>) -> Result<App, String> {
     let vault = ops::open_vault(settings)?;
-    Ok(AppState::new(
-        store,
-        Arc::new(vault),
-        ServerSettings::default(),
-    ))
+    Ok(App::new(store, Arc::new(vault), AppSettings::default()))
 }
 
 /// The tenant a command acts in: the one given, or the only one there is.
@@ -67,6 +63,7 @@ pub async fn practices_with_tin(
     Ok(out)
 }
 
+/// The command line acting in a tenant (recorded as `cli` in the audit log).
 pub fn cli(tenant: TenantId) -> Principal {
     Principal::cli(tenant)
 }

@@ -1,8 +1,12 @@
-//! The `hardship` command line: library part, so tests and (later) the server share the batch contract
-//! and the JSON case format.
+//! The `hardship` command line, library part: the batch pipeline (the CSV contract), the JSON case
+//! format, storage settings (which backend a URL names) and the casework helpers the commands share, so
+//! the tests and benchmarks can use them without the binary.
 
 pub mod batch;
 pub mod case_json;
 pub mod casework;
+/// Test drivers that fill an installation with synthetic data (not in the shipped binary).
+#[cfg(feature = "test-drivers")]
+pub mod drivers;
 pub mod ops;
 pub mod storage;

@@ -19,6 +19,8 @@ use hardship_formats::nppes::parse_nppes;
 use hardship_formats::roster::{ROSTER_COLUMNS, RosterError, parse_roster};
 use hardship_formats::submission::scan_submission;
 use hardship_rules::{ClinicianType, Tin};
+use hardship_testkit::bytes::{Mutation, apply, mutations};
+use hardship_testkit::json::pointers;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::FileFailurePersistence;
@@ -84,93 +86,6 @@ impl AsRef<[u8]> for Bytes {
 
 fn any_bytes(max: usize) -> impl Strategy<Value = Bytes> {
     prop::collection::vec(any::<u8>(), 0..max).prop_map(Bytes)
-}
-
-// ---- mutations ------------------------------------------------------------------------------------------
-
-/// Bytes that matter to CSV and JSON lexers, and to UTF-8 decoding.
-const NASTY: &[&[u8]] = &[
-    b"\"",
-    b",",
-    b"\n",
-    b"\r\n",
-    b"\r",
-    b"\xef\xbb\xbf",
-    b"\xff",
-    b"\xc3",
-    b"\0",
-    b"\"\"",
-    b"{",
-    b"}",
-    b"[",
-    b"]",
-    b":",
-    b"\\",
-    b"\\u",
-    b"\\ud800",
-    b"1e999999",
-    b"-",
-    b"\t",
-    b" ",
-    b"\xe2\x80\xa8",
-];
-
-#[derive(Clone, Debug)]
-enum Mutation {
-    Flip(Index, u8),
-    Insert(Index, Vec<u8>),
-    Delete(Index, usize),
-    Truncate(Index),
-    Duplicate(Index, usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let nasty = prop::sample::select(NASTY).prop_map(<[u8]>::to_vec);
-    let insert = prop_oneof![nasty, prop::collection::vec(any::<u8>(), 1..8)];
-    prop_oneof![
-        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
-        (any::<Index>(), insert).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        (any::<Index>(), 1usize..16).prop_map(|(i, n)| Mutation::Delete(i, n)),
-        any::<Index>().prop_map(Mutation::Truncate),
-        (any::<Index>(), 1usize..64).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
-    ]
-}
-
-fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
-    for m in mutations {
-        let at = |i: &Index, len: usize| if len == 0 { 0 } else { i.index(len + 1) };
-        match m {
-            Mutation::Flip(i, b) if !bytes.is_empty() => {
-                let k = i.index(bytes.len());
-                bytes[k] = *b;
-            }
-            Mutation::Flip(..) => {}
-            Mutation::Insert(i, b) => {
-                let k = at(i, bytes.len());
-                bytes.splice(k..k, b.iter().copied());
-            }
-            Mutation::Delete(i, n) => {
-                let k = at(i, bytes.len()).min(bytes.len());
-                let end = (k + n).min(bytes.len());
-                bytes.drain(k..end);
-            }
-            Mutation::Truncate(i) => {
-                let k = at(i, bytes.len()).min(bytes.len());
-                bytes.truncate(k);
-            }
-            Mutation::Duplicate(i, n) => {
-                let k = at(i, bytes.len()).min(bytes.len());
-                let end = (k + n).min(bytes.len());
-                let copy = bytes[k..end].to_vec();
-                bytes.splice(end..end, copy);
-            }
-        }
-    }
-    bytes
-}
-
-fn mutations(max: usize) -> impl Strategy<Value = Vec<Mutation>> {
-    prop::collection::vec(mutation(), 0..=max)
 }
 
 // ---- cell values ----------------------------------------------------------------------------------------
@@ -824,36 +739,13 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Every JSON pointer of a document.
-fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    out.push(at.clone());
-    match v {
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                pointers(x, format!("{at}/{i}"), out);
-            }
-        }
-        Value::Object(m) => {
-            for (k, x) in m {
-                pointers(
-                    x,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        _ => {}
-    }
-}
-
 /// A fixture with some of its members replaced by random JSON, sometimes also mutated as bytes.
 fn mutated_json(fixture: &'static str) -> impl Strategy<Value = (Option<Value>, Bytes)> {
     let base: Value = serde_json::from_str(fixture).unwrap();
     let edits = prop::collection::vec((any::<Index>(), json_value()), 0..4);
     (Just(base), edits, mutations(2), 0u8..8).prop_map(|(mut v, edits, muts, byte_level)| {
         for (i, replacement) in edits {
-            let mut all = Vec::new();
-            pointers(&v, String::new(), &mut all);
+            let all = pointers(&v);
             let p = &all[i.index(all.len())];
             if let Some(slot) = v.pointer_mut(p) {
                 *slot = replacement;

@@ -154,6 +154,30 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Each kind of use-case error has its status code; the message is the use case's.
+impl From<hardship_app::AppError> for ApiError {
+    fn from(e: hardship_app::AppError) -> Self {
+        use hardship_app::AppError as E;
+        match e {
+            E::Malformed(m) => ApiError::BadRequest(m),
+            E::Invalid { message, .. } => ApiError::Unprocessable(message),
+            E::NotFound(m) => ApiError::NotFound(m),
+            E::Forbidden(m) => ApiError::Forbidden(m),
+            E::Conflict(m) => ApiError::Conflict(m),
+            E::TooMany {
+                message,
+                retry_after,
+            } => ApiError::TooManyRequests(message, retry_after),
+            E::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            E::Unsupported(m) => ApiError::UnsupportedMedia(m),
+            E::Unavailable(m) => ApiError::Unavailable(m),
+            E::StorageFull(m) => ApiError::InsufficientStorage(m),
+            E::Integrity(m) => ApiError::Integrity(m),
+            E::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
 impl From<hardship_rules::InvalidValue> for ApiError {
     fn from(e: hardship_rules::InvalidValue) -> Self {
         ApiError::BadRequest(e.to_string())

@@ -2,59 +2,39 @@
 //!
 //! Layers, from the outside in: request ids and tracing spans, security headers on every response, a
 //! request timeout and a body limit (tower-http); then the pages ([`web`]) and the JSON API under
-//! `/api/v1` ([`api`], documented by the OpenAPI document it is built with); both call [`service`], which
-//! reads and writes through the `Store` trait and the evidence vault and asks the pure rules crate (via
-//! [`assess`] and [`impact`]) for every answer.
+//! `/api/v1` ([`api`], documented by the OpenAPI document it is built with). Both are thin: they read the
+//! request, call a use case of [`hardship_app`] for the [`Principal`](hardship_app::Principal) the request
+//! authenticated as, and write its answer (a page, JSON, a file) or map its error to a status code.
 
 /// The JSON API and its OpenAPI document.
 pub mod api;
-/// A practice-year's records turned into decisions, warnings and what is missing (pure).
-pub mod assess;
-/// Caches valid for one tenant revision.
-pub mod cache;
 /// The API's JSON shapes and their parsing.
 pub mod dto;
 /// The HTTP error type.
 pub mod error;
 /// Extractors whose rejections name the bad field.
 pub mod extract;
-/// The submission guard: PI data in a file for a submitter whose PI is reweighted.
-pub mod guard;
-/// The deadline calendar feed (iCalendar).
-pub mod ical;
-/// Reweighting versus reporting PI: the numbers and the chart (pure).
-pub mod impact;
-/// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
-pub mod imports;
 /// Accepting connections with deadlines for slow clients, and draining on shutdown.
 pub mod listen;
-/// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
-pub mod passwords;
-/// Printable PDF documents (the application packet, the audit binder), written without dependencies.
-pub mod pdf;
 /// Who is asking: API tokens and sessions, tenant and role.
 pub mod principal;
-/// The application packet, the audit binder and the portfolio export.
-pub mod report;
 /// Tokens, cookies, CSRF and the sign-in rate limiter.
 pub mod security;
-/// The operations the pages and the API share.
-pub mod service;
 /// Evidence uploads and downloads over HTTP.
 pub mod upload;
 /// The server-rendered pages.
 pub mod web;
 
+pub use api::openapi_document;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use hardship_rules::PerformanceYear;
-use hardship_store::{ApiToken, Clock, PracticeId, Store, SystemClock, TenantId};
+use hardship_app::{App, AppSettings};
+use hardship_store::{Clock, Store, SystemClock};
 use hardship_vault::Vault;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -100,41 +80,37 @@ impl Default for ServerSettings {
     }
 }
 
-/// Caches of derived answers, each entry valid for one tenant revision.
-pub struct Caches {
-    pub assessments:
-        cache::RevisionCache<(TenantId, PracticeId, PerformanceYear), service::PracticeYearBundle>,
-    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear), service::Portfolio>,
-    /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
-    pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
-}
-
-impl Default for Caches {
-    fn default() -> Self {
-        Caches {
-            assessments: cache::RevisionCache::new(4096),
-            portfolios: cache::RevisionCache::new(256),
-            tokens: Mutex::new(HashMap::new()),
+impl ServerSettings {
+    /// What the use cases need of these settings.
+    pub fn app(&self) -> AppSettings {
+        AppSettings {
+            upload_limit: self.body_limit,
+            invite_ttl: self.invite_ttl,
+            password_workers: self.password_workers,
+            password_queue: self.password_queue,
         }
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: the use cases' context, and what only HTTP needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub vault: Arc<Vault>,
+    pub app: App,
     pub settings: ServerSettings,
-    pub clock: Arc<dyn Clock>,
-    pub caches: Arc<Caches>,
     pub limiter: Arc<security::LoginLimiter>,
-    /// The bounded password hasher.
-    pub passwords: passwords::Passwords,
     /// Signs the double-submit cookie of forms used before sign-in (derived from the master key, so
     /// every instance agrees).
     pub form_secret: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// Serializes first-run set-up, so two browsers cannot both create the first owner.
     pub setup_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Handlers reach the use cases' context (store, vault, clock, caches) through the state.
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 impl AppState {
@@ -153,27 +129,15 @@ impl AppState {
             settings.login_max_failures,
             settings.login_window,
         ));
-        let passwords = passwords::Passwords::new(
-            settings.password_workers,
-            settings.password_queue,
-            Duration::from_secs(10),
-        );
         let form_secret = Arc::new(vault.derive_secret("hardship form cookie v1"));
+        let app = App::with_clock(store, vault, settings.app(), clock);
         AppState {
+            app,
             form_secret,
-            passwords,
-            store,
-            vault,
             settings,
-            clock,
-            caches: Arc::new(Caches::default()),
             limiter,
             setup_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
     }
 
     pub fn cookies(&self) -> security::CookiePolicy {
@@ -190,15 +154,6 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Room for the multipart framing around an upload of `body_limit` bytes.
 const FRAMING: usize = 64 * 1024;
-
-/// The OpenAPI document, built once from the same routes the server serves.
-pub fn openapi_document() -> &'static str {
-    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| {
-        let (_, doc) = api::router();
-        doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
-    })
-}
 
 /// Unknown paths: JSON under `/api/`, a page elsewhere.
 async fn not_found(uri: Uri) -> Response {

@@ -17,7 +17,7 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use chrono::{DateTime, Utc};
 use hardship_store::{AttemptLimit, Store, StoreResult};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::time::Duration;
 
 /// The session cookie's name when it is `Secure` (the `__Host-` prefix pins it to this host and path).
@@ -32,30 +32,10 @@ pub const FORM_COOKIE_PLAIN: &str = "hardship_form";
 /// The header scripts and API clients use to echo the session's CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// 32 random bytes from the operating system.
-pub fn random_bytes() -> Result<[u8; 32], String> {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut b = [0u8; 32];
-    OsRng
-        .try_fill_bytes(&mut b)
-        .map_err(|e| format!("no randomness: {e}"))?;
-    Ok(b)
-}
-
-/// A new secret token as text (64 hex digits).
-pub fn new_token() -> Result<String, String> {
-    random_bytes().map(|b| hardship_store::hex(&b))
-}
-
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
 /// A value for the double-submit cookie: a random nonce and its HMAC under the installation's form
 /// secret, so a value the client made up does not pass ([`form_token_is_ours`]).
 pub fn new_form_token(secret: &[u8; 32]) -> Result<String, String> {
-    let nonce = new_token()?;
+    let nonce = hardship_app::access::new_secret().map_err(|e| e.to_string())?;
     let mac = form_mac(secret, &nonce);
     Ok(format!("{nonce}.{mac}"))
 }
@@ -77,13 +57,7 @@ fn form_mac(secret: &[u8; 32], nonce: &str) -> String {
     hardship_store::hex(&mac.finalize().into_bytes())
 }
 
-/// Equality that takes the same time wherever the first difference is.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use hardship_app::access::constant_time_eq;
 
 /// The client's address: the connection's peer, or, when the peer is a trusted proxy, the last address in
 /// `X-Forwarded-For` that is not itself a trusted proxy (proxies append, so the entries to its right are
@@ -171,16 +145,16 @@ pub fn origin(
     format!("{scheme}://{host}")
 }
 
-/// A cookie's value from the request's `Cookie` headers.
+/// A cookie's value from the request's `Cookie` headers (the first of that name).
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name_raw() == Some(name))
+        .and_then(|c| c.value_raw())
 }
 
 /// How the server's cookies are made.
@@ -199,16 +173,17 @@ impl CookiePolicy {
     }
 
     fn build(self, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
-        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
-        if self.secure {
-            c.push_str("; Secure");
-        }
-        match max_age {
-            Some(s) => c.push_str(&format!("; Max-Age={s}")),
-            None => c.push_str("; Max-Age=0"),
-        }
+        let age = i64::try_from(max_age.unwrap_or(0)).unwrap_or(i64::MAX);
+        let c = cookie::Cookie::build((name, value))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Strict)
+            .secure(self.secure)
+            .max_age(cookie::time::Duration::seconds(age))
+            .build();
         // Names and values are ours (fixed names, hex tokens), so this never fails.
-        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+        HeaderValue::from_str(&c.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
     }
 
     pub fn set_session(self, token: &str, ttl: Duration) -> HeaderValue {
@@ -333,16 +308,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_random_and_hashed() {
-        let a = new_token().unwrap();
-        let b = new_token().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 64);
-        assert_eq!(token_hash(&a), token_hash(&a));
-        assert_ne!(token_hash(&a), token_hash(&b));
-    }
-
-    #[test]
     fn cookies_parse_and_carry_their_attributes() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -366,6 +331,16 @@ mod tests {
         let plain = CookiePolicy { secure: false }.set_session("tok", Duration::from_secs(60));
         assert!(!plain.to_str().unwrap().contains("Secure"));
         assert!(plain.to_str().unwrap().starts_with("hardship_session="));
+        // Cleared: the same cookie, expired at once.
+        let cleared = CookiePolicy { secure: true }.clear_session();
+        assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
+        // A malformed pair does not hide the cookie after it.
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("junk; x=1; hardship_session=zz"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE_PLAIN), Some("zz"));
     }
 
     #[test]

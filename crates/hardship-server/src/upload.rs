@@ -5,11 +5,11 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::principal::Principal;
-use crate::service::{self, UploadMeta};
 use axum::extract::Multipart;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
+use hardship_app::evidence::UploadMeta;
 use hardship_store::{ApplicationId, Document, PracticeId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,7 +99,7 @@ pub async fn receive(
             content_type,
             year,
         };
-        let (id, retain_until) = service::check_upload(state, p, &meta).await?;
+        let (id, retain_until) = hardship_app::evidence::check_upload(state, p, &meta).await?;
         // Tell a client that broke off from a stored-too-much or vault failure: only the former is theirs.
         let body_failed = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&body_failed);
@@ -108,7 +108,9 @@ pub async fn receive(
             std::io::Error::other(e.to_string())
         });
         let reader = tokio_util::io::StreamReader::new(stream);
-        let result = service::store_upload(state, p, meta, id, retain_until, reader).await;
+        let result = hardship_app::evidence::store_upload(state, p, meta, id, retain_until, reader)
+            .await
+            .map_err(ApiError::from);
         return match result {
             Err(ApiError::Internal(detail)) if body_failed.load(Ordering::SeqCst) => {
                 if detail.contains("limit") {
@@ -140,7 +142,9 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 /// The response that sends a document: an attachment, never rendered inline by the browser.
-pub fn download_response(doc: &Document, body: axum::body::Body) -> Response {
+/// A verified document's bytes as a download (the reader is the vault's, decrypting as it streams).
+pub fn download_response(doc: &Document, reader: tokio::io::DuplexStream) -> Response {
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
     let safe: String = doc
         .filename
         .chars()

@@ -261,13 +261,8 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             "0 is not a number of clinicians billing under the TIN",
         ));
     }
-    if d.submitter.email.contains(char::is_whitespace)
-        || (!d.submitter.email.is_empty() && !d.submitter.email.contains('@'))
-    {
-        return Err(StoreError::invalid(
-            "submitter.email",
-            format!("{:?} is not an email address", d.submitter.email),
-        ));
+    if !d.submitter.email.is_empty() {
+        crate::check_email("submitter.email", &d.submitter.email)?;
     }
     Ok(())
 }

@@ -411,6 +411,13 @@ pub trait Store: Send + Sync {
 
 /// Checks an email address the way every backend stores it: trimmed, one `@`, no spaces, at most 254 bytes.
 pub fn normalize_email(email: &str) -> StoreResult<String> {
+    check_email("email", email)
+}
+
+/// The one e-mail rule, for every field that holds an address (accounts, invitations, practice contacts,
+/// application submitters): trimmed, one `@` with text on both sides, no spaces, control characters or
+/// bidirectional overrides, at most 254 bytes. Returns the trimmed address.
+pub fn check_email(field: &'static str, email: &str) -> StoreResult<String> {
     let e = email.trim();
     let at = e.find('@');
     let ok = at.is_some_and(|i| i > 0 && i + 1 < e.len())
@@ -422,7 +429,7 @@ pub fn normalize_email(email: &str) -> StoreResult<String> {
         Ok(e.to_owned())
     } else {
         Err(StoreError::invalid(
-            "email",
+            field,
             format!("{e:?} is not an email address"),
         ))
     }
@@ -479,6 +486,9 @@ pub fn check_practice_fields(name: &str, address: &str, contact: &Contact) -> St
         ("contact.phone", &contact.phone),
     ] {
         check_text(f, v, 500)?;
+    }
+    if !contact.email.trim().is_empty() {
+        check_email("contact.email", &contact.email)?;
     }
     Ok(())
 }
@@ -541,25 +551,12 @@ pub fn validate_new_document(d: &NewDocument) -> StoreResult<()> {
 
 /// Lower-case hex of bytes (hashes in records and the audit log).
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
+    hex::encode(bytes)
 }
 
+/// A SHA-256 from its 64 hex digits (either case).
 pub fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
     let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }

@@ -487,6 +487,24 @@ pub enum Channel {
     Phone,
 }
 
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Phone => "phone",
+        }
+    }
+}
+
+/// How an application was sent: the channel, the reference, when and by whom.
+#[derive(Clone, Copy, Debug)]
+pub struct Sent<'a> {
+    pub channel: Channel,
+    pub reference: &'a str,
+    pub at: DateTime<Utc>,
+    pub by: &'a str,
+}
+
 /// Where an application stands, with what each state must record.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -528,6 +546,39 @@ impl ApplicationState {
             ApplicationState::Denied { .. } => "denied",
             ApplicationState::Withdrawn { .. } => "withdrawn",
             ApplicationState::VoidedByPiSubmission { .. } => "voided_by_pi_submission",
+        }
+    }
+
+    /// How it was sent, once it was (kept through CMS's decision).
+    pub fn sent(&self) -> Option<Sent<'_>> {
+        match self {
+            ApplicationState::Submitted {
+                channel,
+                reference,
+                at,
+                by,
+            } => Some(Sent {
+                channel: *channel,
+                reference,
+                at: *at,
+                by,
+            }),
+            ApplicationState::Approved { submitted, .. }
+            | ApplicationState::Denied { submitted, .. } => submitted.sent(),
+            _ => None,
+        }
+    }
+
+    /// CMS's decision: the day, and the e-mail's document if it is on file.
+    pub fn decision(&self) -> Option<(NaiveDate, Option<DocumentId>)> {
+        match self {
+            ApplicationState::Approved {
+                decided_on, email, ..
+            }
+            | ApplicationState::Denied {
+                decided_on, email, ..
+            } => Some((*decided_on, *email)),
+            _ => None,
         }
     }
 }

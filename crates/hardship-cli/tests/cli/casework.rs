@@ -258,3 +258,118 @@ fn imports_guard_and_exports() {
     let o = hardship(&["audit", "verify", "--data-dir", &data]);
     assert!(o.status.success(), "{}", stdout(&o));
 }
+
+/// `hardship export packet … -o packet.json` writes the API's document (`GET
+/// /api/v1/applications/{id}/packet`): the same fields, in the same order, with the same values — for a
+/// submitted application with an attached document and its history.
+#[test]
+fn the_json_packet_is_the_apis_document() {
+    use crate::instance::{Installation, client};
+    use serde_json::json;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let install = Installation::sqlite(&data);
+    let (token, practices, _) = install.seed(1, 2);
+    let server = install.serve();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (app, api) = rt.block_on(async {
+        let c = client();
+        let apps: Value = c
+            .get(server.url(&format!(
+                "/api/v1/applications?practice={}",
+                practices[0]
+            )))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let app = apps[0]["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "outage_record")
+            .text("application", app.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"no broadband".to_vec()).file_name("outage.txt"),
+            );
+        let r = c
+            .post(server.url(&format!("/api/v1/practices/{}/documents", practices[0])))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let r = c
+            .post(server.url(&format!("/api/v1/applications/{app}/transitions")))
+            .bearer_auth(&token)
+            .json(&json!({"version": apps[0]["version"], "action": "submit", "channel": "phone", "reference": "CALL-42"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let r = c
+            .get(server.url(&format!("/api/v1/applications/{app}/packet")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        (app, r.text().await.unwrap())
+    });
+    let out = dir.path().join("packet.json");
+    let o = install.run(&["export", "packet", &app, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cli = std::fs::read_to_string(&out).unwrap();
+
+    // Only the moment of generation and the countdown may differ.
+    let comparable = |text: &str| -> Value {
+        let mut v: Value = serde_json::from_str(text).unwrap();
+        v["generated_at"] = Value::Null;
+        for k in ["days_left", "hours_left", "seconds_left", "text"] {
+            v["deadline"][k] = Value::Null;
+        }
+        v
+    };
+    let (api_v, cli_v) = (comparable(&api), comparable(&cli));
+    assert_eq!(cli_v, api_v, "CLI:\n{cli}\nAPI:\n{api}");
+    assert_eq!(api_v["application"]["state"]["channel"], "phone");
+    assert_eq!(api_v["documents"].as_array().unwrap().len(), 1);
+    assert!(!api_v["history"].as_array().unwrap().is_empty());
+    // The same order of fields too (a `Value` compares members, not their order).
+    assert_eq!(keys_in_order(&cli), keys_in_order(&api));
+}
+
+/// Every object key of a JSON text, in the order written.
+fn keys_in_order(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut s = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    s.push(c);
+                    if let Some(e) = chars.next() {
+                        s.push(e);
+                    }
+                }
+                '"' => break,
+                _ => s.push(c),
+            }
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek() == Some(&':') {
+            keys.push(s);
+        }
+    }
+    keys
+}

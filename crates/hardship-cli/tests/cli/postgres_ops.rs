@@ -1,36 +1,8 @@
 //! Backup and restore on PostgreSQL, through the CLI, against the server `scripts/with-postgres.sh` runs.
 
 use crate::{hardship, stderr, stdout};
-use std::process::Command;
 
-pub fn server() -> Option<String> {
-    match std::env::var("HARDSHIP_TEST_POSTGRES_URL") {
-        Ok(u) => Some(u),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("HARDSHIP_TEST_POSTGRES_URL is not set in CI")
-        }
-        Err(_) => {
-            eprintln!(
-                "skipping: HARDSHIP_TEST_POSTGRES_URL is not set (use scripts/with-postgres.sh)"
-            );
-            None
-        }
-    }
-}
-
-pub fn create_database(server: &str, name: &str) -> String {
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        let o = Command::new("psql")
-            .args([server, "-qc", &sql])
-            .output()
-            .expect("psql (on PATH via scripts/with-postgres.sh)");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    format!("{}/{name}", server.rsplit_once('/').unwrap().0)
-}
+pub use hardship_testkit::postgres::{fresh_database as create_database, server_url as server};
 
 #[test]
 fn postgres_backup_restores_into_an_empty_database_and_verifies() {

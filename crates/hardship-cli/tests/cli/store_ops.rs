@@ -291,7 +291,7 @@ fn user_create_makes_an_owner_with_an_argon2id_hash_and_refuses_bad_input() {
             .unwrap()
             .unwrap();
         assert!(user.password_hash.starts_with("$argon2id$"));
-        assert!(hardship_server::passwords::verify_password(
+        assert!(hardship_app::passwords::verify_password(
             "a long enough passphrase",
             &user.password_hash
         ));

@@ -10,15 +10,14 @@ use super::{
 };
 use crate::AppState;
 use crate::error::ApiError;
-use crate::passwords::{HashError, check_password_policy};
 use crate::principal::Credential;
-use crate::security;
 use crate::security::Reserved;
 use askama::Template;
 use axum::extract::FromRequest;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
+use hardship_app::passwords::{HashError, check_password_policy};
 use hardship_store::{Actor, InviteAcceptance, OrganizationKind, Role, Session, TenantId, UserId};
 use serde::Deserialize;
 
@@ -39,14 +38,14 @@ pub async fn start_session(
     user: UserId,
     tenant: Option<TenantId>,
 ) -> Result<HeaderValue, WebError> {
-    let token = security::new_token().map_err(ApiError::Internal)?;
-    let csrf = security::new_token().map_err(ApiError::Internal)?;
+    let token = hardship_app::access::new_secret()?;
+    let csrf = hardship_app::access::new_secret()?;
     let now = state.now();
     let ttl = state.settings.session_ttl;
     state
         .store
         .create_session(Session {
-            token_hash: security::token_hash(&token),
+            token_hash: hardship_app::access::secret_hash(&token),
             user,
             tenant,
             csrf_token: csrf,
@@ -379,7 +378,7 @@ async fn invite_of(
 ) -> Result<(hardship_store::Invite, String), WebError> {
     let invite = state
         .store
-        .find_invite(&security::token_hash(token), state.now())
+        .find_invite(&hardship_app::access::secret_hash(token), state.now())
         .await?
         .ok_or_else(|| {
             ApiError::NotFound(
@@ -500,7 +499,11 @@ pub async fn accept_invite(
     };
     let accepted = state
         .store
-        .accept_invite(&security::token_hash(&token), state.now(), acceptance)
+        .accept_invite(
+            &hardship_app::access::secret_hash(&token),
+            state.now(),
+            acceptance,
+        )
         .await;
     let (invite, user) = match accepted {
         Ok(done) => done,

@@ -6,11 +6,13 @@ use super::{Nav, PageResult, WebUser, html};
 use crate::AppState;
 use crate::dto::AuditEventDto;
 use crate::extract::parse_year;
-use crate::service::{self, DashboardRow, DashboardTotals, DeadlineView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use hardship_app::portfolio::DashboardRow;
+use hardship_app::portfolio::DashboardTotals;
+use hardship_app::years::DeadlineView;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -37,9 +39,9 @@ pub async fn dashboard(
 ) -> PageResult {
     let year = match q.year.as_deref() {
         Some(y) if !y.is_empty() => parse_year(y)?,
-        _ => service::current_year(state.now()),
+        _ => hardship_app::years::current_year(state.now()),
     };
-    let (pf, deadline) = service::dashboard(&state, &user.0, year).await?;
+    let (pf, deadline) = hardship_app::portfolio::dashboard(&state, &user.0, year).await?;
     let mut nav = user.nav(&state).await?;
     nav.year = year.get();
     // Practices with the most to do first: clinicians needing an application, then missing items.
@@ -53,7 +55,7 @@ pub async fn dashboard(
     Ok(html(&DashboardPage {
         nav,
         year: year.get(),
-        years: crate::service::years_newest_first(),
+        years: hardship_app::years::years_newest_first(),
         deadline,
         totals: pf.totals.clone(),
         rows,
@@ -96,7 +98,7 @@ pub async fn audit(
     events.reverse();
     let older = (from > 0).then(|| all[from].seq);
     let verify = if q.verify.is_some() {
-        Some(service::verify_audit(&state, p).await?)
+        Some(hardship_app::evidence::verify_audit(&state, p).await?)
     } else {
         None
     };
@@ -110,7 +112,7 @@ pub async fn audit(
 }
 
 pub async fn calendar(State(state): State<AppState>, user: WebUser) -> PageResult {
-    let body = crate::api::calendar_feed(&state, &user.0).await?;
+    let body = hardship_app::calendar::feed(&state, &user.0).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

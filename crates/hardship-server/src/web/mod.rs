@@ -162,6 +162,12 @@ impl From<ApiError> for WebError {
     }
 }
 
+impl From<hardship_app::AppError> for WebError {
+    fn from(e: hardship_app::AppError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl From<hardship_store::StoreError> for WebError {
     fn from(e: hardship_store::StoreError) -> Self {
         ApiError::from(e).into()
@@ -276,7 +282,7 @@ impl WebUser {
             is_owner: p.role == Role::Owner,
             csrf: p.csrf().to_owned(),
             others,
-            year: crate::service::current_year(state.now()).get(),
+            year: hardship_app::years::current_year(state.now()).get(),
         })
     }
 }

@@ -7,87 +7,14 @@ use crate::AppState;
 use crate::dto::{self, CreatedInviteDto, CreatedTokenDto, InviteDto, MemberDto, TokenDto};
 use crate::error::ApiError;
 use crate::extract::parse_id;
-use crate::passwords::{HashError, check_password_policy};
 use crate::principal::{Credential, Principal};
-use crate::security;
 use crate::security::Reserved;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use hardship_app::passwords::{HashError, check_password_policy};
 use hardship_store::{Role, TokenScope};
 use serde::Deserialize;
-
-/// Mints an API token for the principal's tenant.
-pub async fn make_token(
-    state: &AppState,
-    p: &Principal,
-    name: &str,
-    role: Role,
-    scope: TokenScope,
-) -> Result<CreatedTokenDto, ApiError> {
-    p.require_owner()?;
-    // The prefix makes leaked tokens easy to recognise (secret scanners, logs); a calendar secret has
-    // its own, so it is never mistaken for (or tried as) an API token.
-    let prefix = match scope {
-        TokenScope::Api => "hs_",
-        TokenScope::Calendar => "hscal_",
-    };
-    let token = format!(
-        "{prefix}{}",
-        security::new_token().map_err(ApiError::Internal)?
-    );
-    // A calendar token can change nothing, whatever was asked.
-    let role = match scope {
-        TokenScope::Api => role,
-        TokenScope::Calendar => Role::Auditor,
-    };
-    let t = state
-        .store
-        .create_api_token(
-            p.tenant,
-            &p.actor(),
-            name,
-            role,
-            scope,
-            security::token_hash(&token),
-        )
-        .await?;
-    let calendar_path =
-        (scope == TokenScope::Calendar).then(|| format!("/api/v1/calendar.ics?token={token}"));
-    Ok(CreatedTokenDto {
-        token,
-        info: (&t).into(),
-        calendar_path,
-    })
-}
-
-/// Creates an invitation valid for the configured time; the link holds the only copy of its secret.
-pub async fn make_invite(
-    state: &AppState,
-    p: &Principal,
-    email: &str,
-    role: Role,
-) -> Result<CreatedInviteDto, ApiError> {
-    p.require_owner()?;
-    let token = security::new_token().map_err(ApiError::Internal)?;
-    let ttl =
-        chrono::Duration::from_std(state.settings.invite_ttl).unwrap_or(chrono::Duration::days(7));
-    let inv = state
-        .store
-        .create_invite(
-            p.tenant,
-            &p.actor(),
-            email,
-            role,
-            security::token_hash(&token),
-            state.now() + ttl,
-        )
-        .await?;
-    Ok(CreatedInviteDto {
-        link_path: format!("/invite/{token}"),
-        invite: (&inv).into(),
-    })
-}
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -154,7 +81,8 @@ pub async fn invite(
     Form(p, f): Form<InviteForm>,
 ) -> PageResult {
     p.require_owner()?;
-    let result = async { make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?).await }.await;
+    let result =
+        async { dto::make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?).await }.await;
     let host = origin.clone();
     match result {
         Ok(created) => {
@@ -229,7 +157,7 @@ pub async fn create_token(
             TokenScope::Api => dto::parse_role(&f.role)?,
             TokenScope::Calendar => Role::Auditor,
         };
-        make_token(&state, &p, &f.name, role, scope).await
+        dto::make_token(&state, &p, &f.name, role, scope).await
     }
     .await;
     match result {

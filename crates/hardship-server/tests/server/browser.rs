@@ -78,16 +78,11 @@ fn processes_with_arg(arg: &str) -> Vec<u32> {
         .collect()
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 impl Driver {
     /// Starts chromedriver and waits (bounded) until its `/status` says it is ready.
     async fn start(chromedriver: &Path) -> Driver {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = hardship_testkit::free_port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .arg(format!(

@@ -316,7 +316,7 @@ impl TestApp {
         let user = match s.find_user_by_email(email).await.unwrap() {
             Some(u) => u,
             None => {
-                let hash = hardship_server::passwords::hash_password(PASSWORD).unwrap();
+                let hash = hardship_app::passwords::hash_password(PASSWORD).unwrap();
                 s.create_user(email, &hash).await.unwrap()
             }
         };

@@ -139,27 +139,6 @@ fn json_value(ids: &Ids) -> impl Strategy<Value = Value> + use<> {
     })
 }
 
-fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    out.push(at.clone());
-    match v {
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                pointers(x, format!("{at}/{i}"), out);
-            }
-        }
-        Value::Object(m) => {
-            for (k, x) in m {
-                pointers(
-                    x,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        _ => {}
-    }
-}
-
 #[derive(Clone, Debug)]
 enum Edit {
     /// Replaces a member: by a value of the same kind (text for text, a number for a number) when the
@@ -193,8 +172,7 @@ fn mutated(base: Value, ids: &Ids) -> impl Strategy<Value = Bytes> + use<> {
     ];
     (Just(base), edits, damage).prop_map(|(mut v, edits, damage)| {
         for e in edits {
-            let mut all = Vec::new();
-            pointers(&v, String::new(), &mut all);
+            let all = hardship_testkit::json::pointers(&v);
             let pick = |i: &Index| all[i.index(all.len())].clone();
             match e {
                 Edit::Replace(i, x, t, n, same) => {
@@ -420,7 +398,7 @@ proptest! {
         q in query_string(),
         t in text(),
     ) {
-        use hardship_server::api::*;
+        use hardship_server::dto::*;
         match parse_query::<ScoreQuery>(&q) {
             Ok(s) => if let Err(e) = s.parse() { client_error(&e, q.len())? },
             Err(e) => client_error(&e, q.len())?,

@@ -1,0 +1,40 @@
+//! The organization's deadline calendar: each open year's deadline, with the practices that still need an
+//! application, as an iCalendar feed ([`crate::ical`] writes it).
+
+use crate::error::AppError;
+use crate::principal::Principal;
+use crate::{App, ical, portfolio, years};
+use hardship_rules::PerformanceYear;
+
+/// The feed's text, for a calendar app (through a calendar link) or a signed-in user.
+pub async fn feed(app: &App, p: &Principal) -> Result<String, AppError> {
+    let now = app.now();
+    let org = app.store.get_organization(p.tenant).await?;
+    let mut events = Vec::new();
+    for y in PerformanceYear::all() {
+        let d = years::deadline_view(y, now)?;
+        // A closed window is history; one CMS has not announced has no date to put in a calendar.
+        let Some(closes) = d.closes.filter(|_| d.state != "closed") else {
+            continue;
+        };
+        let pf = portfolio::portfolio(app, p, y).await?;
+        events.push(ical::DeadlineEvent {
+            year: y.get(),
+            closes,
+            unconfirmed: !d.confirmed,
+            sources: d.sources,
+            practices_to_file: pf
+                .rows
+                .iter()
+                .filter(|r| r.needs_application > 0)
+                .map(|r| (r.name.clone(), r.tin.clone()))
+                .collect(),
+        });
+    }
+    Ok(ical::calendar(
+        &p.tenant.to_string(),
+        &org.name,
+        &events,
+        now,
+    ))
+}

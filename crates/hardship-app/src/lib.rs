@@ -1,0 +1,144 @@
+//! `hardship-app`: the use cases of the product, for every front end. The server's pages and API and the
+//! command line all call these, so they never disagree; none of it knows HTTP (errors are [`AppError`],
+//! answers are plain data that serialise, with OpenAPI schemas behind the `openapi` feature).
+//!
+//! Everything runs in a context ([`App`]: the store, the evidence vault, the clock, the caches and the
+//! password hasher) for a [`Principal`], whose tenant every store call is given.
+
+/// API tokens, calendar links, invitations and sessions.
+pub mod access;
+/// Screening, the score impact, and an application's life.
+pub mod applications;
+/// A practice-year's records turned into decisions, warnings and what is missing (pure).
+pub mod assess;
+/// Caches valid for one tenant revision.
+pub mod cache;
+/// The deadline calendar feed of an organization.
+pub mod calendar;
+/// The use cases' error type.
+pub mod error;
+/// Evidence uploads and downloads, and audit verification.
+pub mod evidence;
+/// The submission guard: PI data in a file for a submitter whose PI is reweighted.
+pub mod guard;
+/// The deadline calendar feed (iCalendar).
+pub mod ical;
+/// Reweighting versus reporting PI: the numbers and the chart (pure).
+pub mod impact;
+/// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
+pub mod imports;
+/// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
+pub mod passwords;
+/// Printable PDF documents (the application packet, the audit binder), written without dependencies.
+pub mod pdf;
+/// The portfolio dashboard.
+pub mod portfolio;
+/// A practice-year loaded and assessed, cached per tenant revision.
+pub mod practice_years;
+/// Who is asking.
+pub mod principal;
+/// The application packet, the audit binder and the portfolio export.
+pub mod report;
+/// The records as JSON, for every front end.
+pub mod views;
+/// The rule book's years, windows and levels.
+pub mod years;
+
+pub use error::{AppError, AppResult};
+pub use principal::{Credential, Principal};
+
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use hardship_store::{ApiToken, Clock, PracticeId, Store, SystemClock, TenantId};
+use hardship_vault::Vault;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the use cases are configured with.
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    /// Largest evidence upload accepted, in bytes.
+    pub upload_limit: usize,
+    /// How long an invitation's link works.
+    pub invite_ttl: Duration,
+    /// Password hashes computed at once (each holds 19 MiB), and callers allowed to wait for a turn.
+    pub password_workers: usize,
+    pub password_queue: usize,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            upload_limit: 25 * 1024 * 1024,
+            invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            password_workers: 2,
+            password_queue: 16,
+        }
+    }
+}
+
+/// Caches of derived answers, each entry valid for one tenant revision.
+pub struct Caches {
+    pub assessments: cache::RevisionCache<
+        (TenantId, PracticeId, PerformanceYear),
+        practice_years::PracticeYearBundle,
+    >,
+    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear), portfolio::Portfolio>,
+    /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
+    pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            assessments: cache::RevisionCache::new(4096),
+            portfolios: cache::RevisionCache::new(256),
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// The context every use case runs in. Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub clock: Arc<dyn Clock>,
+    pub caches: Arc<Caches>,
+    /// The bounded password hasher.
+    pub passwords: passwords::Passwords,
+    pub settings: AppSettings,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, vault: Arc<Vault>, settings: AppSettings) -> App {
+        App::with_clock(store, vault, settings, Arc::new(SystemClock))
+    }
+
+    /// With an injected clock (tests move it past a deadline).
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        vault: Arc<Vault>,
+        settings: AppSettings,
+        clock: Arc<dyn Clock>,
+    ) -> App {
+        let passwords = passwords::Passwords::new(
+            settings.password_workers,
+            settings.password_queue,
+            Duration::from_secs(10),
+        );
+        App {
+            store,
+            vault,
+            clock,
+            caches: Arc::new(Caches::default()),
+            passwords,
+            settings,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,785 @@
+//! The PDF writer's tests: layout arithmetic, and real files checked with poppler.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use super::*;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+// ---- helpers ---------------------------------------------------------------------------------------
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn number_at(bytes: &[u8], at: usize) -> usize {
+    let digits: Vec<u8> = bytes[at..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    String::from_utf8(digits).unwrap().parse().unwrap()
+}
+
+/// Checks the file's skeleton: header, every xref offset pointing at its `N 0 obj`, the trailer,
+/// `startxref`, `%%EOF`, each stream's `/Length`, and that content streams are printable ASCII.
+/// Returns the number of pages.
+fn check_structure(pdf: &[u8]) -> usize {
+    assert!(pdf.starts_with(b"%PDF-1.4\n%"), "header");
+    assert!(pdf.ends_with(b"%%EOF\n"), "end marker");
+    let sx = pdf
+        .windows(10)
+        .rposition(|w| w == b"startxref\n")
+        .expect("startxref");
+    let xref = number_at(pdf, sx + 10);
+    assert!(
+        pdf[xref..].starts_with(b"xref\n0 "),
+        "startxref points at xref"
+    );
+    let size = number_at(pdf, xref + 7);
+    let mut at = find(pdf, b"\n", xref + 5).unwrap() + 1;
+    assert_eq!(&pdf[at..at + 20], b"0000000000 65535 f \n");
+    for id in 1..size {
+        at += 20;
+        let entry = &pdf[at..at + 20];
+        assert_eq!(&entry[10..], b" 00000 n \n", "xref entry {id}");
+        let offset = number_at(entry, 0);
+        let head = format!("{id} 0 obj\n");
+        assert!(
+            pdf[offset..].starts_with(head.as_bytes()),
+            "object {id} at {offset}"
+        );
+    }
+    at += 20;
+    let trailer = format!("trailer\n<< /Size {size} /Root 1 0 R /Info 5 0 R >>\nstartxref\n");
+    assert!(pdf[at..].starts_with(trailer.as_bytes()), "trailer");
+    assert_eq!(at + trailer.len(), sx + 10);
+    // Streams: the declared length ends exactly at "endstream"; the content is plain ASCII.
+    let mut from = 0;
+    while let Some(l) = find(pdf, b"<< /Length ", from) {
+        let len = number_at(pdf, l + 11);
+        let start = find(pdf, b">>\nstream\n", l).unwrap() + 10;
+        assert!(pdf[start + len..].starts_with(b"\nendstream\nendobj\n"));
+        assert!(
+            pdf[start..start + len]
+                .iter()
+                .all(|&b| b == b'\n' || (0x20..0x7F).contains(&b)),
+            "content stream is printable ASCII"
+        );
+        from = start + len;
+    }
+    let pages = pdf.windows(12).filter(|w| w == b"/Type /Page ").count();
+    let count = find(pdf, b"/Count ", find(pdf, b"/Type /Pages", 0).unwrap()).unwrap();
+    assert_eq!(number_at(pdf, count + 7), pages);
+    pages
+}
+
+/// Every text op lies inside the margins (with its full advance width), on every page.
+fn check_geometry(layout: &Layout) {
+    for (p, page) in layout.pages.iter().enumerate() {
+        let total = layout.pages.len();
+        let mut ops = page.ops.clone();
+        ops.extend(running_ops(page, p + 1, total, "t"));
+        for op in ops {
+            match op {
+                Op::Text {
+                    size, x, y, text, ..
+                } => {
+                    let right = x + text_width(text.len(), size);
+                    assert!(
+                        x >= LEFT - 0.01 && right <= RIGHT + 0.01,
+                        "page {p}: {x}..{right}"
+                    );
+                    assert!(
+                        y - 0.2 * size >= BOTTOM && y + 0.8 * size <= TOP,
+                        "page {p}: y {y}"
+                    );
+                    assert!(text.iter().all(|&b| b >= 0x20), "no control bytes");
+                }
+                Op::Frame { x, y, w, h, .. } | Op::Fill { x, y, w, h, .. } => {
+                    assert!(x >= LEFT - 0.01 && x + w <= RIGHT + 0.01, "page {p}: box x");
+                    assert!(
+                        y >= BOTTOM - 0.01 && y + h <= TOP + 0.01,
+                        "page {p}: box y {y} {h}"
+                    );
+                }
+                Op::Line { from, to, .. } => {
+                    for (x, y) in [from, to] {
+                        assert!((LEFT - 0.01..=RIGHT + 0.01).contains(&x));
+                        assert!((BOTTOM - 0.01..=TOP + 0.01).contains(&y));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn sha256_hex(data: &str) -> String {
+    Sha256::digest(data.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+const TITLE: &str = "Audit binder 2026 — Lakeside Clinic";
+const SECTIONS: [&str; 3] = [
+    "Practice and eligibility",
+    "Evidence files",
+    "Notes and sign-off",
+];
+
+fn hashes() -> Vec<String> {
+    (0..300)
+        .map(|i| sha256_hex(&format!("evidence-{i}")))
+        .collect()
+}
+
+fn binder() -> Document {
+    let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let rows = hashes()
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            vec![
+                (i + 1).to_string(),
+                format!("cms-portal-confirmation-{:04}.pdf", i + 1),
+                h,
+                format!(
+                    "2026-{:02}-{:02} 09:{:02} UTC",
+                    1 + i % 12,
+                    1 + i % 28,
+                    i % 60
+                ),
+            ]
+        })
+        .collect();
+    Document {
+        title: TITLE.to_string(),
+        subtitle: vec![
+            "Lakeside Consulting LLC".into(),
+            "Practice: Lakeside Family Medicine".into(),
+            "TIN 12-3456789".into(),
+            "Performance year 2026".into(),
+            "Generated 2027-01-05 14:03 UTC".into(),
+        ],
+        sections: vec![
+            Section {
+                title: SECTIONS[0].into(),
+                blocks: vec![
+                    Block::Heading("Practice".into()),
+                    Block::KeyValues(vec![
+                        kv("Practice", "Lakeside Family Medicine"),
+                        kv("TIN", "12-3456789"),
+                        kv("Clinicians", "14 (12 MIPS eligible)"),
+                        kv("Binder SHA-256", &sha256_hex("binder")),
+                        kv(
+                            "Reason",
+                            "Extreme and uncontrollable circumstances — the EHR vendor’s \
+                             certification was withdrawn on 2026-03-14; “decertified” per the \
+                             ONC notice. The practice could not use CEHRT for the rest of the year.",
+                        ),
+                    ]),
+                    Block::Note(
+                        "UNCONFIRMED: the rule book has not confirmed the hour of the 2026 \
+                         application deadline (8 p.m. Eastern is assumed)."
+                            .into(),
+                    ),
+                    Block::Paragraph(
+                        "The practice’s eligibility was assessed from the QPP eligibility file \
+                         downloaded on 2026-11-02.\nEvery clinician below is MIPS eligible at the \
+                         individual level; café • naïve • 日本 are printed as far as the font allows."
+                            .into(),
+                    ),
+                ],
+            },
+            Section {
+                title: SECTIONS[1].into(),
+                blocks: vec![
+                    Block::Paragraph(
+                        "Every file of the evidence vault, with the SHA-256 of its content.".into(),
+                    ),
+                    Block::Table {
+                        columns: vec![
+                            Column::new("#", 0.5),
+                            Column::new("File", 2.0),
+                            Column::new("SHA-256", 2.6),
+                            Column::new("Uploaded", 1.3),
+                        ],
+                        rows,
+                    },
+                ],
+            },
+            Section {
+                title: SECTIONS[2].into(),
+                blocks: vec![
+                    Block::Heading("Review".into()),
+                    Block::Paragraph("Reviewed by the compliance officer.".into()),
+                    Block::Note("Keep this binder for six years (42 CFR 414.1400).".into()),
+                    Block::KeyValues(vec![kv("Signed", "________________"), kv("Date", "")]),
+                ],
+            },
+        ],
+    }
+}
+
+// ---- pure tests ------------------------------------------------------------------------------------
+
+#[test]
+fn winansi_maps_latin1_and_typography_and_nothing_else() {
+    assert_eq!(encode("Az09 ~", false), b"Az09 ~");
+    assert_eq!(encode("café ü ÿ ©", false), b"caf\xE9 \xFC \xFF \xA9");
+    assert_eq!(
+        encode("— – ’ ‘ “ ” … • € ™", false),
+        b"\x97 \x96 \x92 \x91 \x93 \x94 \x85 \x95 \x80 \x99"
+    );
+    assert_eq!(encode("日本 😀 Ω", false), b"?? ? ?");
+    assert_eq!(
+        encode("a\u{0}b\u{7}c\u{1b}d\u{85}e\u{7f}", false),
+        b"a?b?c?d?e?"
+    );
+    assert_eq!(encode("e\u{301}x\u{AD}y\u{200B}z", false), b"exyz");
+    assert_eq!(encode("a\tb\u{2003}c\u{2011}d", false), b"a b c-d");
+    assert_eq!(encode("1\n2\r\n3\r4", true), b"1\n2\n3\n4");
+    assert_eq!(encode("1\n2\r\n3", false), b"1 2 3");
+}
+
+#[test]
+fn strings_are_escaped_and_ascii() {
+    let mut s = String::new();
+    pdf_string(b"a(b)c\\d \x97\x01\n\xFF", &mut s);
+    assert_eq!(s, "(a\\(b\\)c\\\\d \\227\\001\\012\\377)");
+    assert_eq!(pdf_text_string("Aé—"), "<FEFF004100E92014>");
+    assert_eq!(pdf_text_string("😀"), "<FEFFD83DDE00>");
+    assert_eq!(num(54.0), "54");
+    assert_eq!(num(7.25), "7.25");
+    assert_eq!(num(0.5), "0.5");
+    assert_eq!(num(-0.001), "0");
+    assert_eq!(num(f32::NAN), "0");
+}
+
+#[test]
+fn wrapping_respects_the_width_and_keeps_every_character() {
+    let w = |t: &str, n| {
+        wrap(t.as_bytes(), n)
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(w("hello world foo", 11), ["hello world", "foo"]);
+    assert_eq!(w("hello   world", 20), ["hello world"]);
+    assert_eq!(w("a\n\nb", 5), ["a", "", "b"]);
+    assert_eq!(w("", 5), [""]);
+    assert_eq!(w("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(
+        w("id: abcdefghij end", 4),
+        ["id:", "abcd", "efgh", "ij", "end"]
+    );
+    assert_eq!(w("abc", 0), ["a", "b", "c"]);
+    assert_eq!(
+        w("cms-portal-confirmation-0001.pdf", 31),
+        ["cms-portal-confirmation-", "0001.pdf"]
+    );
+    assert_eq!(
+        w("https://example.test/a/b", 10),
+        ["https://", "example.", "test/a/b"]
+    );
+    assert_eq!(w("ab-cdefghij", 5), ["ab-", "cdefg", "hij"]);
+    assert_eq!(
+        w("a-bcdefghij", 5),
+        ["a-bcd", "efghi", "j"],
+        "no cut in the first half"
+    );
+    let hash = sha256_hex("x");
+    for width in 1..80 {
+        let lines = wrap(hash.as_bytes(), width);
+        assert!(lines.iter().all(|l| l.len() <= width));
+        assert_eq!(lines.concat(), hash.as_bytes());
+    }
+    let text = "The quick brown fox jumps over the lazy dog ".repeat(20);
+    for width in 1..90 {
+        let lines = wrap(text.as_bytes(), width);
+        assert!(lines.iter().all(|l| l.len() <= width), "width {width}");
+        let words: Vec<u8> = text.bytes().filter(|&b| b != b' ').collect();
+        let kept: Vec<u8> = lines.concat().into_iter().filter(|&b| b != b' ').collect();
+        assert_eq!(kept, words);
+    }
+    // Courier: 84 characters of 10 pt across the 504 pt text width; 41 of 8 pt in a 204.75 pt cell.
+    assert_eq!(chars_in(TEXT_W, BODY_SIZE), 84);
+    assert_eq!(chars_in(204.75 - 2.0 * CELL_PAD_X, TABLE_SIZE), 41);
+    assert_eq!(truncate(b"abcdefgh".to_vec(), 6), b"abc...");
+    assert_eq!(truncate(b"abc".to_vec(), 6), b"abc");
+    assert_eq!(truncate(b"abcdef".to_vec(), 2), b"..");
+}
+
+#[test]
+fn column_widths_share_the_text_width_with_a_minimum() {
+    let grid = table_grid(&table_shares(
+        &[Column::new("a", 1.0), Column::new("b", 3.0)],
+        2,
+    ));
+    assert_eq!(grid.w, [126.0, 378.0]);
+    assert_eq!(grid.x, [LEFT, LEFT + 126.0]);
+    let shares = table_shares(
+        &[
+            Column::new("tiny", 0.001),
+            Column::new("nan", f32::NAN),
+            Column::new("neg", -4.0),
+            Column::new("huge", f32::MAX),
+        ],
+        6,
+    );
+    let grid = table_grid(&shares);
+    let min = GLYPH_EM * TABLE_SIZE + 2.0 * CELL_PAD_X;
+    assert!(grid.w.iter().all(|&w| w >= min - 0.01), "{:?}", grid.w);
+    assert!((grid.w.iter().sum::<f32>() - TEXT_W).abs() < 0.01);
+    assert!(grid.chars.iter().all(|&c| c >= 1));
+    let many = table_grid(&[1.0; MAX_TABLE_COLUMNS]);
+    assert!(many.w.iter().sum::<f32>() <= TEXT_W + 0.01);
+    assert!(many.chars.iter().all(|&c| c == 1));
+}
+
+#[test]
+fn the_file_structure_is_valid_and_the_layout_stays_inside_the_margins() {
+    let doc = binder();
+    let started = Instant::now();
+    let rendered = render_detailed(&doc);
+    eprintln!(
+        "pdf: {} pages, {} bytes in {:?}",
+        rendered.pages,
+        rendered.bytes.len(),
+        started.elapsed()
+    );
+    assert_eq!(check_structure(&rendered.bytes), rendered.pages);
+    assert_eq!(rendered.bytes, render(&doc), "deterministic");
+    let layout = layout(&doc);
+    check_geometry(&layout);
+    // Cover, one page of contents, then the sections in order, each on its own pages.
+    assert_eq!(layout.pages[0].kind, PageKind::Cover);
+    assert_eq!(rendered.section_pages[0], 3);
+    assert!(rendered.section_pages.windows(2).all(|w| w[0] < w[1]));
+    assert!(
+        rendered.pages > 10,
+        "300 rows of two lines take several pages"
+    );
+    let text = String::from_utf8_lossy(&rendered.bytes);
+    assert!(text.contains("/BaseFont /Courier /Encoding /WinAnsiEncoding"));
+    assert!(text.contains(&format!("(Page 2 of {})", rendered.pages)));
+    assert!(text.contains(&format!("(Page {0} of {0})", rendered.pages)));
+    assert!(!text.contains("(Page 1 of"), "no footer on the cover");
+}
+
+#[test]
+fn headers_repeat_and_rows_stay_whole_across_page_breaks() {
+    let doc = binder();
+    let layout = layout(&doc);
+    let first = layout.section_pages[1] - 1;
+    let last = layout.section_pages[2] - 1;
+    let mut rows_seen = 0;
+    for page in &layout.pages[first..last] {
+        let texts: Vec<&[u8]> = page
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text {
+                    font: Font::Bold,
+                    size,
+                    text,
+                    ..
+                } if *size == TABLE_SIZE => Some(text.as_slice()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            texts.contains(&b"SHA-256".as_slice()),
+            "header on every page"
+        );
+        // Each row's hash is split in a 41-character and a 23-character line on the same page.
+        let pieces: Vec<usize> = page
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text {
+                    font: Font::Regular,
+                    text,
+                    ..
+                } if text.len() >= 20 && text.iter().all(u8::is_ascii_hexdigit) => Some(text.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(pieces.len() % 2, 0);
+        assert!(pieces.chunks(2).all(|p| p == [41, 23]), "{pieces:?}");
+        rows_seen += pieces.len() / 2;
+    }
+    assert_eq!(rows_seen, 300);
+    // Every cell is printed, the one-line ones of two-line rows included.
+    let printed: std::collections::HashSet<Vec<u8>> = layout
+        .pages
+        .iter()
+        .flat_map(|p| &p.ops)
+        .filter_map(|op| match op {
+            Op::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    for i in 1..=300 {
+        assert!(printed.contains(i.to_string().as_bytes()), "row {i}");
+        assert!(
+            printed.contains(format!("{i:04}.pdf").as_bytes()),
+            "wrapped after the '-'"
+        );
+    }
+    assert!(printed.contains(b"Reason:".as_slice()));
+}
+
+#[test]
+fn a_heading_is_kept_with_what_follows() {
+    // Fill a page to a few lines from its bottom, then a heading and a table.
+    let filler = (0..47)
+        .map(|i| format!("line {i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc = Document {
+        title: "t".into(),
+        subtitle: vec![],
+        sections: vec![Section {
+            title: "s".into(),
+            blocks: vec![
+                Block::Paragraph(filler),
+                Block::Heading("Kept with its table".into()),
+                Block::Table {
+                    columns: vec![Column::new("a", 1.0)],
+                    rows: vec![vec!["1".into()], vec!["2".into()]],
+                },
+            ],
+        }],
+    };
+    let layout = layout(&doc);
+    let page_of = |needle: &[u8]| {
+        layout
+            .pages
+            .iter()
+            .position(|p| {
+                p.ops
+                    .iter()
+                    .any(|op| matches!(op, Op::Text { text, .. } if text == needle))
+            })
+            .unwrap()
+    };
+    assert_eq!(page_of(b"line 0"), 2);
+    assert_eq!(page_of(b"Kept with its table"), 3);
+    assert_eq!(page_of(b"Kept with its table"), page_of(b"1"));
+}
+
+/// Documents that try to break the layout: empty ones, huge cells, odd widths, wide tables,
+/// control characters, notes and keys longer than a page.
+fn awkward_documents() -> Vec<Document> {
+    let s = |t: &str, blocks| Section {
+        title: t.into(),
+        blocks,
+    };
+    let table = |columns, rows| Block::Table { columns, rows };
+    let huge = "x".repeat(60_000);
+    let words = "word ".repeat(3_000);
+    vec![
+        Document::default(),
+        Document {
+            title: "".into(),
+            subtitle: vec!["".into()],
+            sections: vec![s("", vec![]), s("Empty", vec![])],
+        },
+        Document {
+            title: "T".repeat(500),
+            subtitle: (0..80).map(|i| format!("cover line {i}")).collect(),
+            sections: vec![s(&"Long section title ".repeat(30), vec![Block::PageBreak])],
+        },
+        Document {
+            title: "Tables".into(),
+            subtitle: vec![],
+            sections: vec![
+                s(
+                    "Degenerate tables",
+                    vec![
+                        table(vec![], vec![]),
+                        table(vec![], vec![vec![], vec![]]),
+                        table(vec![Column::new("Only a header", 1.0)], vec![]),
+                        table(vec![], vec![vec!["no".into(), "columns".into()]]),
+                        table(
+                            vec![Column::new("nan", f32::NAN), Column::new("neg", -1.0)],
+                            vec![vec!["a".into(), "b".into(), "extra".into(), "more".into()]],
+                        ),
+                        table(
+                            (0..130).map(|i| Column::new(format!("c{i}"), 1.0)).collect(),
+                            vec![(0..130).map(|i| format!("v{i}")).collect()],
+                        ),
+                        table(
+                            vec![Column::new("T".repeat(3_000), 1.0), Column::new("b", 1.0)],
+                            vec![vec!["a".into(), "b".into()]],
+                        ),
+                    ],
+                ),
+                s(
+                    "Huge cells",
+                    vec![
+                        Block::Heading("A heading before a huge table".into()),
+                        table(
+                            vec![Column::new("id", 1.0), Column::new("blob", 1.0)],
+                            vec![vec!["1".into(), huge.clone()], vec!["2".into(), words.clone()]],
+                        ),
+                        Block::Note(words.clone()),
+                        Block::KeyValues(vec![
+                            ("".into(), "".into()),
+                            (huge.clone(), huge.clone()),
+                            ("k".into(), words.clone()),
+                        ]),
+                        Block::KeyValues(vec![]),
+                    ],
+                ),
+                s(
+                    "A thousand rows",
+                    vec![table(
+                        vec![Column::new("n", 1.0), Column::new("square", 1.0)],
+                        (0..1000).map(|i| vec![i.to_string(), (i * i).to_string()]).collect(),
+                    )],
+                ),
+                s(
+                    "Odd text \u{0}\u{7}\u{1b}[31m",
+                    vec![
+                        Block::Paragraph("\u{0}\u{1}\u{7f}\u{9f} (parens) \\ back\r\n日本語 😀 \u{202e}rtl\u{202c}".into()),
+                        Block::PageBreak,
+                        Block::PageBreak,
+                        Block::Paragraph(String::new()),
+                        Block::Heading("A heading at the very end".into()),
+                    ],
+                ),
+            ],
+        },
+    ]
+}
+
+#[test]
+fn awkward_documents_render_valid_pdf() {
+    for doc in awkward_documents() {
+        let rendered = render_detailed(&doc);
+        assert_eq!(check_structure(&rendered.bytes), rendered.pages);
+        assert_eq!(rendered.section_pages.len(), doc.sections.len());
+        check_geometry(&layout(&doc));
+    }
+    let empty = render_detailed(&Document::default());
+    assert_eq!(empty.pages, 2, "a cover and the contents page");
+}
+
+// ---- with poppler ----------------------------------------------------------------------------------
+
+/// Whether poppler's tools are here. Missing, they fail the test where they are required
+/// (`HARDSHIP_REQUIRE_POPPLER`, set by scripts/with-poppler.sh, or `CI`); elsewhere the test skips them.
+fn poppler() -> bool {
+    let found = Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty());
+    if !found {
+        let required = std::env::var_os("HARDSHIP_REQUIRE_POPPLER").is_some()
+            || std::env::var_os("CI").is_some();
+        assert!(
+            !required,
+            "poppler-utils (pdftotext) is required here: run under scripts/with-poppler.sh"
+        );
+        eprintln!(
+            "pdf: poppler-utils not installed, skipping the checks with pdftotext (scripts/with-poppler.sh installs them)"
+        );
+    }
+    found
+}
+
+/// Runs a poppler tool; it must succeed without a word on stderr (poppler reports every syntax
+/// problem there). Returns stdout.
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name} {args:?}: {stderr}");
+    assert!(stderr.trim().is_empty(), "{name} {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn page_text(file: &str, page: usize) -> String {
+    let p = page.to_string();
+    tool("pdftotext", &["-layout", "-f", &p, "-l", &p, file, "-"])
+}
+
+fn info_pages(file: &str) -> usize {
+    let info = tool("pdfinfo", &[file]);
+    let line = info.lines().find(|l| l.starts_with("Pages:")).unwrap();
+    line["Pages:".len()..].trim().parse().unwrap()
+}
+
+/// Every word of `pdftotext -bbox` lies on the page and inside the margins.
+fn check_words_inside_margins(file: &str, html: &Path, pages: usize) {
+    tool("pdftotext", &["-bbox", file, html.to_str().unwrap()]);
+    let xhtml = std::fs::read_to_string(html).unwrap();
+    assert_eq!(
+        xhtml
+            .matches("<page width=\"612.000000\" height=\"792.000000\">")
+            .count(),
+        pages
+    );
+    let attr = |tag: &str, name: &str| -> f32 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let end = tag[at..].find('"').unwrap();
+        tag[at..at + end].parse().unwrap()
+    };
+    let mut words = 0;
+    for tag in xhtml.split("<word ").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap()];
+        let (x0, x1) = (attr(tag, "xMin"), attr(tag, "xMax"));
+        let (y0, y1) = (attr(tag, "yMin"), attr(tag, "yMax"));
+        assert!(
+            0.0 <= x0 && x1 <= PAGE_W && 0.0 <= y0 && y1 <= PAGE_H,
+            "off the page: {tag}"
+        );
+        let eps = 0.5;
+        assert!(
+            x0 >= MARGIN - eps
+                && x1 <= PAGE_W - MARGIN + eps
+                && y0 >= MARGIN - eps
+                && y1 <= PAGE_H - MARGIN + eps,
+            "in the margin: {tag}"
+        );
+        words += 1;
+    }
+    assert!(words > 0);
+}
+
+/// The parts of a wrapped value appear in order: the whole, or a head and then its tail.
+fn appears_in_order(text: &str, value: &str) -> bool {
+    text.contains(value)
+        || (8..value.len()).any(|k| {
+            text.match_indices(&value[..k])
+                .any(|(at, _)| text[at + k..].contains(&value[k..]))
+        })
+}
+
+#[test]
+fn poppler_reads_what_was_laid_out() {
+    if !poppler() {
+        return;
+    }
+    let doc = binder();
+    let started = Instant::now();
+    let rendered = render_detailed(&doc);
+    let elapsed = started.elapsed();
+    eprintln!(
+        "pdf: the 300-row binder: {} pages, {} KiB, rendered in {elapsed:?}",
+        rendered.pages,
+        rendered.bytes.len() / 1024
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("binder.pdf");
+    std::fs::write(&path, &rendered.bytes).unwrap();
+    let file = path.to_str().unwrap();
+    let n = rendered.pages;
+    // To look at it: HARDSHIP_PDF_SAMPLE=/some/dir cargo test -p hardship-server --lib pdf
+    if let Some(dir) = std::env::var_os("HARDSHIP_PDF_SAMPLE") {
+        std::fs::write(Path::new(&dir).join("binder.pdf"), &rendered.bytes).unwrap();
+    }
+
+    assert_eq!(info_pages(file), n);
+    assert!(tool("pdfinfo", &[file]).contains("612 x 792 pts (letter)"));
+
+    let all = tool("pdftotext", &["-layout", file, "-"]);
+    assert!(all.contains(TITLE));
+    for title in SECTIONS {
+        assert!(all.contains(title), "{title}");
+    }
+    assert!(all.contains("TIN 12-3456789"));
+    assert!(all.contains("UNCONFIRMED: the rule book"));
+    assert!(
+        all.contains("vendor’s"),
+        "WinAnsi typography comes back as Unicode"
+    );
+    assert!(all.contains("café • naïve • ??"));
+    assert!(all.contains("Reason:             Extreme and uncontrollable"));
+    for hash in hashes() {
+        assert!(appears_in_order(&all, &hash), "{hash}");
+    }
+    assert!(appears_in_order(&all, &sha256_hex("binder")));
+
+    // One text per page, separated by form feeds: every page but the cover has its footer.
+    let pages: Vec<&str> = all.split('\u{c}').collect();
+    assert!(!pages[0].contains("Page 1 of"));
+    for (i, page) in pages.iter().enumerate().take(n).skip(1) {
+        assert!(
+            page.contains(&format!("Page {} of {n}", i + 1)),
+            "footer of page {}",
+            i + 1
+        );
+        assert!(page.contains(TITLE), "header of page {}", i + 1);
+    }
+
+    // The table of contents: each section's number is the page where pdftotext finds it first.
+    let contents = page_text(file, 2);
+    for (title, &expected) in SECTIONS.iter().zip(&rendered.section_pages) {
+        let line = contents.lines().find(|l| l.contains(title)).unwrap();
+        let number: usize = line.split_whitespace().last().unwrap().parse().unwrap();
+        assert_eq!(number, expected, "{line}");
+        let page = page_text(file, number);
+        let first_body_line = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .nth(1)
+            .unwrap();
+        assert_eq!(first_body_line, *title, "section starts page {number}");
+        assert!(!page_text(file, number - 1).contains(&format!("{title}\n")));
+    }
+
+    check_words_inside_margins(file, &dir.path().join("words.html"), n);
+
+    let prefix = dir.path().join("page");
+    tool(
+        "pdftoppm",
+        &["-r", "50", "-png", file, prefix.to_str().unwrap()],
+    );
+    let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pngs.sort();
+    assert_eq!(pngs.len(), n);
+    for png in pngs {
+        let bytes = std::fs::read(&png).unwrap();
+        assert!(
+            bytes.len() > 500 && bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{png:?}"
+        );
+    }
+}
+
+#[test]
+fn poppler_reads_awkward_documents() {
+    if !poppler() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (i, doc) in awkward_documents().iter().enumerate() {
+        let rendered = render_detailed(doc);
+        let path = dir.path().join(format!("awkward-{i}.pdf"));
+        std::fs::write(&path, &rendered.bytes).unwrap();
+        let file = path.to_str().unwrap();
+        if let Some(dir) = std::env::var_os("HARDSHIP_PDF_SAMPLE") {
+            std::fs::copy(&path, Path::new(&dir).join(format!("awkward-{i}.pdf"))).unwrap();
+        }
+        assert_eq!(info_pages(file), rendered.pages, "document {i}");
+        check_words_inside_margins(
+            file,
+            &dir.path().join(format!("awkward-{i}.html")),
+            rendered.pages,
+        );
+        let text = tool("pdftotext", &["-layout", file, "-"]);
+        assert!(text.contains(&format!("Page {0} of {0}", rendered.pages)));
+    }
+}

@@ -1,0 +1,236 @@
+//! The batch's machinery: reading the header, cutting the file into chunks of whole records for the
+//! worker threads, putting their output back in input order, and the progress bar.
+
+use super::*;
+
+/// Calls `f` with every record of a chunk, parsed, and its physical line number.
+pub(super) fn for_each_record(
+    chunk: &Chunk,
+    header: &Header,
+    mut f: impl FnMut(u64, Result<Row, RowError>),
+) {
+    for_each_raw(chunk, |line, rec| {
+        f(
+            line,
+            parse_row(rec, header).map_err(|e| to_row_error(line, e)),
+        )
+    });
+}
+
+pub(super) fn to_row_error(line: u64, e: row::CellError) -> RowError {
+    RowError {
+        line,
+        column: e.column.to_owned(),
+        value: e.value,
+        message: e.message,
+    }
+}
+
+/// Calls `f` with every raw record of a chunk and its physical line number. A CSV syntax error is passed
+/// on as a one-field record, which `parse_row` reports as a bad row.
+pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &csv::ByteRecord)) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&chunk.bytes[..]);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = chunk.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+                if rec.len() == 1 && rec.get(0).is_some_and(|c| c.is_empty()) {
+                    continue; // a blank line
+                }
+                f(line, &rec);
+            }
+            Err(e) => {
+                let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
+                let mut broken = csv::ByteRecord::new();
+                broken.push_field(e.to_string().as_bytes());
+                f(line, &broken);
+                break;
+            }
+        }
+    }
+}
+
+/// Reads the header record; returns it with its length in bytes and lines.
+pub(super) fn read_header(path: &Path) -> Result<(Header, u64, u64), BatchError> {
+    let p = path.display().to_string();
+    let file = File::open(path).map_err(|source| BatchError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut rec = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut rec) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(BatchError::BadFile {
+                path: p,
+                message: "the file is empty; expected a header row".into(),
+            });
+        }
+        Err(e) => {
+            return Err(BatchError::BadFile {
+                path: p,
+                message: e.to_string(),
+            });
+        }
+    }
+    let header = Header::parse(&rec).map_err(|message| BatchError::BadFile {
+        path: p.clone(),
+        message: format!("line 1: {message}"),
+    })?;
+    let pos = reader.position();
+    Ok((header, pos.byte(), pos.line()))
+}
+
+pub(super) fn open_after_header(
+    opts: &BatchOptions,
+    header_bytes: u64,
+) -> Result<impl Read + use<>, BatchError> {
+    let p = opts.input.display().to_string();
+    let mut file = File::open(&opts.input).map_err(|source| BatchError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(header_bytes))
+        .map_err(|source| BatchError::Io { path: p, source })?;
+    Ok(file)
+}
+
+/// Pass 1's pipeline: workers fold chunks into per-worker state, returned at the end.
+pub(super) fn pipeline<T: Default + Send>(
+    opts: &BatchOptions,
+    header_bytes: u64,
+    header_lines: u64,
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+    work: impl Fn(&Chunk, &mut T) + Sync,
+) -> Result<Vec<T>, BatchError> {
+    let input = open_after_header(opts, header_bytes)?;
+    let (tx, rx) = bounded::<Chunk>(threads * 2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = rx.clone();
+                let work = &work;
+                s.spawn(move || {
+                    let mut state = T::default();
+                    for chunk in rx {
+                        work(&chunk, &mut state);
+                        progress.inc(chunk.bytes.len() as u64);
+                    }
+                    state
+                })
+            })
+            .collect();
+        drop(rx);
+        let fed = feed(opts, input, header_lines, &tx);
+        drop(tx);
+        let states: Vec<T> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        fed?;
+        if states.len() != threads {
+            return Err(BatchError::Internal("a worker thread failed".into()));
+        }
+        Ok(states)
+    })
+}
+
+/// Pass 2's pipeline: workers turn chunks into output bytes; `sink` receives them on this thread.
+pub(super) fn ordered_pipeline(
+    opts: &BatchOptions,
+    header_bytes: u64,
+    header_lines: u64,
+    threads: usize,
+    progress: &indicatif::ProgressBar,
+    ctx: &Pass2<'_>,
+    mut sink: impl FnMut(u64, (Vec<u8>, Vec<RowError>, u64)),
+) -> Result<(), BatchError> {
+    let input = open_after_header(opts, header_bytes)?;
+    let (tx, rx) = bounded::<Chunk>(threads * 2);
+    let (rtx, rrx) = bounded::<(u64, (Vec<u8>, Vec<RowError>, u64))>(threads * 2);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let rtx = rtx.clone();
+            s.spawn(move || {
+                let mut sources = format::SourcesCache::default();
+                for chunk in rx {
+                    let result = ctx.process(&chunk, &mut sources);
+                    progress.inc(chunk.bytes.len() as u64);
+                    if rtx.send((chunk.seq, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(rx);
+        drop(rtx);
+        // The reader runs on its own thread so this one can drain results (and bound memory).
+        let feeder = s.spawn(move || {
+            let r = feed(opts, input, header_lines, &tx);
+            drop(tx);
+            r
+        });
+        for (seq, result) in rrx {
+            sink(seq, result);
+        }
+        feeder
+            .join()
+            .map_err(|_| BatchError::Internal("the reader thread failed".into()))?
+    })
+}
+
+pub(super) fn feed(
+    opts: &BatchOptions,
+    input: impl Read,
+    header_lines: u64,
+    tx: &crossbeam_channel::Sender<Chunk>,
+) -> Result<(), BatchError> {
+    let mut reader = ChunkReader::new(input, opts.chunk_bytes.max(4096), header_lines, Vec::new());
+    loop {
+        match reader.next_chunk() {
+            Ok(Some(chunk)) => {
+                if tx.send(chunk).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(source) => {
+                return Err(BatchError::Io {
+                    path: opts.input.display().to_string(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+pub(super) fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} ({eta})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub(super) fn sibling_tmp(path: &Path) -> PathBuf {
+    with_suffix(path, &format!(".partial-{}", std::process::id()))
+}
+
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}

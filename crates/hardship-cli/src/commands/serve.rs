@@ -1,0 +1,79 @@
+//! `hardship serve`: the web application and JSON API over the installation. The one command that uses
+//! the HTTP crate (`hardship-server`).
+
+use super::open;
+use crate::error::{CliError, Outcome};
+use clap::Args;
+use hardship_cli::ops;
+use hardship_cli::storage::{self, StorageArgs};
+use std::io::IsTerminal;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HARDSHIP_LISTEN")]
+    listen: Option<String>,
+    /// Largest request body in bytes (uploads included).
+    #[arg(long, env = "HARDSHIP_UPLOAD_LIMIT_BYTES")]
+    upload_limit_bytes: Option<u64>,
+    /// Mark the session cookie `Secure` (default true). `false` is accepted only when listening on a
+    /// loopback address, for browsers that refuse `Secure` cookies over plain-HTTP localhost.
+    #[arg(long, env = "HARDSHIP_COOKIE_SECURE")]
+    cookie_secure: Option<bool>,
+    /// A load balancer's address whose `X-Forwarded-For` header names the client (for the sign-in
+    /// limiter); repeat, or comma-separate in the environment. Without one the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "HARDSHIP_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HARDSHIP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    let (settings, store) = open(storage).await?;
+    let vault = ops::open_vault(&settings).map_err(CliError::BadInput)?;
+    let listen = a
+        .listen
+        .or(settings.file.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut server = hardship_server::ServerSettings::default();
+    if let Some(limit) = a.upload_limit_bytes.or(settings.file.upload_limit_bytes) {
+        server.body_limit = usize::try_from(limit)
+            .map_err(|_| CliError::bad(format!("upload limit {limit} is too large")))?;
+    }
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| CliError::bad(format!("cannot listen on {listen}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    server.secure_cookies = a
+        .cookie_secure
+        .or(settings.file.cookie_secure)
+        .unwrap_or(true);
+    if !server.secure_cookies && !bound.ip().is_loopback() {
+        return Err(CliError::bad(format!(
+            "cookie_secure=false is only allowed on a loopback address, not {bound}: serve over HTTPS"
+        )));
+    }
+    server.trusted_proxies = if a.trusted_proxies.is_empty() {
+        settings.file.trusted_proxies.clone().unwrap_or_default()
+    } else {
+        a.trusted_proxies
+    };
+    tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
+    eprintln!("hardship: serving on http://{bound}");
+    let state = hardship_server::AppState::new(store, std::sync::Arc::new(vault), server);
+    hardship_server::serve(listener, state)
+        .await
+        .map_err(|e| CliError::Internal(e.to_string()))
+}

@@ -1,0 +1,147 @@
+//! Applications: applicants, submitters, states, what a client sends to create, edit or move one.
+
+use super::*;
+use utoipa::IntoParams;
+
+/// An application's content, as created or edited.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInput {
+    #[schema(value_type = String, format = Uuid)]
+    pub practice: PracticeId,
+    pub year: u16,
+    pub applicant: ApplicantDto,
+    /// A reason the year accepts: `small_practice`, `decertified_ehr`, `insufficient_internet`,
+    /// `extreme_uncontrollable`, `lack_of_control_cehrt`.
+    pub reason: String,
+    #[serde(default)]
+    pub euc_kind: Option<String>,
+    #[serde(default)]
+    pub circumstance_start: Option<String>,
+    #[serde(default)]
+    pub circumstance_end: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    pub submitter: SubmitterDto,
+    #[serde(default)]
+    pub facts: ApplicationFactsDto,
+    #[serde(default)]
+    pub attested: bool,
+    /// Required when editing: the version you read.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl ApplicationInput {
+    pub fn parse(&self) -> Result<ApplicationDraft, ApiError> {
+        let year = PerformanceYear::new(self.year).map_err(bad)?;
+        let euc_kind = match self.euc_kind.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(k) => Some(parse_euc_kind(k)?),
+        };
+        Ok(ApplicationDraft {
+            practice: self.practice,
+            year,
+            applicant: self.applicant.parse()?,
+            reason: parse_reason(&self.reason)?,
+            circumstance_start: parse_opt_date(
+                "circumstance_start",
+                self.circumstance_start.as_deref(),
+            )?,
+            circumstance_end: parse_opt_date("circumstance_end", self.circumstance_end.as_deref())?,
+            description: self.description.clone(),
+            submitter: Submitter {
+                first_name: self.submitter.first_name.trim().to_owned(),
+                last_name: self.submitter.last_name.trim().to_owned(),
+                email: self.submitter.email.trim().to_owned(),
+                phone: self.submitter.phone.trim().to_owned(),
+                extension: self.submitter.extension.trim().to_owned(),
+            },
+            euc_kind,
+            facts: (&self.facts).into(),
+            attested: self.attested,
+        })
+    }
+}
+
+/// A step of the application's life.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// The version you read.
+    pub version: i64,
+    /// `mark_ready`, `back_to_draft`, `submit`, `approve`, `deny`, `withdraw`, `void`.
+    pub action: String,
+    /// For `submit`: `portal` or `phone`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// For `submit`: the portal confirmation number or the call reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// For `approve` / `deny`: the date of CMS's e-mail (YYYY-MM-DD).
+    #[serde(default)]
+    pub decided_on: Option<String>,
+    /// For `approve` / `deny`: the uploaded decision e-mail's document id.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub decision_email: Option<DocumentId>,
+    /// For `void`: what PI data was submitted, by whom.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl TransitionInput {
+    pub fn parse(&self) -> Result<(i64, hardship_store::Transition), ApiError> {
+        use hardship_store::Transition as T;
+        let t = match self.action.trim() {
+            "mark_ready" => T::MarkReady,
+            "back_to_draft" => T::BackToDraft,
+            "submit" => T::Submit {
+                channel: match self.channel.as_deref().map(str::trim) {
+                    Some("portal") => Channel::Portal,
+                    Some("phone") => Channel::Phone,
+                    other => {
+                        return Err(ApiError::BadRequest(format!(
+                            "invalid channel {:?}: portal or phone",
+                            other.unwrap_or("")
+                        )));
+                    }
+                },
+                reference: self.reference.clone().unwrap_or_default(),
+            },
+            "approve" | "deny" => {
+                let decided_on =
+                    parse_date("decided_on", self.decided_on.as_deref().unwrap_or(""))?;
+                if self.action.trim() == "approve" {
+                    T::Approve {
+                        decided_on,
+                        email: self.decision_email,
+                    }
+                } else {
+                    T::Deny {
+                        decided_on,
+                        email: self.decision_email,
+                    }
+                }
+            }
+            "withdraw" => T::Withdraw,
+            "void" => T::VoidByPiSubmission {
+                note: self.note.clone().unwrap_or_default(),
+            },
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "invalid action {other:?}: expected one of: mark_ready, back_to_draft, submit, approve, deny, withdraw, void"
+                )));
+            }
+        };
+        Ok((self.version, t))
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationsQuery {
+    pub year: Option<String>,
+    /// Only this practice's applications.
+    pub practice: Option<String>,
+}

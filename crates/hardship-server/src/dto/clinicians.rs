@@ -1,0 +1,122 @@
+//! Clinicians, their special statuses, and the bad lines of an import.
+
+use super::*;
+use utoipa::IntoParams;
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ClinicianDto {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ClinicianId,
+    #[schema(value_type = String, format = Uuid)]
+    pub practice: PracticeId,
+    pub npi: String,
+    pub name: String,
+    pub clinician_type: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Clinician> for ClinicianDto {
+    fn from(c: &Clinician) -> Self {
+        ClinicianDto {
+            id: c.id,
+            practice: c.practice,
+            npi: c.npi.to_string(),
+            name: c.name.clone(),
+            clinician_type: c.clinician_type.code().to_owned(),
+            version: c.version,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClinicianDto {
+    /// Ten digits with a valid check digit.
+    #[schema(example = "1234567893")]
+    pub npi: String,
+    pub name: String,
+    /// A clinician type of the batch contract, e.g. `physician`, `nurse_practitioner`.
+    pub clinician_type: String,
+}
+
+impl NewClinicianDto {
+    pub fn parse(self) -> Result<NewClinician, ApiError> {
+        Ok(NewClinician {
+            npi: parse_npi(&self.npi)?,
+            name: self.name,
+            clinician_type: parse_clinician_type(&self.clinician_type)?,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicianUpdateDto {
+    pub version: i64,
+    pub name: String,
+    pub clinician_type: String,
+}
+
+impl ClinicianUpdateDto {
+    pub fn parse(self) -> Result<(i64, ClinicianUpdate), ApiError> {
+        Ok((
+            self.version,
+            ClinicianUpdate {
+                name: self.name,
+                clinician_type: parse_clinician_type(&self.clinician_type)?,
+            },
+        ))
+    }
+}
+
+/// A special status entered by hand.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    pub year: u16,
+    /// `hospital_based`, `non_patient_facing` or `asc_based`.
+    pub status: String,
+    pub value: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The performance year of an eligibility file (it does not say).
+    pub year: Option<String>,
+    /// Which `organizations[]` entry of an eligibility file is this practice (numbered from 0).
+    pub organization: Option<String>,
+    /// When the eligibility data was retrieved from CMS (YYYY-MM-DD; default today).
+    pub retrieved_on: Option<String>,
+    /// `true`: import the good rows of a CSV and list the bad ones instead of refusing the file.
+    pub keep_good_rows: Option<String>,
+}
+
+impl ImportQuery {
+    pub fn parse(&self) -> Result<hardship_app::imports::ImportOptions, ApiError> {
+        Ok(hardship_app::imports::ImportOptions {
+            year: match self.year.as_deref() {
+                Some(y) if !y.trim().is_empty() => Some(crate::extract::parse_year(y)?),
+                _ => None,
+            },
+            organization: match self.organization.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => Some(t.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("invalid organization {t:?}: a number from 0"))
+                })?),
+            },
+            retrieved_on: parse_opt_date("retrieved_on", self.retrieved_on.as_deref())?,
+            keep_good_rows: match self.keep_good_rows.as_deref().map(str::trim) {
+                None | Some("") | Some("false") => false,
+                Some("true") | Some("on") => true,
+                Some(other) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "invalid keep_good_rows {other:?}: true or false"
+                    )));
+                }
+            },
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Practices and their contacts.
+
+use super::*;
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPracticeDto {
+    /// Nine digits; `12-3456789` is accepted.
+    #[schema(example = "123456789")]
+    pub tin: String,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub contact: ContactDto,
+    /// The practice location's ZIP: `12345` or `12345-6789` (CMS's automatic EUC areas are ZIP lists).
+    #[serde(default)]
+    pub zip: Option<String>,
+}
+
+impl NewPracticeDto {
+    pub fn parse(self) -> Result<NewPractice, ApiError> {
+        Ok(NewPractice {
+            tin: parse_tin(&self.tin)?,
+            name: self.name,
+            address: self.address,
+            contact: self.contact.into_contact()?,
+            zip: parse_zip(self.zip.as_deref())?,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeUpdateDto {
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub contact: ContactDto,
+    #[serde(default)]
+    pub zip: Option<String>,
+}
+
+impl PracticeUpdateDto {
+    pub fn parse(self) -> Result<(i64, PracticeUpdate), ApiError> {
+        Ok((
+            self.version,
+            PracticeUpdate {
+                name: self.name,
+                address: self.address,
+                contact: self.contact.into_contact()?,
+                zip: parse_zip(self.zip.as_deref())?,
+            },
+        ))
+    }
+}
