@@ -1,49 +1,157 @@
-//! The PDF file itself: content streams, the running header and footer, objects and the cross-reference table.
+//! The PDF file itself, written with krilla: every page's operations drawn in Noto Sans Mono (embedded
+//! and subsetted, with a ToUnicode map, so the text can be searched and copied), the running header and
+//! footer, the document information and the bookmarks.
+//!
+//! The layout works in PDF points with the origin at the bottom left; krilla's surface has it at the top
+//! left, so every y is flipped here, in one place.
 
 use super::*;
+use krilla::Document as PdfDocument;
+use krilla::color::luma;
+use krilla::destination::XyzDestination;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::num::NormalizedF32;
+use krilla::outline::{Outline, OutlineNode};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font as PdfFont, TextDirection};
+use std::sync::OnceLock;
 
-/// A number as PDF writes it: at most two decimals, no exponent, never NaN.
-pub(super) fn num(v: f32) -> String {
-    if !v.is_finite() {
-        return "0".to_string();
-    }
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() {
-        "0".to_string()
-    } else {
-        s.to_string()
+static REGULAR: &[u8] = include_bytes!("../../fonts/NotoSansMono-Regular.ttf");
+static BOLD: &[u8] = include_bytes!("../../fonts/NotoSansMono-Bold.ttf");
+
+/// The characters the embedded face has glyphs for (the regular and bold faces cover the same).
+fn coverage() -> &'static std::collections::HashSet<u32> {
+    static SET: OnceLock<std::collections::HashSet<u32>> = OnceLock::new();
+    SET.get_or_init(|| {
+        use skrifa::MetadataProvider;
+        skrifa::FontRef::new(REGULAR)
+            .map(|f| f.charmap().mappings().map(|(c, _)| c).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// Whether the embedded face can print `c`.
+pub(super) fn has_glyph(c: char) -> bool {
+    c == ' ' || coverage().contains(&u32::from(c))
+}
+
+fn font(f: Font) -> Option<PdfFont> {
+    static FACES: OnceLock<Option<(PdfFont, PdfFont)>> = OnceLock::new();
+    let (regular, bold) = FACES
+        .get_or_init(|| {
+            Some((
+                PdfFont::new(REGULAR.into(), 0)?,
+                PdfFont::new(BOLD.into(), 0)?,
+            ))
+        })
+        .as_ref()?;
+    Some(match f {
+        Font::Regular => regular.clone(),
+        Font::Bold => bold.clone(),
+    })
+}
+
+fn gray(g: f32) -> luma::Color {
+    luma::Color::new((g.clamp(0.0, 1.0) * 255.0).round() as u8)
+}
+
+fn fill(g: f32) -> Fill {
+    Fill {
+        paint: gray(g).into(),
+        ..Fill::default()
     }
 }
 
-/// A literal string of WinAnsi bytes: '(', ')' and '\' escaped, anything but printable ASCII in octal,
-/// so content streams are plain ASCII.
-pub(super) fn pdf_string(bytes: &[u8], out: &mut String) {
-    out.push('(');
-    for &b in bytes {
-        match b {
-            b'(' | b')' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(b));
+fn stroke(g: f32, width: f32) -> Stroke {
+    Stroke {
+        paint: gray(g).into(),
+        width,
+        opacity: NormalizedF32::ONE,
+        ..Stroke::default()
+    }
+}
+
+/// A rectangle in layout coordinates (`y` its bottom) as krilla's (`y` its top, measured down).
+fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<Rect> {
+    Rect::from_xywh(x, PAGE_H - y - h, w, h)
+}
+
+fn draw(surface: &mut Surface<'_>, op: &Op) {
+    match op {
+        Op::Text {
+            font: f,
+            size,
+            x,
+            y,
+            gray: g,
+            text,
+        } => {
+            let Some(face) = font(*f) else { return };
+            let text: String = text.iter().collect();
+            surface.set_fill(Some(fill(*g)));
+            surface.set_stroke(None);
+            surface.draw_text(
+                Point::from_xy(*x, PAGE_H - y),
+                face,
+                *size,
+                &text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        Op::Line {
+            from,
+            to,
+            width,
+            gray: g,
+        } => {
+            let mut p = PathBuilder::new();
+            p.move_to(from.0, PAGE_H - from.1);
+            p.line_to(to.0, PAGE_H - to.1);
+            if let Some(path) = p.finish() {
+                surface.set_fill(None);
+                surface.set_stroke(Some(stroke(*g, *width)));
+                surface.draw_path(&path);
             }
-            0x20..=0x7E => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\{b:03o}");
+        }
+        Op::Frame {
+            x,
+            y,
+            w,
+            h,
+            gray: g,
+        } => {
+            let mut p = PathBuilder::new();
+            if let Some(r) = rect(*x, *y, *w, *h) {
+                p.push_rect(r);
+            }
+            if let Some(path) = p.finish() {
+                surface.set_fill(None);
+                surface.set_stroke(Some(stroke(*g, 0.5)));
+                surface.draw_path(&path);
+            }
+        }
+        Op::Fill {
+            x,
+            y,
+            w,
+            h,
+            gray: g,
+        } => {
+            let mut p = PathBuilder::new();
+            if let Some(r) = rect(*x, *y, *w, *h) {
+                p.push_rect(r);
+            }
+            if let Some(path) = p.finish() {
+                surface.set_stroke(None);
+                surface.set_fill(Some(fill(*g)));
+                surface.draw_path(&path);
             }
         }
     }
-    out.push(')');
-}
-
-/// A text string outside content streams (document info, bookmarks): UTF-16BE with a byte-order mark,
-/// which holds any Unicode text.
-pub(super) fn pdf_text_string(s: &str) -> String {
-    let mut out = String::from("<FEFF");
-    for unit in s.encode_utf16() {
-        let _ = write!(out, "{unit:04X}");
-    }
-    out.push('>');
-    out
 }
 
 /// The header (the title) and footer (the section, "Page N of M") of a page.
@@ -53,7 +161,7 @@ pub(super) fn running_ops(page: &Page, number: usize, total: usize, title: &str)
     }
     let width = chars_in(TEXT_W, RUNNING_SIZE);
     let gray = 0.3;
-    let folio = format!("Page {number} of {total}").into_bytes();
+    let folio = chars(&format!("Page {number} of {total}"));
     let label_width = width.saturating_sub(folio.len() + 3);
     let mut ops = vec![
         Op::Text {
@@ -98,214 +206,44 @@ pub(super) fn running_ops(page: &Page, number: usize, total: usize, title: &str)
     ops
 }
 
-/// A page's content stream (plain ASCII).
-pub(super) fn content_stream(ops: &[Op]) -> String {
-    let mut out = String::new();
-    // The current fill and stroke gray, to set them only when they change.
-    let (mut fill, mut stroke) = (0.0_f32, 0.0_f32);
-    for op in ops {
-        match op {
-            Op::Text {
-                font,
-                size,
-                x,
-                y,
-                gray,
-                text,
-            } => {
-                if *gray != fill {
-                    fill = *gray;
-                    let _ = writeln!(out, "{} g", num(fill));
-                }
-                let name = match font {
-                    Font::Regular => "F1",
-                    Font::Bold => "F2",
-                };
-                let _ = write!(
-                    out,
-                    "BT /{name} {} Tf {} {} Td ",
-                    num(*size),
-                    num(*x),
-                    num(*y)
-                );
-                pdf_string(text, &mut out);
-                out.push_str(" Tj ET\n");
-            }
-            Op::Line {
-                from,
-                to,
-                width,
-                gray,
-            } => {
-                if *gray != stroke {
-                    stroke = *gray;
-                    let _ = writeln!(out, "{} G", num(stroke));
-                }
-                let _ = writeln!(
-                    out,
-                    "{} w {} {} m {} {} l S",
-                    num(*width),
-                    num(from.0),
-                    num(from.1),
-                    num(to.0),
-                    num(to.1)
-                );
-            }
-            Op::Frame { x, y, w, h, gray } => {
-                if *gray != stroke {
-                    stroke = *gray;
-                    let _ = writeln!(out, "{} G", num(stroke));
-                }
-                let _ = writeln!(
-                    out,
-                    "0.5 w {} {} {} {} re S",
-                    num(*x),
-                    num(*y),
-                    num(*w),
-                    num(*h)
-                );
-            }
-            Op::Fill { x, y, w, h, gray } => {
-                if *gray != fill {
-                    fill = *gray;
-                    let _ = writeln!(out, "{} g", num(fill));
-                }
-                let _ = writeln!(out, "{} {} {} {} re f", num(*x), num(*y), num(*w), num(*h));
-            }
-        }
-    }
-    out
-}
-
-/// Objects written in order, with their byte offsets for the cross-reference table.
-pub(super) struct Writer {
-    pub(super) buf: Vec<u8>,
-    /// `offsets[id]`: where object `id` starts (index 0 is the free-list head).
-    pub(super) offsets: Vec<usize>,
-}
-
-impl Writer {
-    pub(super) fn object(&mut self, id: usize, body: &[u8]) {
-        if self.offsets.len() <= id {
-            self.offsets.resize(id + 1, 0);
-        }
-        self.offsets[id] = self.buf.len();
-        self.buf
-            .extend_from_slice(format!("{id} 0 obj\n").as_bytes());
-        self.buf.extend_from_slice(body);
-        self.buf.extend_from_slice(b"\nendobj\n");
-    }
-}
-
-pub(super) const CATALOG: usize = 1;
-pub(super) const PAGES: usize = 2;
-pub(super) const FONT_REGULAR: usize = 3;
-pub(super) const FONT_BOLD: usize = 4;
-pub(super) const INFO: usize = 5;
-pub(super) const OUTLINES: usize = 6;
-pub(super) const FIRST_BOOKMARK: usize = 7;
-
-/// Writes the file: catalog, page tree, the two fonts, document info, bookmarks (`outline`: title and
-/// 1-based page), then each page and its content stream; the cross-reference table and the trailer.
+/// Writes the file: the document information, each page (its operations, then the running header and
+/// footer), and the bookmarks (`outline`: title and 1-based page). Empty when krilla refuses the document,
+/// which only a bug of ours can cause (the callers' tests render every kind of block).
 pub(super) fn write_pdf(title: &str, pages: &[Page], outline: &[(String, usize)]) -> Vec<u8> {
-    let first_page = FIRST_BOOKMARK + outline.len();
-    let page_id = |i: usize| first_page + 2 * i;
     let total = pages.len();
-    let mut w = Writer {
-        buf: Vec::new(),
-        offsets: vec![0],
-    };
-    // The binary comment tells transfer tools the file is not text.
-    w.buf.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
-    w.object(
-        CATALOG,
-        format!("<< /Type /Catalog /Pages {PAGES} 0 R /Outlines {OUTLINES} 0 R >>").as_bytes(),
+    let mut doc = PdfDocument::new();
+    doc.set_metadata(
+        Metadata::new()
+            .title(title.to_owned())
+            .creator("hardship".to_owned())
+            .producer("hardship".to_owned()),
     );
-    let kids: Vec<String> = (0..total).map(|i| format!("{} 0 R", page_id(i))).collect();
-    w.object(
-        PAGES,
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {total} >>",
-            kids.join(" ")
-        )
-        .as_bytes(),
-    );
-    for (id, name) in [(FONT_REGULAR, "Courier"), (FONT_BOLD, "Courier-Bold")] {
-        w.object(
-            id,
-            format!(
-                "<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>"
-            )
-            .as_bytes(),
-        );
-    }
-    w.object(
-        INFO,
-        format!(
-            "<< /Title {} /Producer (hardship) /Creator (hardship) >>",
-            pdf_text_string(title)
-        )
-        .as_bytes(),
-    );
-    let bookmarks = outline.len();
-    let mut root = format!("<< /Type /Outlines /Count {bookmarks}");
-    if bookmarks > 0 {
-        let _ = write!(
-            root,
-            " /First {FIRST_BOOKMARK} 0 R /Last {} 0 R",
-            FIRST_BOOKMARK + bookmarks - 1
-        );
-    }
-    root.push_str(" >>");
-    w.object(OUTLINES, root.as_bytes());
-    for (i, (text, page)) in outline.iter().enumerate() {
-        let id = FIRST_BOOKMARK + i;
-        let target = page_id(page.saturating_sub(1).min(total.saturating_sub(1)));
-        let mut item = format!(
-            "<< /Title {} /Parent {OUTLINES} 0 R /Dest [{target} 0 R /Fit]",
-            pdf_text_string(text)
-        );
-        if i > 0 {
-            let _ = write!(item, " /Prev {} 0 R", id - 1);
-        }
-        if i + 1 < bookmarks {
-            let _ = write!(item, " /Next {} 0 R", id + 1);
-        }
-        item.push_str(" >>");
-        w.object(id, item.as_bytes());
-    }
     for (i, page) in pages.iter().enumerate() {
-        let id = page_id(i);
-        w.object(
-            id,
-            format!(
-                "<< /Type /Page /Parent {PAGES} 0 R /MediaBox [0 0 {} {}] \
-                 /Resources << /Font << /F1 {FONT_REGULAR} 0 R /F2 {FONT_BOLD} 0 R >> >> \
-                 /Contents {} 0 R >>",
-                num(PAGE_W),
-                num(PAGE_H),
-                id + 1
-            )
-            .as_bytes(),
-        );
-        let mut ops = page.ops.clone();
-        ops.extend(running_ops(page, i + 1, total, title));
-        let content = content_stream(&ops);
-        let mut body = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-        body.extend_from_slice(content.as_bytes());
-        body.extend_from_slice(b"\nendstream");
-        w.object(id + 1, &body);
+        let Some(settings) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
+            continue;
+        };
+        let mut p = doc.start_page_with(settings);
+        let mut surface = p.surface();
+        for op in &page.ops {
+            draw(&mut surface, op);
+        }
+        for op in running_ops(page, i + 1, total, title) {
+            draw(&mut surface, &op);
+        }
+        surface.finish();
+        p.finish();
     }
-    let xref = w.buf.len();
-    let size = w.offsets.len();
-    let mut table = format!("xref\n0 {size}\n0000000000 65535 f \n");
-    for &offset in &w.offsets[1..] {
-        let _ = writeln!(table, "{offset:010} 00000 n ");
+    let mut tree = Outline::new();
+    for (text, page) in outline {
+        let index = page.saturating_sub(1).min(total.saturating_sub(1));
+        tree.push_child(OutlineNode::new(
+            text.clone(),
+            XyzDestination::new(index, Point::from_xy(0.0, 0.0)),
+        ));
     }
-    let _ = write!(
-        table,
-        "trailer\n<< /Size {size} /Root {CATALOG} 0 R /Info {INFO} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    );
-    w.buf.extend_from_slice(table.as_bytes());
-    w.buf
+    doc.set_outline(tree);
+    doc.finish().unwrap_or_else(|e| {
+        tracing::error!(error = ?e, "the PDF could not be written");
+        Vec::new()
+    })
 }

@@ -17,7 +17,7 @@ pub(super) enum Op {
         x: f32,
         y: f32,
         gray: f32,
-        text: Vec<u8>,
+        text: Line,
     },
     Line {
         from: (f32, f32),
@@ -54,7 +54,7 @@ pub(super) enum PageKind {
 pub(super) struct Page {
     pub(super) kind: PageKind,
     /// Left of the footer: the section (or "Contents").
-    pub(super) label: Vec<u8>,
+    pub(super) label: Line,
     pub(super) ops: Vec<Op>,
 }
 
@@ -62,7 +62,7 @@ pub(super) struct Page {
 pub(super) struct Flow {
     pub(super) pages: Vec<Page>,
     pub(super) kind: PageKind,
-    pub(super) label: Vec<u8>,
+    pub(super) label: Line,
     pub(super) top: f32,
     pub(super) bottom: f32,
     pub(super) y: f32,
@@ -144,7 +144,7 @@ impl Flow {
         }
     }
 
-    pub(super) fn text(&mut self, font: Font, size: f32, x: f32, y: f32, text: Vec<u8>) {
+    pub(super) fn text(&mut self, font: Font, size: f32, x: f32, y: f32, text: Line) {
         if !text.is_empty() {
             self.push(Op::Text {
                 font,
@@ -158,7 +158,7 @@ impl Flow {
     }
 
     /// Sets one line at the cursor (on a new page if it does not fit) and moves the cursor below it.
-    pub(super) fn line(&mut self, font: Font, size: f32, lead: f32, x: f32, text: Vec<u8>) {
+    pub(super) fn line(&mut self, font: Font, size: f32, lead: f32, x: f32, text: Line) {
         self.ensure(lead);
         let y = baseline(self.y, size, lead);
         self.text(font, size, x, y, text);
@@ -214,7 +214,7 @@ pub(super) const TOC_RESERVE: usize = 8;
 /// The table of contents, numbering section `i` with `numbers[i]`.
 pub(super) fn layout_contents(sections: &[Section], numbers: &[usize]) -> Vec<Page> {
     let mut flow = Flow::new(PageKind::Body);
-    flow.label = b"Contents".to_vec();
+    flow.label = chars("Contents");
     flow.new_page();
     section_title(&mut flow, "Contents");
     if sections.is_empty() {
@@ -223,7 +223,7 @@ pub(super) fn layout_contents(sections: &[Section], numbers: &[usize]) -> Vec<Pa
             BODY_SIZE,
             BODY_LEAD,
             LEFT,
-            b"This document has no sections.".to_vec(),
+            chars("This document has no sections."),
         );
     }
     let width = chars_in(TEXT_W, BODY_SIZE);
@@ -235,10 +235,10 @@ pub(super) fn layout_contents(sections: &[Section], numbers: &[usize]) -> Vec<Pa
         );
         if let Some(last) = lines.last_mut() {
             let dots = width.saturating_sub(last.len() + number.len() + 2);
-            last.push(b' ');
-            last.extend(std::iter::repeat_n(b'.', dots));
-            last.push(b' ');
-            last.extend_from_slice(number.as_bytes());
+            last.push(' ');
+            last.extend(std::iter::repeat_n('.', dots));
+            last.push(' ');
+            last.extend(number.chars());
         }
         flow.ensure(lines.len() as f32 * TOC_LEAD);
         for line in lines {
@@ -258,7 +258,7 @@ pub(super) fn layout_sections(doc: &Document) -> (Vec<Page>, Vec<usize>) {
         starts.push(flow.page_index());
         section_title(&mut flow, &section.title);
         if section.blocks.is_empty() {
-            gray_line(&mut flow, b"(This section is empty.)");
+            gray_line(&mut flow, &chars("(This section is empty.)"));
         }
         for (i, block) in section.blocks.iter().enumerate() {
             layout_block(&mut flow, block, section.blocks.get(i + 1));
@@ -276,7 +276,7 @@ pub(super) fn section_title(flow: &mut Flow, title: &str) {
     flow.y -= 14.0;
 }
 
-pub(super) fn gray_line(flow: &mut Flow, text: &[u8]) {
+pub(super) fn gray_line(flow: &mut Flow, text: &[char]) {
     flow.ensure(BODY_LEAD);
     let y = baseline(flow.y, BODY_SIZE, BODY_LEAD);
     flow.push(Op::Text {

@@ -23,13 +23,13 @@ impl Grid {
 }
 
 /// Cells of one row: per column, its wrapped lines.
-pub(super) type Cells = Vec<Vec<Vec<u8>>>;
+pub(super) type Cells = Vec<Vec<Line>>;
 
 pub(super) fn lines_of(cells: &Cells) -> usize {
     cells.iter().map(Vec::len).max().unwrap_or(0)
 }
 
-pub(super) fn cell_lines(grid: &Grid, column: usize, text: &str) -> Vec<Vec<u8>> {
+pub(super) fn cell_lines(grid: &Grid, column: usize, text: &str) -> Vec<Line> {
     wrap(
         &encode(text, true),
         grid.chars.get(column).copied().unwrap_or(1),
@@ -99,6 +99,78 @@ pub(super) fn column_widths(shares: &[f32], total: f32, min: f32) -> Vec<f32> {
     }
 }
 
+/// The longest word (in characters) of each column in `range`, its title included.
+pub(super) fn longest_words(
+    columns: &[Column],
+    rows: &[Vec<String>],
+    range: Range<usize>,
+) -> Vec<usize> {
+    let longest = |s: &str| {
+        s.split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    range
+        .map(|c| {
+            let title = columns.get(c).map_or(0, |col| longest(&col.title));
+            rows.iter()
+                .map(|r| longest(cell(r, c)))
+                .fold(title, usize::max)
+        })
+        .collect()
+}
+
+/// Column widths (as shares of the text width) that keep words whole: a column whose longest word, up
+/// to `WHOLE_WORD` characters, would not fit at its proportional width gets that word's width, and the
+/// others share the rest in proportion. Longer words (hashes, ids, file names) still break, and when the
+/// words cannot all fit the proportions stand.
+pub(super) fn fit_words(shares: &[f32], longest: &[usize]) -> Vec<f32> {
+    const WHOLE_WORD: usize = 16;
+    let need: Vec<f32> = longest
+        .iter()
+        .map(|&n| n.clamp(1, WHOLE_WORD) as f32 * GLYPH_EM * TABLE_SIZE + 2.0 * CELL_PAD_X)
+        .collect();
+    if need.iter().sum::<f32>() > TEXT_W || need.len() != shares.len() {
+        return shares.to_vec();
+    }
+    let mut fixed = vec![false; shares.len()];
+    loop {
+        let free = TEXT_W
+            - need
+                .iter()
+                .zip(&fixed)
+                .filter(|(_, f)| **f)
+                .map(|(n, _)| n)
+                .sum::<f32>();
+        let sum: f32 = shares
+            .iter()
+            .zip(&fixed)
+            .filter(|(_, f)| !**f)
+            .map(|(s, _)| s)
+            .sum();
+        let widths: Vec<f32> = (0..shares.len())
+            .map(|i| {
+                if fixed[i] || sum <= 0.0 {
+                    need[i]
+                } else {
+                    free * shares[i] / sum
+                }
+            })
+            .collect();
+        let mut changed = false;
+        for i in 0..shares.len() {
+            if !fixed[i] && widths[i] + 0.01 < need[i] {
+                fixed[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return widths.iter().map(|w| w / TEXT_W).collect();
+        }
+    }
+}
+
 pub(super) fn table_grid(shares: &[f32]) -> Grid {
     let min = GLYPH_EM * TABLE_SIZE + 2.0 * CELL_PAD_X;
     let w = column_widths(shares, TEXT_W, min);
@@ -148,7 +220,7 @@ pub(super) fn header_cells(grid: &Grid, columns: &[Column], range: Range<usize>)
                 if let Some(last) = lines.last_mut() {
                     let width = grid.chars.get(i).copied().unwrap_or(1);
                     let mut cut = std::mem::take(last);
-                    cut.extend_from_slice(b"...");
+                    cut.extend(['.', '.', '.']);
                     *last = truncate(cut, width);
                 }
             }
@@ -160,7 +232,7 @@ pub(super) fn header_cells(grid: &Grid, columns: &[Column], range: Range<usize>)
 pub(super) fn table(flow: &mut Flow, columns: &[Column], rows: &[Vec<String>]) {
     let ncols = table_columns(columns, rows);
     if ncols == 0 {
-        gray_line(flow, b"(empty table)");
+        gray_line(flow, &chars("(empty table)"));
         return;
     }
     let shares = table_shares(columns, ncols);
@@ -170,9 +242,10 @@ pub(super) fn table(flow: &mut Flow, columns: &[Column], rows: &[Vec<String>]) {
         if start > 0 {
             let caption = format!("Table continued: columns {} to {end} of {ncols}", start + 1);
             flow.ensure(BODY_LEAD + 3.0 * TABLE_LEAD);
-            gray_line(flow, caption.as_bytes());
+            gray_line(flow, &chars(&caption));
         }
-        let grid = table_grid(shares.get(start..end).unwrap_or_default());
+        let part = shares.get(start..end).unwrap_or_default();
+        let grid = table_grid(&fit_words(part, &longest_words(columns, rows, start..end)));
         let header = header_cells(&grid, columns, start..end);
         if rows.is_empty() {
             place_rows(flow, &grid, &header, std::iter::empty());
@@ -193,7 +266,7 @@ pub(super) fn table(flow: &mut Flow, columns: &[Column], rows: &[Vec<String>]) {
                 x: LEFT + grid.pad_x,
                 y,
                 gray: 0.4,
-                text: b"(no rows)".to_vec(),
+                text: chars("(no rows)"),
             });
             flow.y -= h;
         } else {

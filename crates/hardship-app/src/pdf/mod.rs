@@ -1,23 +1,24 @@
-//! A small PDF writer with a document layout engine, for the documents auditors read on paper: the
+//! A document layout engine over krilla, for the documents auditors read on paper: the
 //! audit binder of a practice-year and the application packet of a hardship application.
 //!
 //! A [`Document`] is a title, a few cover lines and [`Section`]s of [`Block`]s (headings, paragraphs,
 //! field/value lists, tables, boxed notes). [`render`] lays it out on US Letter pages (a cover, a table
 //! of contents with the page number of every section, then the sections, each on a new page; every page
-//! but the cover has a running header with the title and a footer "Page N of M") and writes PDF 1.4.
+//! but the cover has a running header with the title and a footer "Page N of M") and writes the PDF.
 //!
-//! Why by hand: the documents are simple, the output must be exactly predictable (every line fits its
-//! column, nothing runs off the paper, a SHA-256 value wraps inside its cell), and a PDF crate would
-//! bring a large dependency tree for what is a few hundred lines. The text is set in Courier, one of the
-//! standard Type 1 fonts every PDF reader has (nothing is embedded): every glyph is 600/1000 em wide, so
-//! wrapping counts characters and is exact, and table columns align. Text is encoded in
-//! `WinAnsiEncoding`; characters it has no glyph for print as `?`. The content streams are not
-//! compressed: the files stay small enough, and a reader (or a test) can see what is on each page.
+//! The layout is ours, the file is krilla's. Why: the documents are simple and the output must be
+//! exactly predictable (every line fits its column, nothing runs off the paper, a SHA-256 value wraps
+//! inside its cell, a word breaks only when it is longer than its column can be made), which a layout
+//! engine of a few hundred lines gives; writing the file — embedding and subsetting a font, its ToUnicode
+//! map — is what a library does better. The text is set in Noto Sans Mono (`fonts/`, SIL OFL), embedded
+//! and subsetted, so every name prints (Nguyễn, Łukasz, Núñez) and can be searched and copied; every glyph
+//! is 600/1000 em wide, so wrapping counts characters and is exact, and table columns align. A character
+//! the face lacks prints as `?`.
 //!
 //! Page numbers count the physical pages, cover included, so "Page 5" in a footer, in the table of
 //! contents and in a PDF viewer are the same page.
 
-/// The PDF file: content streams, objects, cross-references.
+/// The PDF file, through krilla.
 mod file;
 /// Pages and the flow that fills them.
 mod flow;
@@ -25,13 +26,12 @@ mod flow;
 mod grid;
 #[cfg(test)]
 mod tests;
-/// WinAnsiEncoding and wrapping.
+/// Characters the face prints, and wrapping.
 mod text;
 
 use file::*;
 use flow::*;
 use grid::*;
-use std::fmt::Write as _;
 use std::ops::Range;
 use text::*;
 
@@ -181,7 +181,7 @@ pub(super) const FOOTER_BASELINE: f32 = BOTTOM + 6.0;
 pub(super) const FOOTER_RULE: f32 = BOTTOM + 17.0;
 pub(super) const BODY_BOTTOM: f32 = BOTTOM + 26.0;
 
-/// Courier's advance width, in em: the same for every glyph, regular and bold.
+/// Noto Sans Mono's advance width, in em: the same for every glyph, regular and bold.
 pub(super) const GLYPH_EM: f32 = 0.6;
 
 pub(super) const BODY_SIZE: f32 = 10.0;
