@@ -208,7 +208,8 @@ pub async fn transition(
     }
     | Transition::Deny {
         email: Some(doc), ..
-    } = &t
+    }
+    | Transition::LinkDecisionEmail { email: doc } = &t
     {
         let d = app.store.get_document(p.tenant, *doc).await?;
         let application = app.store.get_application(p.tenant, id).await?;

@@ -114,8 +114,13 @@ pub struct Assessment {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub practice: uuid::Uuid,
     pub year: u16,
-    /// The level the practice reports at.
+    /// The level the practice reports at (the one the answers assume while it is not decided).
     pub level: String,
+    /// Whether the practice-year's level was chosen; when not, `level` is individual reporting, or the
+    /// level of an application sent for the year, and an alert says so.
+    pub level_decided: bool,
+    /// The practice will report PI and not apply (who, when, why), so nobody "needs an application".
+    pub not_applying: Option<String>,
     /// Clinicians billing under the TIN (the profile's count, else the roster's length).
     pub clinician_count: u32,
     pub small_practice: bool,
@@ -137,7 +142,8 @@ pub struct Assessment {
     pub rule_set_version: String,
 }
 
-/// The records an assessment reads. Slices may hold other practices' or years' records; they are filtered.
+/// The records an assessment reads. Slices may hold other practices' or years' records, and clinicians
+/// not on the year's roster (archived, joined later, left before); they are filtered.
 #[derive(Clone, Copy)]
 pub struct PracticeRecords<'a> {
     pub practice: &'a Practice,
@@ -146,6 +152,8 @@ pub struct PracticeRecords<'a> {
     pub statuses: &'a [&'a ClinicianStatus],
     pub applications: &'a [&'a Application],
     pub documents: &'a [&'a Document],
+    /// Whether the year's application window has closed (then nothing is to be applied for).
+    pub window_closed: bool,
 }
 
 /// How much to say: the dashboard needs only the counts, the eligibility view needs the words.
@@ -252,10 +260,17 @@ pub fn assess(
         .copied()
         .filter(|a| a.draft.practice == practice.id && a.draft.year == year)
         .collect();
+    // The year's roster: who billed under the TIN in that year.
+    let roster: Vec<&Clinician> = r
+        .clinicians
+        .iter()
+        .copied()
+        .filter(|c| c.practice == practice.id && c.on_roster(year))
+        .collect();
     let size = profile
         .clinician_count
-        .unwrap_or_else(|| u32::try_from(r.clinicians.len()).unwrap_or(u32::MAX));
-    let level = profile.level;
+        .unwrap_or_else(|| u32::try_from(roster.len()).unwrap_or(u32::MAX));
+    let (level, level_note) = reporting_level(profile, &apps);
     let collective = level.is_collective();
     let statuses: Vec<&ClinicianStatus> = r
         .statuses
@@ -277,9 +292,8 @@ pub fn assess(
         ))
     };
     let own_apps: Vec<Option<eligibility::Application>> =
-        r.clinicians.iter().map(|c| own_application(c)).collect();
-    let facts: Vec<ClinicianFacts> = r
-        .clinicians
+        roster.iter().map(|c| own_application(c)).collect();
+    let facts: Vec<ClinicianFacts> = roster
         .iter()
         .map(|c| facts_of(c, by_clinician.get(&c.id).unwrap_or(&no_statuses)))
         .collect();
@@ -292,7 +306,7 @@ pub fn assess(
     };
 
     // The TIN as a group (or virtual group): always decided, so the view can show what group reporting means.
-    let group_decision = (!r.clinicians.is_empty()).then(|| {
+    let group_decision = (!roster.is_empty()).then(|| {
         let mut members = GroupMembers::default();
         for (f, app) in facts.iter().zip(&own_apps) {
             let approved = app
@@ -320,11 +334,11 @@ pub fn assess(
         eligibility::decide(rules, &case)
     });
 
-    let mut clinicians = Vec::with_capacity(r.clinicians.len());
+    let mut clinicians = Vec::with_capacity(roster.len());
     let (mut automatic, mut by_hardship, mut not, mut uncovered) = (0u32, 0u32, 0u32, 0u32);
     let mut voided = 0u32;
     let mut group_lost = 0u32;
-    for ((c, f), own) in r.clinicians.iter().zip(&facts).zip(&own_apps) {
+    for ((c, f), own) in roster.iter().zip(&facts).zip(&own_apps) {
         let case = Case {
             practice_size: Some(size),
             application: *own,
@@ -397,6 +411,12 @@ pub fn assess(
     }
 
     let mut alerts = Vec::new();
+    if let Some(note) = level_note {
+        alerts.push(note);
+    }
+    if let Some(a) = level_mismatch(profile, level, &apps) {
+        alerts.push(a);
+    }
     let pi = &rules.pi_category_name;
     if voided > 0 {
         alerts.push(alert(
@@ -456,11 +476,23 @@ pub fn assess(
         ));
     }
 
-    let missing = missing_items(r, &apps, uncovered);
+    let not_applying = profile.not_applying.as_ref().map(|n| {
+        format!(
+            "will report PI and not apply: {} ({}, {})",
+            n.why,
+            n.by,
+            n.at.format("%Y-%m-%d")
+        )
+    });
+    // Deciding to report PI answers "who needs an application" for everyone not reweighted.
+    let needs_application = if not_applying.is_some() { 0 } else { uncovered };
+    let missing = missing_items(r, roster.is_empty(), &apps, needs_application, year);
     Assessment {
         practice: practice.id.0,
         year: year.get(),
         level: level.code().to_owned(),
+        level_decided: profile.level_decided,
+        not_applying,
         clinician_count: size,
         small_practice: size <= rules.small_practice.max_clinicians,
         pi_submitted: profile.pi_submitted.code().to_owned(),
@@ -469,17 +501,88 @@ pub fn assess(
         reweighted_automatically: automatic,
         reweighted_by_hardship: by_hardship,
         not_reweighted: not,
-        needs_application: uncovered,
+        needs_application,
         alerts,
         missing,
         rule_set_version: rules.version.clone(),
     }
 }
 
+/// The level the answers assume: the chosen one; while none is chosen, the level of an application sent
+/// for the year (group if any group application was sent), else individual reporting (what a clinician
+/// does who does not report with a group) — with an alert saying which.
+fn reporting_level(
+    profile: &ReportingProfile,
+    apps: &[&Application],
+) -> (ReportingLevel, Option<Alert>) {
+    if profile.level_decided {
+        return (profile.level, None);
+    }
+    let sent_collective = apps.iter().any(|a| {
+        rules_status(&a.state).is_some()
+            && matches!(
+                a.draft.applicant,
+                Applicant::Group { .. } | Applicant::VirtualGroup { .. }
+            )
+    });
+    if sent_collective {
+        (
+            ReportingLevel::Group,
+            Some(alert(
+                "level_not_decided",
+                "The reporting level is not decided yet; a group application was sent, so these answers assume the practice reports as a group. Choose the level on the profile.",
+            )),
+        )
+    } else {
+        (
+            ReportingLevel::Individual,
+            Some(alert(
+                "level_not_decided",
+                "The reporting level is not decided yet; these answers assume each clinician reports individually. Choose the level on the profile: a special-status clinician reporting with a group is scored as the group.",
+            )),
+        )
+    }
+}
+
+/// A sent application at a level other than the one the practice reports at protects nobody there.
+fn level_mismatch(
+    profile: &ReportingProfile,
+    level: ReportingLevel,
+    apps: &[&Application],
+) -> Option<Alert> {
+    if !profile.level_decided {
+        return None;
+    }
+    let collective = level.is_collective();
+    let other = apps.iter().find(|a| {
+        rules_status(&a.state).is_some()
+            && matches!(a.draft.applicant, Applicant::Individual { .. }) == collective
+    })?;
+    let (theirs, ours) = if collective {
+        ("an individual (TIN/NPI)", level.label())
+    } else {
+        ("a group (TIN)", "individuals")
+    };
+    Some(alert(
+        "application_level_differs",
+        format!(
+            "The application {} is {theirs} application ({}), but the practice reports as {ours}: it does not cover them at that level. Change the reporting level, or apply at the level the practice reports.",
+            short(other.id.0),
+            other.state.name()
+        ),
+    ))
+}
+
 /// What an approval-ready, audit-ready file still lacks.
-fn missing_items(r: &PracticeRecords<'_>, apps: &[&Application], uncovered: u32) -> Vec<String> {
+fn missing_items(
+    r: &PracticeRecords<'_>,
+    no_roster: bool,
+    apps: &[&Application],
+    uncovered: u32,
+    year: PerformanceYear,
+) -> Vec<String> {
     let mut missing = Vec::new();
-    if r.clinicians.is_empty() {
+    if no_roster {
         missing.push("No clinicians on the roster: add them or import a roster.".to_owned());
     }
     let docs_of = |kind: &str, app: &Application| {
@@ -511,7 +614,10 @@ fn missing_items(r: &PracticeRecords<'_>, apps: &[&Application], uncovered: u32)
                 short(a.id.0)
             ));
         }
-        if !sent && matches!(a.state, ApplicationState::Draft | ApplicationState::Ready) {
+        if !sent
+            && !r.window_closed
+            && matches!(a.state, ApplicationState::Draft | ApplicationState::Ready)
+        {
             missing.push(format!(
                 "Application {} is {} and not yet submitted to CMS.",
                 short(a.id.0),
@@ -520,9 +626,15 @@ fn missing_items(r: &PracticeRecords<'_>, apps: &[&Application], uncovered: u32)
         }
     }
     if uncovered > 0 {
-        missing.push(format!(
-            "{uncovered} clinician(s) not reweighted and no application sent: screen the practice for a hardship reason, or plan to report PI."
-        ));
+        missing.push(if r.window_closed {
+            format!(
+                "{uncovered} clinician(s) not reweighted and not covered by an application at the practice's level; the PY {year} application window has closed, so their PI is scored. Check CMS's final feedback when it comes."
+            )
+        } else {
+            format!(
+                "{uncovered} clinician(s) not reweighted and not covered by an application at the practice's level: screen the practice for a hardship reason, or mark the year \"will report PI — not applying\"."
+            )
+        });
     }
     missing
 }
@@ -556,6 +668,7 @@ mod tests {
                 phone: String::new(),
             },
             zip: None,
+            archived: None,
             version: 1,
             created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
         }
@@ -569,6 +682,9 @@ mod tests {
             npi: npi(n),
             name: format!("Clinician {n}"),
             clinician_type: t,
+            joined_on: None,
+            left_on: None,
+            archived: None,
             version: 1,
             created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
         }
@@ -608,6 +724,7 @@ mod tests {
                 statuses: &st,
                 applications: &apps,
                 documents: &[],
+                window_closed: false,
             },
             Detail::Full,
         )
@@ -626,6 +743,7 @@ mod tests {
         let st = [hospital_based(&cl[0], 2024)];
         let group = ReportingProfile {
             level: ReportingLevel::Group,
+            level_decided: true,
             ..ReportingProfile::default()
         };
         let a = run(2024, group, &cl, &st, &[]);
@@ -654,10 +772,11 @@ mod tests {
         let a = run(2024, p, &cl, &st, &[]);
         assert!(!a.clinicians[0].reweighted);
         assert_eq!(a.clinicians[0].individual.basis, "voided_by_pi_submission");
-        assert_eq!(a.alerts[0].code, "pi_submission_voids_reweighting");
+        let codes = |a: &Assessment| a.alerts.iter().map(|x| x.code.clone()).collect::<Vec<_>>();
+        assert!(codes(&a).contains(&"pi_submission_voids_reweighting".to_owned()));
         // Not submitted: the standing caution instead.
         let a = run(2024, ReportingProfile::default(), &cl, &st, &[]);
-        assert_eq!(a.alerts[0].code, "reporting_pi_voids_reweighting");
+        assert!(codes(&a).contains(&"reporting_pi_voids_reweighting".to_owned()));
     }
 
     #[test]
@@ -692,6 +811,7 @@ mod tests {
                 submitted: Box::new(submitted),
                 decided_on: chrono::NaiveDate::from_ymd_opt(2024, 11, 20).unwrap(),
                 email: None,
+                seen: None,
             },
             version: 3,
             created_at: p.created_at,
@@ -699,6 +819,7 @@ mod tests {
         };
         let group = ReportingProfile {
             level: ReportingLevel::Group,
+            level_decided: true,
             ..ReportingProfile::default()
         };
         let a = run(2024, group, &cl, &[], std::slice::from_ref(&app));
@@ -712,9 +833,82 @@ mod tests {
             "{:?}",
             a.missing
         );
-        // Individually, the group's application does not cover a clinician.
-        let a = run(2024, ReportingProfile::default(), &cl, &[], &[app]);
+        // While the level is not decided, the group application decides it: the group is reweighted,
+        // and the alert says the level was assumed.
+        let a = run(
+            2024,
+            ReportingProfile::default(),
+            &cl,
+            &[],
+            std::slice::from_ref(&app),
+        );
+        assert_eq!((a.level.as_str(), a.level_decided), ("group", false));
+        assert_eq!((a.reweighted_by_hardship, a.needs_application), (20, 0));
+        assert!(a.alerts.iter().any(|x| x.code == "level_not_decided"));
+        // Reporting individually (decided), the group's application covers nobody, and the page says so.
+        let individual = ReportingProfile {
+            level: ReportingLevel::Individual,
+            level_decided: true,
+            ..ReportingProfile::default()
+        };
+        let a = run(2024, individual, &cl, &[], &[app]);
         assert_eq!(a.needs_application, 20);
+        assert!(
+            a.alerts
+                .iter()
+                .any(|x| x.code == "application_level_differs")
+        );
+    }
+
+    #[test]
+    fn each_year_has_its_own_roster() {
+        let mut cl = roster(3);
+        let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
+        cl[0].left_on = d(2023, 6, 30);
+        cl[1].joined_on = d(2025, 1, 15);
+        cl[2].archived = Some(hardship_store::Archive {
+            at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            by: "owner@example.test".into(),
+            why: "entered twice".into(),
+        });
+        let names = |y| {
+            run(y, ReportingProfile::default(), &cl, &[], &[])
+                .clinicians
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(2023), ["Clinician 1"]);
+        assert!(names(2024).is_empty());
+        assert_eq!(names(2025), ["Clinician 2"]);
+        // The practice's size is that year's roster.
+        assert_eq!(
+            run(2025, ReportingProfile::default(), &cl, &[], &[]).clinician_count,
+            1
+        );
+    }
+
+    #[test]
+    fn a_practice_that_will_report_pi_needs_no_application_and_closed_years_stop_asking() {
+        let cl = roster(20);
+        let a = run(2024, ReportingProfile::default(), &cl, &[], &[]);
+        assert_eq!(a.needs_application, 20);
+        let p = ReportingProfile {
+            not_applying: Some(hardship_store::NotApplying {
+                by: "Łukasz Wróbel".into(),
+                at: Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap(),
+                why: "our EHR vendor is certified; we will report PI".into(),
+            }),
+            ..ReportingProfile::default()
+        };
+        let a = run(2024, p, &cl, &[], &[]);
+        assert_eq!((a.not_reweighted, a.needs_application), (20, 0));
+        assert!(a.not_applying.as_deref().unwrap().contains("Łukasz Wróbel"));
+        assert!(
+            !a.missing.iter().any(|m| m.contains("screen")),
+            "{:?}",
+            a.missing
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! document (verified before its first byte leaves), and verifying the tenant's audit log and records.
 
 use crate::App;
-use crate::assess;
 use crate::error::AppError;
 use crate::principal::Principal;
 use crate::years::{current_year, rules};
@@ -24,29 +23,8 @@ pub struct UploadMeta {
     pub year: Option<PerformanceYear>,
 }
 
-/// The document kinds the product knows (any other short kind is accepted too).
-pub const DOCUMENT_KINDS: &[(&str, &str)] = &[
-    (
-        assess::BARRIER_DOCUMENTATION,
-        "small-practice overwhelming-barrier documentation",
-    ),
-    (assess::CMS_DECISION_EMAIL, "CMS approval or denial e-mail"),
-    (
-        "submission_confirmation",
-        "portal confirmation or call record",
-    ),
-    ("decertification_notice", "ONC decertification notice"),
-    ("outage_record", "internet or EHR outage record"),
-    (
-        "event_evidence",
-        "extreme and uncontrollable circumstance evidence",
-    ),
-    (
-        "eligibility_screenshot",
-        "QPP participation status screenshot",
-    ),
-    ("other", "other evidence"),
-];
+/// The kinds of evidence the product knows; no other is accepted.
+pub use hardship_store::DOCUMENT_KINDS;
 
 /// Checks an upload's description before any byte is stored.
 pub async fn check_upload(
@@ -198,6 +176,14 @@ pub async fn open_document(
             doc.filename
         )));
     }
+    // Who read which evidence, and when: the auditor's "who looked at what".
+    app.store
+        .record_observation(
+            p.tenant,
+            &p.actor(),
+            hardship_store::engine::payloads::document_read(id, "download"),
+        )
+        .await?;
     let (reader, writer) = tokio::io::duplex(64 * 1024);
     let vault = Arc::clone(&app.vault);
     let key = doc.object_key.clone();

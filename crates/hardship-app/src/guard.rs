@@ -212,3 +212,31 @@ pub fn check(
         warnings,
     })
 }
+
+/// Checks a submission file against the caller's practice-year, and records the check in the audit log
+/// (who checked which file, and what the guard said): an auditor sees every check made before a
+/// submission.
+pub async fn check_submission(
+    app: &crate::App,
+    p: &crate::Principal,
+    practice: hardship_store::PracticeId,
+    year: PerformanceYear,
+    file: &str,
+    bytes: &[u8],
+) -> Result<GuardReport, AppError> {
+    let b = practice_years::practice_year(app, p, practice, year).await?;
+    let report = check(&b, year, bytes)?;
+    app.store
+        .record_observation(
+            p.tenant,
+            &p.actor(),
+            hardship_store::engine::payloads::guard_checked(
+                practice,
+                year.get(),
+                report.blocked,
+                file,
+            ),
+        )
+        .await?;
+    Ok(report)
+}

@@ -217,15 +217,19 @@ async fn import_roster(
     let mut profiles = Vec::new();
     for y in &file.years {
         let current = app.store.get_practice_year(p.tenant, pr.id, y.year).await?;
-        let mut profile = current.profile;
-        profile.level = y.level;
+        let mut profile = current.profile.clone();
+        // A file that states the year's level decides it; one that does not leaves it as it is.
+        if y.level_stated {
+            profile.level = y.level;
+            profile.level_decided = true;
+        }
         if let Some(pi) = y.pi_submitted {
             profile.pi_submitted = pi;
         }
         if let Some(n) = y.tin_clinician_count {
             profile.clinician_count = Some(n);
         }
-        if y.level.is_collective() {
+        if y.level_stated && y.level.is_collective() {
             let [quality, cost, ia, pi] = y.scores;
             profile.scores = ScoreEstimates {
                 quality,

@@ -80,11 +80,13 @@ impl Default for AppSettings {
 
 /// Caches of derived answers, each entry valid for one tenant revision.
 pub struct Caches {
+    /// By tenant, practice, year, and whether the year's window has closed.
     pub assessments: cache::RevisionCache<
-        (TenantId, PracticeId, PerformanceYear),
+        (TenantId, PracticeId, PerformanceYear, bool),
         practice_years::PracticeYearBundle,
     >,
-    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear), portfolio::Portfolio>,
+    /// By tenant, year, and whether the year's window has closed.
+    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear, bool), portfolio::Portfolio>,
     /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
     pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
 }

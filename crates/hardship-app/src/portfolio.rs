@@ -121,10 +121,11 @@ pub async fn portfolio(
     year: PerformanceYear,
 ) -> Result<Arc<Portfolio>, AppError> {
     let revision = revision(app, p).await?;
+    let closed = crate::years::window_closed(year, app.now());
     app.caches
         .portfolios
-        .get_or_try_init((p.tenant, year), revision, || {
-            load_portfolio(&*app.store, p.tenant, year)
+        .get_or_try_init((p.tenant, year, closed), revision, || {
+            load_portfolio(&*app.store, p.tenant, year, closed)
         })
         .await
 }
@@ -134,6 +135,7 @@ async fn load_portfolio(
     s: &dyn Store,
     tenant: TenantId,
     year: PerformanceYear,
+    window_closed: bool,
 ) -> Result<Portfolio, AppError> {
     let organization = s.get_organization(tenant).await?;
     let practices = s.list_practices(tenant).await?;
@@ -173,7 +175,8 @@ async fn load_portfolio(
     let empty_d: Vec<&Document> = Vec::new();
     let mut totals = DashboardTotals::default();
     let mut rows = Vec::with_capacity(practices.len());
-    for pr in &practices {
+    // Archived practices leave the portfolio; their records stay.
+    for pr in practices.iter().filter(|p| p.archived.is_none()) {
         let apps = apps_of.get(&pr.id).unwrap_or(&empty_a);
         let a = assess::assess(
             rules,
@@ -185,6 +188,7 @@ async fn load_portfolio(
                 statuses: statuses_of.get(&pr.id).unwrap_or(&empty_s),
                 applications: apps,
                 documents: docs_of.get(&pr.id).unwrap_or(&empty_d),
+                window_closed,
             },
             Detail::Counts,
         );

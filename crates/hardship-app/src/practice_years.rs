@@ -43,10 +43,12 @@ pub async fn practice_year(
 ) -> Result<Arc<PracticeYearBundle>, AppError> {
     // Read the revision first: anything written while loading makes the entry miss next time.
     let revision = revision(app, p).await?;
+    // The window's closing changes what is missing, without any write: it is part of the key.
+    let closed = crate::years::window_closed(year, app.now());
     app.caches
         .assessments
-        .get_or_try_init((p.tenant, practice, year), revision, || {
-            load_practice_year(&*app.store, p.tenant, practice, year)
+        .get_or_try_init((p.tenant, practice, year, closed), revision, || {
+            load_practice_year(&*app.store, p.tenant, practice, year, closed)
         })
         .await
 }
@@ -57,6 +59,7 @@ pub async fn load_practice_year(
     tenant: TenantId,
     practice: PracticeId,
     year: PerformanceYear,
+    window_closed: bool,
 ) -> Result<PracticeYearBundle, AppError> {
     let practice_rec = s.get_practice(tenant, practice).await?;
     let profile = s.get_practice_year(tenant, practice, year).await?;
@@ -83,6 +86,7 @@ pub async fn load_practice_year(
             statuses: &st,
             applications: &ap,
             documents: &dc,
+            window_closed,
         },
         Detail::Full,
     );
@@ -126,4 +130,79 @@ pub fn impact_of(
         b.assessment.small_practice,
         pi,
     ))
+}
+
+/// What a caller says of a practice-year's decision to report PI instead of applying.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotApplyingChange {
+    /// Leave it as it is.
+    Keep,
+    /// The practice will report PI and not apply, for this reason.
+    Decide(String),
+    /// It may apply after all.
+    Withdraw,
+}
+
+/// A practice-year's profile as a caller sets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileInput {
+    /// The reporting level, or `None`: not decided yet.
+    pub level: Option<hardship_rules::ReportingLevel>,
+    pub pi_submitted: hardship_rules::PiSubmission,
+    pub clinician_count: Option<u32>,
+    pub has_cehrt: bool,
+    pub scores: ScoreEstimates,
+    pub not_applying: NotApplyingChange,
+}
+
+/// Saves a practice-year's profile at the version the caller read. Who decided not to apply, and when,
+/// is the caller and now.
+pub async fn set_profile(
+    app: &App,
+    p: &Principal,
+    practice: PracticeId,
+    year: PerformanceYear,
+    expected_version: i64,
+    input: ProfileInput,
+) -> Result<PracticeYear, AppError> {
+    p.require_write()?;
+    let current = app
+        .store
+        .get_practice_year(p.tenant, practice, year)
+        .await?;
+    let not_applying = match input.not_applying {
+        NotApplyingChange::Keep => current.profile.not_applying.clone(),
+        NotApplyingChange::Withdraw => None,
+        NotApplyingChange::Decide(why) if why.trim().is_empty() => {
+            return Err(AppError::invalid(
+                "not_applying",
+                "say why the practice will report PI instead of applying",
+            ));
+        }
+        NotApplyingChange::Decide(why) => Some(NotApplying {
+            by: p.label.clone(),
+            at: app.now(),
+            why: why.trim().to_owned(),
+        }),
+    };
+    let profile = ReportingProfile {
+        level: input.level.unwrap_or(current.profile.level),
+        level_decided: input.level.is_some(),
+        not_applying,
+        pi_submitted: input.pi_submitted,
+        clinician_count: input.clinician_count,
+        has_cehrt: input.has_cehrt,
+        scores: input.scores,
+    };
+    Ok(app
+        .store
+        .set_practice_year(
+            p.tenant,
+            &p.actor(),
+            practice,
+            year,
+            expected_version,
+            profile,
+        )
+        .await?)
 }

@@ -239,6 +239,10 @@ pub struct StateDto {
     /// The CMS decision e-mail's document id.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
     pub decision_email: Option<DocumentId>,
+    /// Where CMS's decision was seen when its e-mail is not on file: `portal` or `phone`.
+    pub decision_seen_in: Option<String>,
+    /// The reference of that portal screen or call.
+    pub decision_seen_reference: Option<String>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub voided_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
@@ -254,6 +258,8 @@ impl From<&ApplicationState> for StateDto {
             submitted_by: None,
             decided_on: None,
             decision_email: None,
+            decision_seen_in: None,
+            decision_seen_reference: None,
             withdrawn_at: None,
             voided_at: None,
             note: None,
@@ -284,15 +290,21 @@ impl From<&ApplicationState> for StateDto {
                 submitted: sub,
                 decided_on,
                 email,
+                seen,
             }
             | ApplicationState::Denied {
                 submitted: sub,
                 decided_on,
                 email,
+                seen,
             } => {
                 submitted(&mut d, sub);
                 d.decided_on = Some(*decided_on);
                 d.decision_email = *email;
+                if let Some(seen) = seen {
+                    d.decision_seen_in = Some(seen.channel.code().to_owned());
+                    d.decision_seen_reference = Some(seen.reference.clone());
+                }
             }
             ApplicationState::Withdrawn { at } => d.withdrawn_at = Some(*at),
             ApplicationState::VoidedByPiSubmission { at, note } => {

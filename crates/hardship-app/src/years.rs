@@ -93,3 +93,8 @@ pub fn deadline_view(year: PerformanceYear, now: DateTime<Utc>) -> Result<Deadli
 pub fn application_levels(year: PerformanceYear) -> Result<Vec<ReportingLevel>, AppError> {
     Ok(rules(year)?.application_levels.levels.clone())
 }
+
+/// Whether the year's application window has closed at `now` (a window CMS has not announced has not).
+pub fn window_closed(year: PerformanceYear, now: DateTime<Utc>) -> bool {
+    rules(year).is_ok_and(|r| deadline::window_status(r, now).state == WindowState::Closed)
+}

@@ -88,6 +88,8 @@ pub struct RosterClinician {
 pub struct YearProfile {
     pub year: PerformanceYear,
     pub level: ReportingLevel,
+    /// Whether the file states the level (a `reporting_level` cell); `level` is individual otherwise.
+    pub level_stated: bool,
     pub pi_submitted: Option<PiSubmission>,
     pub tin_clinician_count: Option<u32>,
     /// Quality, cost, IA, PI — only at group level, where every row carries the entity's scores.
@@ -346,6 +348,7 @@ fn conflict(line: u64, column: &str, value: String, message: String) -> RosterEr
 #[derive(Default)]
 struct YearAcc {
     level: Option<(ReportingLevel, u64)>,
+    level_stated: bool,
     pi_submitted: Option<(PiSubmission, u64)>,
     count: Option<(u32, u64)>,
     scores: Option<([Option<f64>; 4], u64)>,
@@ -465,6 +468,7 @@ pub fn parse_roster(
                     &mut years[last].1
                 }
             };
+            acc.level_stated |= parsed.level.is_some();
             let level = parsed.level.unwrap_or(ReportingLevel::Individual);
             agree(
                 &mut acc.level,
@@ -536,6 +540,7 @@ pub fn parse_roster(
             .map(|(year, a)| YearProfile {
                 year,
                 level: a.level.map_or(ReportingLevel::Individual, |(l, _)| l),
+                level_stated: a.level_stated,
                 pi_submitted: a.pi_submitted.map(|(v, _)| v),
                 tin_clinician_count: a.count.map(|(v, _)| v),
                 scores: a.scores.map_or([None; 4], |(s, _)| s),

@@ -104,6 +104,15 @@ impl Tin {
                 "a TIN is exactly 9 digits (or NN-NNNNNNN)",
             ));
         }
+        // No EIN or SSN is all zeros (the IRS issues no such number), yet it is what a blank cell turns
+        // into in a spreadsheet formatted as 000000000.
+        if digits.iter().all(|&d| d == b'0') {
+            return Err(InvalidValue::new(
+                "tin",
+                text,
+                "000000000 is not an issued TIN (an empty spreadsheet cell formatted as a number?)",
+            ));
+        }
         Ok(Self(digits))
     }
 

@@ -401,15 +401,7 @@ impl Backend for PgBackend {
     }
 
     async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>> {
-        let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant = $1 AND id = $2");
-        sqlx::query_as::<_, DocumentRow>(AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .map(DocumentRow::into_model)
-            .transpose()
+        queries::document(&self.pool, tenant, id).await
     }
 
     async fn documents(

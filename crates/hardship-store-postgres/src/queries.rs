@@ -164,3 +164,19 @@ pub async fn count_attempts<'e, E: Executor<'e, Database = Postgres>>(
     .map_err(db)?;
     Ok((u32::try_from(count).unwrap_or(u32::MAX), earliest))
 }
+
+pub async fn document<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: DocumentId,
+) -> StoreResult<Option<Document>> {
+    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant = $1 AND id = $2");
+    sqlx::query_as::<_, DocumentRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(DocumentRow::into_model)
+        .transpose()
+}

@@ -124,8 +124,29 @@ pub(crate) struct PracticeRow {
     contact_email: String,
     contact_phone: String,
     zip: Option<String>,
+    archived: Option<serde_json::Value>,
     version: i64,
     created_at: DateTime<Utc>,
+}
+
+/// A nullable JSON column as a record.
+fn opt_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    v: Option<serde_json::Value>,
+) -> StoreResult<Option<T>> {
+    v.map(|v| serde_json::from_value(v).map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+/// A record as a nullable JSON column.
+pub(crate) fn opt_value<T: serde::Serialize>(
+    v: Option<&T>,
+) -> StoreResult<Option<serde_json::Value>> {
+    v.map(|v| {
+        serde_json::to_value(v)
+            .map_err(|e| hardship_store::StoreError::Internal(format!("cannot encode: {e}")))
+    })
+    .transpose()
 }
 
 impl PracticeRow {
@@ -146,6 +167,7 @@ impl PracticeRow {
                 .zip
                 .map(|z| hardship_rules::Zip5::parse(&z).map_err(|e| corrupt("ZIP", e)))
                 .transpose()?,
+            archived: opt_json("archive", self.archived)?,
             version: self.version,
             created_at: self.created_at,
         })
@@ -160,6 +182,9 @@ pub(crate) struct ClinicianRow {
     npi: String,
     name: String,
     clinician_type: String,
+    joined_on: Option<NaiveDate>,
+    left_on: Option<NaiveDate>,
+    archived: Option<serde_json::Value>,
     version: i64,
     created_at: DateTime<Utc>,
 }
@@ -174,6 +199,9 @@ impl ClinicianRow {
             name: self.name,
             clinician_type: ClinicianType::parse(&self.clinician_type)
                 .map_err(|e| corrupt("clinician type", e))?,
+            joined_on: self.joined_on,
+            left_on: self.left_on,
+            archived: opt_json("archive", self.archived)?,
             version: self.version,
             created_at: self.created_at,
         })
@@ -299,6 +327,8 @@ pub(crate) struct DocumentRow {
     retain_until: NaiveDate,
     uploaded_by: String,
     uploaded_at: DateTime<Utc>,
+    note: String,
+    superseded_by: Option<Uuid>,
 }
 
 impl DocumentRow {
@@ -317,6 +347,8 @@ impl DocumentRow {
             retain_until: self.retain_until,
             uploaded_by: self.uploaded_by,
             uploaded_at: self.uploaded_at,
+            note: self.note,
+            superseded_by: self.superseded_by.map(DocumentId),
         })
     }
 }
@@ -462,13 +494,12 @@ impl SessionRow {
     }
 }
 
-pub(crate) const PRACTICE_COLUMNS: &str = "id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at";
-pub(crate) const CLINICIAN_COLUMNS: &str =
-    "id, tenant, practice, npi, name, clinician_type, version, created_at";
+pub(crate) const PRACTICE_COLUMNS: &str = "id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, archived, version, created_at";
+pub(crate) const CLINICIAN_COLUMNS: &str = "id, tenant, practice, npi, name, clinician_type, joined_on, left_on, archived, version, created_at";
 pub(crate) const APPLICATION_COLUMNS: &str =
     "id, tenant, draft, state, version, created_at, updated_at";
 pub(crate) const DOCUMENT_COLUMNS: &str = "id, tenant, practice, application, kind, filename, content_type, size, sha256, \
-                                object_key, retain_until, uploaded_by, uploaded_at";
+                                object_key, retain_until, uploaded_by, uploaded_at, note, superseded_by";
 pub(crate) const DECISION_COLUMNS: &str = "id, tenant, practice, clinician, year, rule_set_version, reweighted, basis, explanation, decided_at";
 pub(crate) const AUDIT_COLUMNS: &str = "tenant, seq, at, actor_user, actor_label, action, entity, entity_id, before, after, prev_hash, hash";
 pub(crate) const STATUS_COLUMNS: &str =

@@ -191,7 +191,7 @@ impl Tx for PgTx {
     async fn insert_practice(&mut self, p: &Practice) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, \
-             zip, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             zip, version, created_at, archived) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(p.id.0)
         .bind(p.tenant.0)
@@ -204,6 +204,7 @@ impl Tx for PgTx {
         .bind(p.zip.map(|z| z.to_string()))
         .bind(p.version)
         .bind(p.created_at)
+        .bind(rows::opt_value(p.archived.as_ref())?)
         .execute(&mut *self.0)
         .await
         .map_err(db)?;
@@ -221,7 +222,7 @@ impl Tx for PgTx {
     async fn update_practice(&mut self, p: &Practice, expected: i64) -> StoreResult<bool> {
         let r = sqlx::query(
             "UPDATE practices SET name = $4, address = $5, contact_name = $6, contact_email = $7, contact_phone = $8, \
-             zip = $9, version = $10 WHERE tenant = $1 AND id = $2 AND version = $3",
+             zip = $9, version = $10, tin = $11, archived = $12 WHERE tenant = $1 AND id = $2 AND version = $3",
         )
         .bind(p.tenant.0)
         .bind(p.id.0)
@@ -233,6 +234,8 @@ impl Tx for PgTx {
         .bind(&p.contact.phone)
         .bind(p.zip.map(|z| z.to_string()))
         .bind(p.version)
+        .bind(p.tin.as_str())
+        .bind(rows::opt_value(p.archived.as_ref())?)
         .execute(&mut *self.0)
         .await
         .map_err(db)?;
@@ -241,8 +244,8 @@ impl Tx for PgTx {
 
     async fn insert_clinician(&mut self, c: &Clinician) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at, \
+             joined_on, left_on, archived) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(c.id.0)
         .bind(c.tenant.0)
@@ -252,6 +255,9 @@ impl Tx for PgTx {
         .bind(c.clinician_type.code())
         .bind(c.version)
         .bind(c.created_at)
+        .bind(c.joined_on)
+        .bind(c.left_on)
+        .bind(rows::opt_value(c.archived.as_ref())?)
         .execute(&mut *self.0)
         .await
         .map_err(|e| {
@@ -284,8 +290,8 @@ impl Tx for PgTx {
 
     async fn update_clinician(&mut self, c: &Clinician, expected: i64) -> StoreResult<bool> {
         let r = sqlx::query(
-            "UPDATE clinicians SET name = $4, clinician_type = $5, version = $6 \
-             WHERE tenant = $1 AND id = $2 AND version = $3",
+            "UPDATE clinicians SET name = $4, clinician_type = $5, version = $6, npi = $7, joined_on = $8, \
+             left_on = $9, archived = $10 WHERE tenant = $1 AND id = $2 AND version = $3",
         )
         .bind(c.tenant.0)
         .bind(c.id.0)
@@ -293,9 +299,21 @@ impl Tx for PgTx {
         .bind(&c.name)
         .bind(c.clinician_type.code())
         .bind(c.version)
+        .bind(c.npi.as_str())
+        .bind(c.joined_on)
+        .bind(c.left_on)
+        .bind(rows::opt_value(c.archived.as_ref())?)
         .execute(&mut *self.0)
         .await
-        .map_err(db)?;
+        .map_err(|e| {
+            duplicate_or_db(
+                e,
+                "clinicians_npi_key",
+                "npi",
+                c.npi.as_str(),
+                " on this practice's roster",
+            )
+        })?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -474,6 +492,48 @@ impl Tx for PgTx {
             },
             _ => db(e),
         })?;
+        Ok(())
+    }
+
+    async fn practice_with_tin(
+        &mut self,
+        tenant: TenantId,
+        tin: hardship_rules::Tin,
+    ) -> StoreResult<Option<Practice>> {
+        let sql = format!(
+            "SELECT {} FROM practices WHERE tenant = $1 AND tin = $2 ORDER BY created_at LIMIT 1",
+            rows::PRACTICE_COLUMNS
+        );
+        sqlx::query_as::<_, rows::PracticeRow>(AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(tin.as_str())
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db)?
+            .map(rows::PracticeRow::into_model)
+            .transpose()
+    }
+
+    async fn document(
+        &mut self,
+        tenant: TenantId,
+        id: DocumentId,
+    ) -> StoreResult<Option<Document>> {
+        queries::document(&mut *self.0, tenant, id).await
+    }
+
+    async fn update_document(&mut self, d: &Document) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE documents SET kind = $3, note = $4, superseded_by = $5 WHERE tenant = $1 AND id = $2",
+        )
+        .bind(d.tenant.0)
+        .bind(d.id.0)
+        .bind(&d.kind)
+        .bind(&d.note)
+        .bind(d.superseded_by.map(|x| x.0))
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 

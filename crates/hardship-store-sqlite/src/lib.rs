@@ -335,14 +335,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>> {
-        sqlx::query("SELECT * FROM documents WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .map(|r| rows::document(&r))
-            .transpose()
+        queries::document(&self.pool, tenant, id).await
     }
 
     async fn documents(

@@ -158,3 +158,18 @@ pub async fn count_attempts<'e, E: Executor<'e, Database = Sqlite>>(
         earliest.map(|e| rows::parse_ts(&e)).transpose()?,
     ))
 }
+
+pub async fn document<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: DocumentId,
+) -> StoreResult<Option<Document>> {
+    sqlx::query("SELECT * FROM documents WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(|r| rows::document(&r))
+        .transpose()
+}

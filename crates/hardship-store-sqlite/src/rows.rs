@@ -134,9 +134,25 @@ pub fn practice(row: &SqliteRow) -> StoreResult<Practice> {
             .map_err(db)?
             .map(|z| domain(Zip5::parse(&z)))
             .transpose()?,
+        archived: opt_json(row, "archived")?,
         version: row.try_get("version").map_err(db)?,
         created_at: parse_ts(&text(row, "created_at")?)?,
     })
+}
+
+/// A nullable JSON column.
+fn opt_json<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> StoreResult<Option<T>> {
+    let s: Option<String> = row.try_get(col).map_err(db)?;
+    s.map(|s| {
+        serde_json::from_str(&s).map_err(|e| StoreError::Internal(format!("stored {col}: {e}")))
+    })
+    .transpose()
+}
+
+/// A nullable date column (YYYY-MM-DD).
+fn opt_date(row: &SqliteRow, col: &str) -> StoreResult<Option<NaiveDate>> {
+    let s: Option<String> = row.try_get(col).map_err(db)?;
+    s.map(|s| parse_date(&s)).transpose()
 }
 
 pub fn clinician(row: &SqliteRow) -> StoreResult<Clinician> {
@@ -147,6 +163,9 @@ pub fn clinician(row: &SqliteRow) -> StoreResult<Clinician> {
         npi: domain(Npi::parse(&text(row, "npi")?))?,
         name: text(row, "name")?,
         clinician_type: domain(ClinicianType::parse(&text(row, "clinician_type")?))?,
+        joined_on: opt_date(row, "joined_on")?,
+        left_on: opt_date(row, "left_on")?,
+        archived: opt_json(row, "archived")?,
         version: row.try_get("version").map_err(db)?,
         created_at: parse_ts(&text(row, "created_at")?)?,
     })
@@ -220,6 +239,8 @@ pub fn document(row: &SqliteRow) -> StoreResult<Document> {
         retain_until: parse_date(&text(row, "retain_until")?)?,
         uploaded_by: text(row, "uploaded_by")?,
         uploaded_at: parse_ts(&text(row, "uploaded_at")?)?,
+        note: text(row, "note")?,
+        superseded_by: opt_uuid(row, "superseded_by")?.map(DocumentId),
     })
 }
 
@@ -304,4 +325,9 @@ pub async fn map_rows<T>(
         out.push(map(&row.map_err(db)?)?);
     }
     Ok(out)
+}
+
+/// A nullable JSON column's value.
+pub fn opt_to_json<T: serde::Serialize>(v: Option<&T>) -> StoreResult<Option<String>> {
+    v.map(to_json).transpose()
 }

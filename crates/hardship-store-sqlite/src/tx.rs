@@ -172,7 +172,7 @@ impl Tx for SqliteTx {
     }
 
     async fn insert_practice(&mut self, p: &Practice) -> StoreResult<()> {
-        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO practices (id, tenant, tin, name, address, contact_name, contact_email, contact_phone, zip, archived, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(p.id.to_string())
             .bind(p.tenant.to_string())
             .bind(p.tin.as_str())
@@ -182,6 +182,7 @@ impl Tx for SqliteTx {
             .bind(&p.contact.email)
             .bind(&p.contact.phone)
             .bind(p.zip.map(|z| z.to_string()))
+            .bind(rows::opt_to_json(p.archived.as_ref())?)
             .bind(p.version)
             .bind(ts(p.created_at))
             .execute(&mut *self.0)
@@ -199,13 +200,15 @@ impl Tx for SqliteTx {
     }
 
     async fn update_practice(&mut self, p: &Practice, expected: i64) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE practices SET name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, zip = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+        let r = sqlx::query("UPDATE practices SET tin = ?, name = ?, address = ?, contact_name = ?, contact_email = ?, contact_phone = ?, zip = ?, archived = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(p.tin.as_str())
             .bind(&p.name)
             .bind(&p.address)
             .bind(&p.contact.name)
             .bind(&p.contact.email)
             .bind(&p.contact.phone)
             .bind(p.zip.map(|z| z.to_string()))
+            .bind(rows::opt_to_json(p.archived.as_ref())?)
             .bind(p.version)
             .bind(p.tenant.to_string())
             .bind(p.id.to_string())
@@ -217,13 +220,16 @@ impl Tx for SqliteTx {
     }
 
     async fn insert_clinician(&mut self, c: &Clinician) -> StoreResult<()> {
-        let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let r = sqlx::query("INSERT INTO clinicians (id, tenant, practice, npi, name, clinician_type, joined_on, left_on, archived, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(c.id.to_string())
             .bind(c.tenant.to_string())
             .bind(c.practice.to_string())
             .bind(c.npi.as_str())
             .bind(&c.name)
             .bind(c.clinician_type.code())
+            .bind(c.joined_on.map(|d| d.to_string()))
+            .bind(c.left_on.map(|d| d.to_string()))
+            .bind(rows::opt_to_json(c.archived.as_ref())?)
             .bind(c.version)
             .bind(ts(c.created_at))
             .execute(&mut *self.0)
@@ -256,17 +262,28 @@ impl Tx for SqliteTx {
     }
 
     async fn update_clinician(&mut self, c: &Clinician, expected: i64) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE clinicians SET name = ?, clinician_type = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+        let r = sqlx::query("UPDATE clinicians SET npi = ?, name = ?, clinician_type = ?, joined_on = ?, left_on = ?, archived = ?, version = ? WHERE tenant = ? AND id = ? AND version = ?")
+            .bind(c.npi.as_str())
             .bind(&c.name)
             .bind(c.clinician_type.code())
+            .bind(c.joined_on.map(|d| d.to_string()))
+            .bind(c.left_on.map(|d| d.to_string()))
+            .bind(rows::opt_to_json(c.archived.as_ref())?)
             .bind(c.version)
             .bind(c.tenant.to_string())
             .bind(c.id.to_string())
             .bind(expected)
             .execute(&mut *self.0)
-            .await
-            .map_err(db)?;
-        Ok(r.rows_affected() > 0)
+            .await;
+        match r {
+            Ok(r) => Ok(r.rows_affected() > 0),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(
+                "npi",
+                c.npi.to_string(),
+                " on this practice's roster",
+            )),
+            Err(e) => Err(db(e)),
+        }
     }
 
     async fn status(
@@ -412,6 +429,44 @@ impl Tx for SqliteTx {
             Err(e) if is_unique_violation(&e) => Err(duplicate("document", d.id.to_string(), "")),
             Err(e) => Err(db(e)),
         }
+    }
+
+    async fn practice_with_tin(
+        &mut self,
+        tenant: TenantId,
+        tin: hardship_rules::Tin,
+    ) -> StoreResult<Option<Practice>> {
+        sqlx::query(
+            "SELECT * FROM practices WHERE tenant = ? AND tin = ? ORDER BY created_at LIMIT 1",
+        )
+        .bind(tenant.to_string())
+        .bind(tin.as_str())
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?
+        .map(|r| rows::practice(&r))
+        .transpose()
+    }
+
+    async fn document(
+        &mut self,
+        tenant: TenantId,
+        id: DocumentId,
+    ) -> StoreResult<Option<Document>> {
+        queries::document(&mut *self.0, tenant, id).await
+    }
+
+    async fn update_document(&mut self, d: &Document) -> StoreResult<()> {
+        sqlx::query("UPDATE documents SET kind = ?, note = ?, superseded_by = ? WHERE tenant = ? AND id = ?")
+            .bind(&d.kind)
+            .bind(&d.note)
+            .bind(d.superseded_by.map(|x| x.to_string()))
+            .bind(d.tenant.to_string())
+            .bind(d.id.to_string())
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn document_exists(&mut self, tenant: TenantId, id: DocumentId) -> StoreResult<bool> {

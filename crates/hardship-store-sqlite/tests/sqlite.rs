@@ -142,9 +142,9 @@ async fn revisions_follow_writes_of_other_connections_at_once() {
         .create_organization(&actor, "Other", OrganizationKind::Practice)
         .await
         .unwrap();
-    let tin = hardship_rules::Tin::parse("123456789").unwrap();
+    // One practice per TIN in a tenant: a TIN of its own for each.
     let new = |i: u32| NewPractice {
-        tin,
+        tin: hardship_rules::Tin::parse(&format!("{:09}", 100_000_000 + i)).unwrap(),
         name: format!("Practice {i}"),
         address: String::new(),
         contact: Contact {

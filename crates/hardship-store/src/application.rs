@@ -6,7 +6,9 @@
 //! ```
 
 use crate::error::{StoreError, StoreResult};
-use crate::model::{Applicant, ApplicationDraft, ApplicationState, Channel, DocumentId};
+use crate::model::{
+    Applicant, ApplicationDraft, ApplicationState, Channel, DecisionSeen, DocumentId,
+};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hardship_rules::{HardshipReason, ReportingLevel, RuleBook, deadline, screening};
 use serde::{Deserialize, Serialize};
@@ -21,13 +23,23 @@ pub enum Transition {
         channel: Channel,
         reference: String,
     },
+    /// CMS's decision: with its e-mail (a stored document), or, when the e-mail is not on file, where it
+    /// was seen (`seen`: the portal or a call, with a reference).
     Approve {
         decided_on: NaiveDate,
         email: Option<DocumentId>,
+        #[serde(default)]
+        seen: Option<DecisionSeen>,
     },
     Deny {
         decided_on: NaiveDate,
         email: Option<DocumentId>,
+        #[serde(default)]
+        seen: Option<DecisionSeen>,
+    },
+    /// Files CMS's decision e-mail with a decision recorded without it.
+    LinkDecisionEmail {
+        email: DocumentId,
     },
     Withdraw,
     VoidByPiSubmission {
@@ -45,6 +57,7 @@ impl Transition {
             Transition::Deny { .. } => "deny",
             Transition::Withdraw => "withdraw",
             Transition::VoidByPiSubmission { .. } => "void",
+            Transition::LinkDecisionEmail { .. } => "link the decision e-mail to",
         }
     }
 
@@ -58,6 +71,7 @@ impl Transition {
             Transition::Deny { .. } => "application.deny",
             Transition::Withdraw => "application.withdraw",
             Transition::VoidByPiSubmission { .. } => "application.void",
+            Transition::LinkDecisionEmail { .. } => "application.link_email",
         }
     }
 }
@@ -120,8 +134,27 @@ pub fn apply(
                 by: by.to_owned(),
             })
         }
-        (S::Submitted { .. }, Transition::Approve { decided_on, email })
-        | (S::Submitted { .. }, Transition::Deny { decided_on, email }) => {
+        (
+            S::Submitted { .. },
+            Transition::Approve {
+                decided_on,
+                email,
+                seen,
+            }
+            | Transition::Deny {
+                decided_on,
+                email,
+                seen,
+            },
+        ) => {
+            // An auditor asks for CMS's answer: its e-mail, or where and how it was seen.
+            let seen = seen.clone().filter(|s| !s.reference.trim().is_empty());
+            if email.is_none() && seen.is_none() {
+                return Err(StoreError::invalid(
+                    "decision_email",
+                    "attach CMS's decision e-mail, or say where the decision was seen (the QPP portal or a call) with its reference",
+                ));
+            }
             if let S::Submitted { at, .. } = state
                 && *decided_on < at.date_naive()
             {
@@ -145,14 +178,47 @@ pub fn apply(
                     submitted,
                     decided_on: *decided_on,
                     email: *email,
+                    seen,
                 },
                 _ => S::Denied {
                     submitted,
                     decided_on: *decided_on,
                     email: *email,
+                    seen,
                 },
             })
         }
+        (
+            S::Approved { email: None, .. } | S::Denied { email: None, .. },
+            Transition::LinkDecisionEmail { email },
+        ) => Ok(match state.clone() {
+            S::Approved {
+                submitted,
+                decided_on,
+                seen,
+                ..
+            } => S::Approved {
+                submitted,
+                decided_on,
+                email: Some(*email),
+                seen,
+            },
+            S::Denied {
+                submitted,
+                decided_on,
+                seen,
+                ..
+            } => S::Denied {
+                submitted,
+                decided_on,
+                email: Some(*email),
+                seen,
+            },
+            other => other,
+        }),
+        (S::Approved { .. } | S::Denied { .. }, Transition::LinkDecisionEmail { .. }) => Err(
+            illegal(t, state, " (its decision e-mail is already on file)"),
+        ),
         (S::Draft | S::Ready | S::Submitted { .. }, Transition::Withdraw) => {
             Ok(S::Withdrawn { at: now })
         }

@@ -15,9 +15,13 @@ pub mod actions {
     pub const MEMBERSHIP_SET: &str = "membership.set";
     pub const PRACTICE_CREATE: &str = "practice.create";
     pub const PRACTICE_UPDATE: &str = "practice.update";
+    pub const PRACTICE_ARCHIVE: &str = "practice.archive";
+    pub const PRACTICE_RESTORE: &str = "practice.restore";
     pub const CLINICIAN_ADD: &str = "clinician.add";
     pub const CLINICIAN_STATUS: &str = "clinician.status";
     pub const CLINICIAN_UPDATE: &str = "clinician.update";
+    pub const CLINICIAN_ARCHIVE: &str = "clinician.archive";
+    pub const CLINICIAN_RESTORE: &str = "clinician.restore";
     pub const PRACTICE_YEAR_SET: &str = "practice_year.set";
     pub const INVITE_CREATE: &str = "invite.create";
     pub const INVITE_ACCEPT: &str = "invite.accept";
@@ -26,13 +30,27 @@ pub mod actions {
     pub const DECISION_RECORD: &str = "decision.record";
     pub const DOCUMENT_UPLOAD: &str = "document.upload";
     pub const DOCUMENT_DELETE_REFUSED: &str = "document.delete_refused";
+    /// A document re-classified, annotated or marked superseded (its bytes never change).
+    pub const DOCUMENT_EDIT: &str = "document.edit";
     pub const API_TOKEN_CREATE: &str = "api_token.create";
     pub const API_TOKEN_REVOKE: &str = "api_token.revoke";
     /// A document whose stored bytes or record did not pass its integrity check when opened.
     pub const DOCUMENT_INTEGRITY_FAILED: &str = "document.integrity_failed";
 
+    /// Who looked at what: a document's bytes read (downloaded, or re-read into a binder).
+    pub const DOCUMENT_READ: &str = "document.read";
+    /// An export made: a packet, a binder, a portfolio, an audit-trail extract.
+    pub const EXPORT: &str = "export";
+    /// A submission file checked against the practice-year's reweighting.
+    pub const GUARD_CHECK: &str = "guard.check";
+
     /// Actions that record an observation and change no record.
-    pub const OBSERVATIONS: &[&str] = &[DOCUMENT_INTEGRITY_FAILED];
+    pub const OBSERVATIONS: &[&str] = &[
+        DOCUMENT_INTEGRITY_FAILED,
+        DOCUMENT_READ,
+        EXPORT,
+        GUARD_CHECK,
+    ];
 }
 
 /// The hash before a tenant's first event.

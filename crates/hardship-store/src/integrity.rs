@@ -59,7 +59,8 @@ pub fn check(r: &Records<'_>) -> Vec<Finding> {
             "document" if e.action == actions::DOCUMENT_UPLOAD => {
                 uploads.insert(e.entity_id.as_str(), e);
             }
-            "application" => {
+            // Observations (an export of the application's packet) change no state.
+            "application" if !actions::OBSERVATIONS.contains(&e.action.as_str()) => {
                 last_state.insert(e.entity_id.as_str(), e);
             }
             _ => {}

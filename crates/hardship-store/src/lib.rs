@@ -79,6 +79,9 @@ pub struct PracticeUpdate {
     pub contact: Contact,
     #[serde(default)]
     pub zip: Option<hardship_rules::Zip5>,
+    /// A corrected TIN (recorded as a correction); `None` keeps it.
+    #[serde(default)]
+    pub tin: Option<hardship_rules::Tin>,
 }
 
 /// The storage contract.
@@ -128,6 +131,15 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         update: PracticeUpdate,
     ) -> StoreResult<Practice>;
+    /// Archives a practice (`why` says why) or restores it (`None`), at the version the caller read.
+    async fn archive_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        why: Option<String>,
+    ) -> StoreResult<Practice>;
     async fn add_clinician(
         &self,
         tenant: TenantId,
@@ -151,6 +163,15 @@ pub trait Store: Send + Sync {
         id: ClinicianId,
         expected_version: i64,
         update: ClinicianUpdate,
+    ) -> StoreResult<Clinician>;
+    /// Archives a clinician (`why` says why) or restores it (`None`), at the version the caller read.
+    async fn archive_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        why: Option<String>,
     ) -> StoreResult<Clinician>;
     /// Adds new NPIs, updates changed names and types, records the statuses as imported and saves the
     /// year profiles (each at its expected version), in one transaction: all or nothing. A status CMS
@@ -276,6 +297,14 @@ pub trait Store: Send + Sync {
         practice: Option<PracticeId>,
     ) -> StoreResult<Vec<Document>>;
     /// Records an attempt to delete a document that the retention lock refused.
+    /// Corrects what a document is: its kind, a note, the document that supersedes it.
+    async fn edit_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        edit: DocumentEdit,
+    ) -> StoreResult<Document>;
     async fn record_refused_deletion(
         &self,
         tenant: TenantId,
@@ -540,13 +569,51 @@ pub fn validate_new_document(d: &NewDocument) -> StoreResult<()> {
             "contains control or bidirectional-override characters",
         ));
     }
-    if d.kind.trim().is_empty() || d.kind.len() > 100 {
-        return Err(StoreError::invalid(
+    check_document_kind(&d.kind)
+}
+
+/// The kinds of evidence, with what each is in words. A kind outside the list is refused: the checklist
+/// looks for these codes, so a misspelt one (`cms_email`) would be stored and then reported missing.
+pub const DOCUMENT_KINDS: &[(&str, &str)] = &[
+    (
+        "barrier_documentation",
+        "small-practice overwhelming-barrier documentation",
+    ),
+    ("cms_decision_email", "CMS approval or denial e-mail"),
+    (
+        "submission_confirmation",
+        "portal confirmation or call record",
+    ),
+    ("decertification_notice", "ONC decertification notice"),
+    ("outage_record", "internet or EHR outage record"),
+    (
+        "event_evidence",
+        "extreme and uncontrollable circumstance evidence",
+    ),
+    (
+        "eligibility_screenshot",
+        "QPP participation status screenshot",
+    ),
+    ("other", "other evidence"),
+];
+
+/// Refuses a kind of evidence that is not one of [`DOCUMENT_KINDS`], naming the known ones.
+pub fn check_document_kind(kind: &str) -> StoreResult<()> {
+    if DOCUMENT_KINDS.iter().any(|(k, _)| *k == kind.trim()) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
             "kind",
-            format!("{:?} is not a document kind", d.kind),
-        ));
+            format!(
+                "{kind:?} is not a kind of evidence; one of: {}",
+                DOCUMENT_KINDS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
-    Ok(())
 }
 
 /// Lower-case hex of bytes (hashes in records and the audit log).

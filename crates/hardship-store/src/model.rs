@@ -2,7 +2,7 @@
 //! single practice); ids are UUIDs so they reveal nothing about other tenants.
 
 use crate::error::{StoreError, StoreResult};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
 use hardship_rules::{
     ClinicianType, HardshipReason, Npi, PerformanceYear, PiSubmission, ReportingLevel,
@@ -177,8 +177,19 @@ pub struct Practice {
     /// The practice location's ZIP (for CMS's automatic EUC areas).
     #[serde(default)]
     pub zip: Option<Zip5>,
+    /// Set when the practice was archived: it leaves the lists and the portfolio, its records stay.
+    #[serde(default)]
+    pub archived: Option<Archive>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// Who archived a record, when, and why (archiving hides; it deletes nothing, and it can be undone).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Archive {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub why: String,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -196,15 +207,43 @@ pub struct Clinician {
     pub npi: Npi,
     pub name: String,
     pub clinician_type: ClinicianType,
+    /// When the clinician joined and left the practice (billing under its TIN): each performance year
+    /// has its own roster. Unknown dates mean "always" on that side.
+    #[serde(default)]
+    pub joined_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
+    /// Set when the clinician was archived (entered by mistake, a duplicate): on no roster of any year.
+    #[serde(default)]
+    pub archived: Option<Archive>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
 
-/// Fields of a clinician that can change; the NPI identifies the clinician and does not.
+impl Clinician {
+    /// Whether the clinician is on the practice's roster in a performance year: not archived, joined
+    /// before the year ended, and not left before it began.
+    pub fn on_roster(&self, year: PerformanceYear) -> bool {
+        let y = i32::from(year.get());
+        self.archived.is_none()
+            && self.joined_on.is_none_or(|d| d.year() <= y)
+            && self.left_on.is_none_or(|d| d.year() >= y)
+    }
+}
+
+/// Fields of a clinician that can change. A changed NPI is a correction (a typo on the roster), recorded
+/// as such in the audit log.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ClinicianUpdate {
     pub name: String,
     pub clinician_type: ClinicianType,
+    /// A corrected NPI; `None` keeps it.
+    #[serde(default)]
+    pub npi: Option<Npi>,
+    #[serde(default)]
+    pub joined_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
 }
 
 /// One clinician of an import: added when the NPI is new to the practice, updated when its name or type
@@ -221,7 +260,7 @@ pub struct RosterEntry {
 }
 
 /// A year profile to save with a roster import, at the version the caller read (0 if never saved).
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug)]
 pub struct ProfileWrite {
     pub year: PerformanceYear,
     pub expected_version: i64,
@@ -252,10 +291,19 @@ pub struct ScoreEstimates {
 
 /// How a practice takes part in one performance year: what eligibility and the score impact need beyond
 /// the roster.
-#[derive(Clone, Copy, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct ReportingProfile {
     /// The level the practice reports at: `individual` (each clinician under TIN/NPI) or `group` (the TIN).
     pub level: ReportingLevel,
+    /// Whether someone chose the level. Until then the answers assume `level` (individual, what a
+    /// clinician not reporting with a group does) or the level of a sent application, and say so.
+    /// Profiles saved before the choice existed were chosen.
+    #[serde(default = "chosen")]
+    pub level_decided: bool,
+    /// The practice will report PI in this year and does not apply for an exception: who decided, when,
+    /// why. It takes the practice out of "needs an application".
+    #[serde(default)]
+    pub not_applying: Option<NotApplying>,
     /// Whether PI data was or will be submitted at that level, and whether it is complete: any PI data
     /// voids reweighting before PY 2025, only a qualifying submission from then. Stored profiles that hold
     /// `true`/`false` read as qualifying/none.
@@ -267,10 +315,24 @@ pub struct ReportingProfile {
     pub scores: ScoreEstimates,
 }
 
+fn chosen() -> bool {
+    true
+}
+
+/// A decision to report PI instead of applying for a hardship exception.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NotApplying {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub why: String,
+}
+
 impl Default for ReportingProfile {
     fn default() -> Self {
         ReportingProfile {
             level: ReportingLevel::Individual,
+            level_decided: false,
+            not_applying: None,
             pi_submitted: PiSubmission::No,
             clinician_count: None,
             has_cehrt: true,
@@ -496,6 +558,14 @@ impl Channel {
     }
 }
 
+/// Where CMS's decision was seen when its e-mail is not on file: the QPP portal or a phone call, with
+/// the reference an auditor can ask CMS about.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DecisionSeen {
+    pub channel: Channel,
+    pub reference: String,
+}
+
 /// How an application was sent: the channel, the reference, when and by whom.
 #[derive(Clone, Copy, Debug)]
 pub struct Sent<'a> {
@@ -521,11 +591,16 @@ pub enum ApplicationState {
         submitted: Box<ApplicationState>,
         decided_on: NaiveDate,
         email: Option<DocumentId>,
+        /// Where the decision was seen when its e-mail is not on file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<DecisionSeen>,
     },
     Denied {
         submitted: Box<ApplicationState>,
         decided_on: NaiveDate,
         email: Option<DocumentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<DecisionSeen>,
     },
     Withdrawn {
         at: DateTime<Utc>,
@@ -640,6 +715,21 @@ pub struct Document {
     pub retain_until: NaiveDate,
     pub uploaded_by: String,
     pub uploaded_at: DateTime<Utc>,
+    /// A note about the document (what it shows, why it was re-classified).
+    #[serde(default)]
+    pub note: String,
+    /// A later document that replaces this one (the bytes of both stay, write-once).
+    #[serde(default)]
+    pub superseded_by: Option<DocumentId>,
+}
+
+/// What can be said about a stored document after its upload: its bytes never change, but what it is can
+/// be corrected — re-classified, annotated, marked superseded.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DocumentEdit {
+    pub kind: String,
+    pub note: String,
+    pub superseded_by: Option<DocumentId>,
 }
 
 /// A signed-in browser session. Only the SHA-256 of the cookie's token is stored, so a copy of the

@@ -114,6 +114,16 @@ pub async fn binder(
         .cloned()
         .collect();
     let chain = evidence::verify_audit(app, p).await?;
+    // The binder re-read every document of the year: one event says so.
+    super::export::record_export(
+        app,
+        p,
+        "binder",
+        "practice",
+        practice,
+        serde_json::json!({ "year": year.get(), "documents_read": docs.len() }),
+    )
+    .await?;
     Ok(Binder {
         organization: org.name,
         practice: b.practice.clone(),

@@ -54,22 +54,42 @@ pub async fn portfolio(
                     .map(|s| format!("{}={}", s.status, s.value))
                     .collect::<Vec<_>>()
                     .join(";"),
+                // The decision at the practice's level, as every other view shows it.
                 reweighted: c.reweighted,
-                basis: if c.reweighted {
-                    c.individual.basis.clone()
-                } else if b.assessment.level != "individual" {
-                    b.assessment
-                        .group
-                        .as_ref()
-                        .map_or_else(String::new, |g| g.basis.clone())
-                } else {
-                    c.individual.basis.clone()
-                },
+                basis: c.basis.clone(),
                 applications: apps.join(";"),
             });
         }
     }
+    record_export(
+        app,
+        p,
+        "portfolio",
+        "organization",
+        p.tenant,
+        serde_json::json!({ "year": year.get(), "rows": rows.len() }),
+    )
+    .await?;
     Ok(rows)
+}
+
+/// Records an export in the audit log: who took which records away, and when.
+pub(crate) async fn record_export(
+    app: &App,
+    p: &Principal,
+    what: &str,
+    entity: &'static str,
+    id: impl ToString,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    app.store
+        .record_observation(
+            p.tenant,
+            &p.actor(),
+            hardship_store::engine::payloads::exported(what, entity, id, detail),
+        )
+        .await?;
+    Ok(())
 }
 
 /// The rows as CSV (header first), fields quoted as needed.

@@ -143,10 +143,14 @@ pub async fn packet(
         .into_iter()
         .filter(|d| d.application.is_none_or(|a| a == id))
         .collect();
-    let history = app
+    // The application's history: its changes, not who has looked at it (exports are in the audit trail).
+    let history: Vec<AuditEvent> = app
         .store
         .audit_events(p.tenant, Some(&id.to_string()))
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|e| !hardship_store::audit::actions::OBSERVATIONS.contains(&e.action.as_str()))
+        .collect();
     let d = &application.draft;
     let rules = years::rules(d.year)?;
     let mut fields = vec![
@@ -221,6 +225,15 @@ pub async fn packet(
             sources: sources.iter().map(|s| (*s).to_owned()).collect(),
         })
         .collect();
+    super::export::record_export(
+        app,
+        p,
+        "packet",
+        "application",
+        id,
+        serde_json::json!({ "year": d.year.get() }),
+    )
+    .await?;
     Ok(ApplicationPacket {
         application: application.clone(),
         practice: pr.clone(),

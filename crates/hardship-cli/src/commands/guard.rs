@@ -56,8 +56,27 @@ pub async fn run(storage: &StorageArgs, a: GuardArgs) -> Outcome {
             )));
         }
     };
-    let b = hardship_app::practice_years::load_practice_year(&*store, t, practice, a.year).await?;
+    let closed = hardship_app::years::window_closed(a.year, chrono::Utc::now());
+    let b = hardship_app::practice_years::load_practice_year(&*store, t, practice, a.year, closed)
+        .await?;
     let r = hardship_app::guard::check(&b, a.year, &bytes)?;
+    // Every check is in the audit log, as when it is made in the app.
+    let name = a
+        .file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    store
+        .record_observation(
+            t,
+            &casework::cli(t).actor(),
+            hardship_store::engine::payloads::guard_checked(
+                practice,
+                a.year.get(),
+                r.blocked,
+                &name,
+            ),
+        )
+        .await?;
     if a.json {
         print_json(&r)?;
     } else {

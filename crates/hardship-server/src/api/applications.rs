@@ -140,9 +140,17 @@ pub(super) async fn submission_check(
     body: Bytes,
 ) -> ApiResult<Json<hardship_app::guard::GuardReport>> {
     let year = parse_year(&year)?;
-    let b = hardship_app::practice_years::practice_year(&state, &p, practice_id(&practice)?, year)
-        .await?;
-    Ok(Json(hardship_app::guard::check(&b, year, &body)?))
+    Ok(Json(
+        hardship_app::guard::check_submission(
+            &state,
+            &p,
+            practice_id(&practice)?,
+            year,
+            "(sent to the API)",
+            &body,
+        )
+        .await?,
+    ))
 }
 
 /// Everything the CMS form or the phone call needs, the reason's criteria and how the practice meets

@@ -33,18 +33,16 @@ pub(super) async fn set_profile(
     ApiJson(body): ApiJson<ProfileUpdateDto>,
 ) -> ApiResult<Json<ProfileDto>> {
     p.require_write()?;
-    let (version, profile) = body.parse()?;
-    let py = state
-        .store
-        .set_practice_year(
-            p.tenant,
-            &p.actor(),
-            practice_id(&practice)?,
-            parse_year(&year)?,
-            version,
-            profile,
-        )
-        .await?;
+    let (version, input) = body.parse()?;
+    let py = hardship_app::practice_years::set_profile(
+        &state,
+        &p,
+        practice_id(&practice)?,
+        parse_year(&year)?,
+        version,
+        input,
+    )
+    .await?;
     Ok(Json(ProfileDto::from(&py)))
 }
 

@@ -70,18 +70,22 @@ impl ApplicationInput {
 pub struct TransitionInput {
     /// The version you read.
     pub version: i64,
-    /// `mark_ready`, `back_to_draft`, `submit`, `approve`, `deny`, `withdraw`, `void`.
+    /// `mark_ready`, `back_to_draft`, `submit`, `approve`, `deny`, `withdraw`, `void`, `link_email`.
     pub action: String,
-    /// For `submit`: `portal` or `phone`.
+    /// For `submit`: `portal` or `phone`. For `approve` / `deny` without `decision_email`: where the
+    /// decision was seen, `portal` or `phone`.
     #[serde(default)]
     pub channel: Option<String>,
-    /// For `submit`: the portal confirmation number or the call reference.
+    /// For `submit`: the portal confirmation number or the call reference. For `approve` / `deny`
+    /// without `decision_email`: the reference of the portal screen or the call where it was seen.
     #[serde(default)]
     pub reference: Option<String>,
     /// For `approve` / `deny`: the date of CMS's e-mail (YYYY-MM-DD).
     #[serde(default)]
     pub decided_on: Option<String>,
-    /// For `approve` / `deny`: the uploaded decision e-mail's document id.
+    /// For `approve` / `deny`: the uploaded decision e-mail's document id (or say where the decision was
+    /// seen with `channel` and `reference`). For `link_email`: the e-mail to file with a decision
+    /// recorded without it.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub decision_email: Option<DocumentId>,
@@ -91,46 +95,65 @@ pub struct TransitionInput {
 }
 
 impl TransitionInput {
+    fn channel(&self) -> Result<Channel, ApiError> {
+        match self.channel.as_deref().map(str::trim) {
+            Some("portal") => Ok(Channel::Portal),
+            Some("phone") => Ok(Channel::Phone),
+            other => Err(ApiError::BadRequest(format!(
+                "invalid channel {:?}: portal or phone",
+                other.unwrap_or("")
+            ))),
+        }
+    }
+
     pub fn parse(&self) -> Result<(i64, hardship_store::Transition), ApiError> {
         use hardship_store::Transition as T;
         let t = match self.action.trim() {
             "mark_ready" => T::MarkReady,
             "back_to_draft" => T::BackToDraft,
             "submit" => T::Submit {
-                channel: match self.channel.as_deref().map(str::trim) {
-                    Some("portal") => Channel::Portal,
-                    Some("phone") => Channel::Phone,
-                    other => {
-                        return Err(ApiError::BadRequest(format!(
-                            "invalid channel {:?}: portal or phone",
-                            other.unwrap_or("")
-                        )));
-                    }
-                },
+                channel: self.channel()?,
                 reference: self.reference.clone().unwrap_or_default(),
             },
             "approve" | "deny" => {
                 let decided_on =
                     parse_date("decided_on", self.decided_on.as_deref().unwrap_or(""))?;
+                let seen = match (self.decision_email, self.channel.as_deref()) {
+                    (None, Some(c)) if !c.trim().is_empty() => Some(DecisionSeen {
+                        channel: self.channel()?,
+                        reference: self.reference.clone().unwrap_or_default().trim().to_owned(),
+                    }),
+                    _ => None,
+                };
                 if self.action.trim() == "approve" {
                     T::Approve {
                         decided_on,
                         email: self.decision_email,
+                        seen,
                     }
                 } else {
                     T::Deny {
                         decided_on,
                         email: self.decision_email,
+                        seen,
                     }
                 }
             }
+            "link_email" => T::LinkDecisionEmail {
+                email: self.decision_email.ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "invalid decision_email \"\": link_email needs the e-mail's document id"
+                            .into(),
+                    )
+                })?,
+            },
             "withdraw" => T::Withdraw,
             "void" => T::VoidByPiSubmission {
                 note: self.note.clone().unwrap_or_default(),
             },
             other => {
                 return Err(ApiError::BadRequest(format!(
-                    "invalid action {other:?}: expected one of: mark_ready, back_to_draft, submit, approve, deny, withdraw, void"
+                    "invalid action {other:?}: expected one of: mark_ready, back_to_draft, submit, approve, deny, withdraw, void, link_email"
                 )));
             }
         };

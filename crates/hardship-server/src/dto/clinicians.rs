@@ -57,6 +57,16 @@ pub struct ClinicianUpdateDto {
     pub version: i64,
     pub name: String,
     pub clinician_type: String,
+    /// A corrected NPI (a typo on the roster), recorded as a correction; absent keeps it.
+    #[serde(default)]
+    pub npi: Option<String>,
+    /// When the clinician joined the practice (YYYY-MM-DD); absent or empty: unknown. The update sets
+    /// both dates: send them back as you read them.
+    #[serde(default)]
+    pub joined_on: Option<String>,
+    /// When the clinician left (YYYY-MM-DD); absent or empty: still there.
+    #[serde(default)]
+    pub left_on: Option<String>,
 }
 
 impl ClinicianUpdateDto {
@@ -66,6 +76,12 @@ impl ClinicianUpdateDto {
             ClinicianUpdate {
                 name: self.name,
                 clinician_type: parse_clinician_type(&self.clinician_type)?,
+                npi: match self.npi.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(n) => Some(parse_npi(n)?),
+                },
+                joined_on: parse_opt_date("joined_on", self.joined_on.as_deref())?,
+                left_on: parse_opt_date("left_on", self.left_on.as_deref())?,
             },
         ))
     }

@@ -42,6 +42,10 @@ pub struct PracticeUpdateDto {
     pub contact: ContactDto,
     #[serde(default)]
     pub zip: Option<String>,
+    /// A corrected TIN (nine digits), recorded as a correction; absent keeps the TIN. A TIN another
+    /// practice of the organization has is refused.
+    #[serde(default)]
+    pub tin: Option<String>,
 }
 
 impl PracticeUpdateDto {
@@ -53,6 +57,10 @@ impl PracticeUpdateDto {
                 address: self.address,
                 contact: self.contact.into_contact()?,
                 zip: parse_zip(self.zip.as_deref())?,
+                tin: match self.tin.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(t) => Some(parse_tin(t)?),
+                },
             },
         ))
     }

@@ -19,11 +19,14 @@ pub struct ProfileDto {
     pub year: u16,
     /// 0 until first saved.
     pub version: i64,
-    /// `individual`, `group` or `virtual_group`.
+    /// `individual`, `group`, `virtual_group`, or `undecided` (the answers then assume individual
+    /// reporting, or the level of a sent application, and say so).
     pub level: String,
     /// `false`, `incomplete` or `true` (qualifying).
     #[schema(example = "false")]
     pub pi_submitted: String,
+    /// Set when the practice will report PI and not apply: who decided, when, why.
+    pub not_applying: Option<NotApplyingDto>,
     pub clinician_count: Option<u32>,
     pub has_cehrt: bool,
     pub scores: ScoresDto,
@@ -37,8 +40,17 @@ impl From<&PracticeYear> for ProfileDto {
             practice: p.practice,
             year: p.year.get(),
             version: p.version,
-            level: p.profile.level.code().to_owned(),
+            level: if p.profile.level_decided {
+                p.profile.level.code().to_owned()
+            } else {
+                "undecided".to_owned()
+            },
             pi_submitted: p.profile.pi_submitted.code().to_owned(),
+            not_applying: p.profile.not_applying.as_ref().map(|n| NotApplyingDto {
+                by: n.by.clone(),
+                at: n.at,
+                why: n.why.clone(),
+            }),
             clinician_count: p.profile.clinician_count,
             has_cehrt: p.profile.has_cehrt,
             scores: ScoresDto {
@@ -52,12 +64,25 @@ impl From<&PracticeYear> for ProfileDto {
     }
 }
 
+/// A decision to report PI instead of applying.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NotApplyingDto {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub why: String,
+}
+
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdateDto {
     /// The version you read (0 for the first save).
     pub version: i64,
+    /// `individual`, `group`, `virtual_group`, or `undecided`.
     pub level: String,
+    /// Why the practice will report PI and not apply (it leaves "needs an application"); an empty text
+    /// withdraws that decision; absent keeps what is on file.
+    #[serde(default)]
+    pub not_applying: Option<String>,
     #[schema(schema_with = pi_submitted_input_schema_ref)]
     pub pi_submitted: hardship_rules::PiSubmission,
     #[serde(default)]
@@ -72,12 +97,30 @@ fn yes() -> bool {
     true
 }
 
+/// A reporting level, or `undecided` (`None`).
+pub fn parse_level_choice(text: &str) -> Result<Option<ReportingLevel>, ApiError> {
+    match text.trim() {
+        "undecided" | "" => Ok(None),
+        t => parse_level(t).map(Some),
+    }
+}
+
+/// What a caller says of the not-applying decision: absent keeps it, empty withdraws it.
+pub fn not_applying_change(text: Option<&str>) -> hardship_app::practice_years::NotApplyingChange {
+    use hardship_app::practice_years::NotApplyingChange as C;
+    match text.map(str::trim) {
+        None => C::Keep,
+        Some("") => C::Withdraw,
+        Some(why) => C::Decide(why.to_owned()),
+    }
+}
+
 impl ProfileUpdateDto {
-    pub fn parse(self) -> Result<(i64, ReportingProfile), ApiError> {
+    pub fn parse(self) -> Result<(i64, hardship_app::practice_years::ProfileInput), ApiError> {
         Ok((
             self.version,
-            ReportingProfile {
-                level: parse_level(&self.level)?,
+            hardship_app::practice_years::ProfileInput {
+                level: parse_level_choice(&self.level)?,
                 pi_submitted: self.pi_submitted,
                 clinician_count: self.clinician_count,
                 has_cehrt: self.has_cehrt,
@@ -87,6 +130,7 @@ impl ProfileUpdateDto {
                     ia: check_score("scores.ia", self.scores.ia)?,
                     pi: check_score("scores.pi", self.scores.pi)?,
                 },
+                not_applying: not_applying_change(self.not_applying.as_deref()),
             },
         ))
     }

@@ -328,13 +328,17 @@ async fn pi_data_voids_reweighting_and_the_answer_follows_every_change_at_once()
     let (_, prof) = app
         .get_json(&format!("/api/v1/practices/{p}/years/2026/profile"), t)
         .await;
-    assert_eq!(prof["version"], 0);
+    // The file stated the level (`reporting_level`): the import decided it, and saved the profile.
+    assert_eq!(
+        (prof["version"].clone(), prof["level"].clone()),
+        (json!(1), json!("individual"))
+    );
     let (s, prof) = app
         .send_json(
             Method::PUT,
             &format!("/api/v1/practices/{p}/years/2026/profile"),
             t,
-            &json!({"version": 0, "level": "individual", "pi_submitted": true}),
+            &json!({"version": 1, "level": "individual", "pi_submitted": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{prof}");

@@ -62,8 +62,15 @@ pub trait Tx: Send {
     /// The practice of the tenant, read for update.
     async fn practice(&mut self, tenant: TenantId, id: PracticeId)
     -> StoreResult<Option<Practice>>;
-    /// Writes `p` if the stored version is still `expected`; false otherwise.
+    /// Writes `p` (its TIN and archive state included) if the stored version is still `expected`; false
+    /// otherwise.
     async fn update_practice(&mut self, p: &Practice, expected: i64) -> StoreResult<bool>;
+    /// The tenant's practice with this TIN, archived or not.
+    async fn practice_with_tin(
+        &mut self,
+        tenant: TenantId,
+        tin: hardship_rules::Tin,
+    ) -> StoreResult<Option<Practice>>;
     /// An NPI already on the practice's roster is `Duplicate` on `npi`.
     async fn insert_clinician(&mut self, c: &Clinician) -> StoreResult<()>;
     async fn clinician(
@@ -105,6 +112,10 @@ pub trait Tx: Send {
     /// A document id already recorded is `Duplicate` on `document`.
     async fn insert_document(&mut self, d: &Document) -> StoreResult<()>;
     async fn document_exists(&mut self, tenant: TenantId, id: DocumentId) -> StoreResult<bool>;
+    async fn document(&mut self, tenant: TenantId, id: DocumentId)
+    -> StoreResult<Option<Document>>;
+    /// Writes a document's kind, note and `superseded_by` (nothing else of it ever changes).
+    async fn update_document(&mut self, d: &Document) -> StoreResult<()>;
 
     // Sign-in attempts (in a transaction begun with `Lock::Attempts`).
     /// How many attempts `key` has at or after `since`, and the earliest.

@@ -62,10 +62,12 @@ impl<B: Backend> Engine<B> {
             address: new.address,
             contact: new.contact,
             zip: new.zip,
+            archived: None,
             version: 1,
             created_at: self.now(),
         };
         let mut tx = self.begin(tenant).await?;
+        refuse_taken_tin(&mut tx, tenant, p.tin, None).await?;
         tx.insert_practice(&p).await?;
         self.audit(&mut tx, tenant, actor, payloads::practice_created(&p))
             .await?;
@@ -88,7 +90,12 @@ impl<B: Backend> Engine<B> {
         if before.version != expected {
             return Err(stale("practice", id, expected));
         }
+        let tin = update.tin.unwrap_or(before.tin);
+        if tin != before.tin {
+            refuse_taken_tin(&mut tx, tenant, tin, Some(id)).await?;
+        }
         let after = Practice {
+            tin,
             name: update.name.trim().to_owned(),
             address: update.address,
             contact: update.contact,
@@ -108,6 +115,92 @@ impl<B: Backend> Engine<B> {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// Archives (`why` given) or restores (`None`) a practice, at the version the caller read.
+    pub(super) async fn archive_practice_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected: i64,
+        why: Option<String>,
+    ) -> StoreResult<Practice> {
+        ensure_can_write(actor)?;
+        let archive = self.archive_of(actor, why)?;
+        let mut tx = self.begin(tenant).await?;
+        let before = self.practice_in(&mut tx, tenant, id).await?;
+        if before.version != expected {
+            return Err(stale("practice", id, expected));
+        }
+        if archive.is_none() && before.archived.is_some() {
+            // Restoring brings the TIN back into use: it must still be free.
+            refuse_taken_tin(&mut tx, tenant, before.tin, Some(id)).await?;
+        }
+        let after = Practice {
+            archived: archive,
+            version: expected + 1,
+            ..before.clone()
+        };
+        if !tx.update_practice(&after, expected).await? {
+            return Err(stale("practice", id, expected));
+        }
+        self.audit(&mut tx, tenant, actor, payloads::practice_archived(&after))
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Archives (`why` given) or restores (`None`) a clinician, at the version the caller read.
+    pub(super) async fn archive_clinician_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected: i64,
+        why: Option<String>,
+    ) -> StoreResult<Clinician> {
+        ensure_can_write(actor)?;
+        let archive = self.archive_of(actor, why)?;
+        let mut tx = self.begin(tenant).await?;
+        let before = tx
+            .clinician(tenant, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("clinician", id))?;
+        if before.version != expected {
+            return Err(stale("clinician", id, expected));
+        }
+        let after = Clinician {
+            archived: archive,
+            version: expected + 1,
+            ..before.clone()
+        };
+        if !tx.update_clinician(&after, expected).await? {
+            return Err(stale("clinician", id, expected));
+        }
+        self.audit(&mut tx, tenant, actor, payloads::clinician_archived(&after))
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// The archive record of an archiving (`why` must say why), or `None` for a restore.
+    fn archive_of(&self, actor: &Actor, why: Option<String>) -> StoreResult<Option<Archive>> {
+        match why {
+            None => Ok(None),
+            Some(w) if w.trim().is_empty() => Err(StoreError::invalid(
+                "why",
+                "say why the record is archived (an auditor will ask)",
+            )),
+            Some(w) => {
+                crate::check_text("why", &w, 500)?;
+                Ok(Some(Archive {
+                    at: self.now(),
+                    by: actor.label.clone(),
+                    why: w.trim().to_owned(),
+                }))
+            }
+        }
     }
 
     pub(super) async fn add_clinicians_(
@@ -133,6 +226,9 @@ impl<B: Backend> Engine<B> {
                 npi: c.npi,
                 name: c.name.trim().to_owned(),
                 clinician_type: c.clinician_type,
+                joined_on: None,
+                left_on: None,
+                archived: None,
                 version: 1,
                 created_at: now,
             };
@@ -162,9 +258,20 @@ impl<B: Backend> Engine<B> {
         before: &Clinician,
         update: &ClinicianUpdate,
     ) -> StoreResult<Clinician> {
+        if let (Some(j), Some(l)) = (update.joined_on, update.left_on)
+            && l < j
+        {
+            return Err(StoreError::invalid(
+                "left_on",
+                format!("{l} is before the day the clinician joined, {j}"),
+            ));
+        }
         let after = Clinician {
+            npi: update.npi.unwrap_or(before.npi),
             name: update.name.trim().to_owned(),
             clinician_type: update.clinician_type,
+            joined_on: update.joined_on,
+            left_on: update.left_on,
             version: before.version + 1,
             ..before.clone()
         };
@@ -364,9 +471,13 @@ impl<B: Backend> Engine<B> {
                     c.id
                 }
                 (RosterStep::Update, Some(c)) => {
+                    // A roster file speaks of names and types; membership dates stay as they are.
                     let update = ClinicianUpdate {
                         name: e.name.clone(),
                         clinician_type: e.clinician_type,
+                        npi: None,
+                        joined_on: c.joined_on,
+                        left_on: c.left_on,
                     };
                     let after = self
                         .write_clinician_update(&mut tx, actor, &c.clone(), &update)
@@ -385,6 +496,9 @@ impl<B: Backend> Engine<B> {
                         npi: e.npi,
                         name: e.name.trim().to_owned(),
                         clinician_type: e.clinician_type,
+                        joined_on: None,
+                        left_on: None,
+                        archived: None,
                         version: 1,
                         created_at: now,
                     };
@@ -418,6 +532,32 @@ impl<B: Backend> Engine<B> {
         }
         tx.commit().await?;
         Ok(summary)
+    }
+}
+
+/// A tenant keeps one practice per TIN (archived ones included: restore that one instead). `except` is the
+/// practice being changed.
+async fn refuse_taken_tin(
+    tx: &mut Box<dyn Tx>,
+    tenant: TenantId,
+    tin: hardship_rules::Tin,
+    except: Option<PracticeId>,
+) -> StoreResult<()> {
+    match tx.practice_with_tin(tenant, tin).await? {
+        Some(other) if Some(other.id) != except => Err(StoreError::Duplicate {
+            field: "tin",
+            value: tin.to_string(),
+            context: format!(
+                ": the practice {:?} already has it{}",
+                other.name,
+                if other.archived.is_some() {
+                    " (archived: restore it instead)"
+                } else {
+                    ""
+                }
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -181,6 +181,37 @@ impl<B: Backend> Store for Engine<B> {
         self.update_practice_(tenant, actor, id, expected_version, update)
             .await
     }
+    async fn archive_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        why: Option<String>,
+    ) -> StoreResult<Practice> {
+        self.archive_practice_(tenant, actor, id, expected_version, why)
+            .await
+    }
+    async fn archive_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        why: Option<String>,
+    ) -> StoreResult<Clinician> {
+        self.archive_clinician_(tenant, actor, id, expected_version, why)
+            .await
+    }
+    async fn edit_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        edit: DocumentEdit,
+    ) -> StoreResult<Document> {
+        self.edit_document_(tenant, actor, id, edit).await
+    }
     async fn add_clinician(
         &self,
         tenant: TenantId,

@@ -87,8 +87,41 @@ pub fn clinician_added(c: &Clinician) -> Change {
     )
 }
 
+/// Archiving (with why) or restoring a record: the action says which.
+fn archived(action: &str, entity: &'static str, id: impl ToString, a: Option<&Archive>) -> Change {
+    change(
+        action,
+        entity,
+        id,
+        None,
+        Some(json!({ "why": a.map_or("", |a| a.why.as_str()) })),
+    )
+}
+
+pub fn practice_archived(p: &Practice) -> Change {
+    match &p.archived {
+        Some(a) => archived(actions::PRACTICE_ARCHIVE, "practice", p.id, Some(a)),
+        None => archived(actions::PRACTICE_RESTORE, "practice", p.id, None),
+    }
+}
+
+pub fn clinician_archived(c: &Clinician) -> Change {
+    match &c.archived {
+        Some(a) => archived(actions::CLINICIAN_ARCHIVE, "clinician", c.id, Some(a)),
+        None => archived(actions::CLINICIAN_RESTORE, "clinician", c.id, None),
+    }
+}
+
 pub fn clinician_updated(before: &Clinician, after: &Clinician) -> Change {
-    let v = |c: &Clinician| json!({ "name": c.name, "clinician_type": c.clinician_type.code() });
+    let v = |c: &Clinician| {
+        json!({
+            "npi": c.npi.as_str(),
+            "name": c.name,
+            "clinician_type": c.clinician_type.code(),
+            "joined_on": c.joined_on.map(|d| d.to_string()),
+            "left_on": c.left_on.map(|d| d.to_string()),
+        })
+    };
     change(
         actions::CLINICIAN_UPDATE,
         "clinician",
@@ -188,6 +221,56 @@ pub fn document_uploaded(d: &Document) -> Change {
             "sha256": crate::hex(&d.sha256),
             "retain_until": d.retain_until.to_string(),
         })),
+    )
+}
+
+pub fn document_edited(before: &Document, after: &Document) -> Change {
+    let v = |d: &Document| {
+        json!({
+            "kind": d.kind,
+            "note": d.note,
+            "superseded_by": d.superseded_by.map(|x| x.to_string()),
+        })
+    };
+    change(
+        actions::DOCUMENT_EDIT,
+        "document",
+        after.id,
+        Some(v(before)),
+        Some(v(after)),
+    )
+}
+
+/// An observation: who read a document's bytes, and how.
+pub fn document_read(id: DocumentId, how: &str) -> Change {
+    change(
+        actions::DOCUMENT_READ,
+        "document",
+        id,
+        None,
+        Some(json!({ "how": how })),
+    )
+}
+
+/// An observation: an export made (`what`: packet, binder, portfolio, audit), of which record.
+pub fn exported(what: &str, entity: &'static str, id: impl ToString, detail: Value) -> Change {
+    change(
+        actions::EXPORT,
+        entity,
+        id,
+        None,
+        Some(json!({ "what": what, "detail": detail })),
+    )
+}
+
+/// An observation: a submission file checked before it was sent, and the guard's verdict.
+pub fn guard_checked(practice: PracticeId, year: u16, blocked: bool, file: &str) -> Change {
+    change(
+        actions::GUARD_CHECK,
+        "practice",
+        practice,
+        None,
+        Some(json!({ "year": year, "blocked": blocked, "file": file })),
     )
 }
 

@@ -117,7 +117,8 @@ impl<B: Backend> Engine<B> {
         }
         | Transition::Deny {
             email: Some(doc), ..
-        } = &transition
+        }
+        | Transition::LinkDecisionEmail { email: doc } = &transition
             && !tx.document_exists(tenant, *doc).await?
         {
             return Err(StoreError::not_found("document", doc));
@@ -193,12 +194,62 @@ impl<B: Backend> Engine<B> {
             retain_until: d.retain_until,
             uploaded_by: actor.label.clone(),
             uploaded_at: self.now(),
+            note: String::new(),
+            superseded_by: None,
         };
         tx.insert_document(&doc).await?;
         self.audit(&mut tx, tenant, actor, payloads::document_uploaded(&doc))
             .await?;
         tx.commit().await?;
         Ok(doc)
+    }
+
+    /// Corrects what a document is (its kind, a note, what supersedes it); its bytes never change.
+    pub(super) async fn edit_document_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        edit: DocumentEdit,
+    ) -> StoreResult<Document> {
+        ensure_can_write(actor)?;
+        crate::check_document_kind(&edit.kind)?;
+        crate::check_text("note", &edit.note, 2000)?;
+        if edit.superseded_by == Some(id) {
+            return Err(StoreError::invalid(
+                "superseded_by",
+                "a document cannot supersede itself",
+            ));
+        }
+        let mut tx = self.begin(tenant).await?;
+        let before = tx
+            .document(tenant, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("document", id))?;
+        if let Some(other) = edit.superseded_by
+            && tx
+                .document(tenant, other)
+                .await?
+                .is_none_or(|o| o.practice != before.practice)
+        {
+            return Err(StoreError::not_found("document", other));
+        }
+        let after = Document {
+            kind: edit.kind.trim().to_owned(),
+            note: edit.note.trim().to_owned(),
+            superseded_by: edit.superseded_by,
+            ..before.clone()
+        };
+        tx.update_document(&after).await?;
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::document_edited(&before, &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Recorded for anyone, auditors included: an attempt to delete evidence is a fact worth keeping,

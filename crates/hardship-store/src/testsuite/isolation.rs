@@ -58,6 +58,7 @@ pub async fn tenant_isolation(f: &dyn StoreFactory) {
         address: String::new(),
         contact: w.practice.contact.clone(),
         zip: None,
+        tin: None,
     };
     assert!(is_not_found(
         s.update_practice(b, &owner(), w.practice.id, 1, upd).await
@@ -171,6 +172,7 @@ pub async fn optimistic_concurrency(f: &dyn StoreFactory) {
         address: "2 Main St".into(),
         contact: w.practice.contact.clone(),
         zip: None,
+        tin: None,
     };
     let p = s
         .update_practice(w.a, &owner(), w.practice.id, 1, upd.clone())
@@ -343,6 +345,7 @@ pub async fn auditor_changes_nothing(f: &dyn StoreFactory) {
         address: String::new(),
         contact: w.practice.contact.clone(),
         zip: None,
+        tin: None,
     };
     forbidden(
         s.update_practice(w.a, &auditor(), w.practice.id, 1, upd)
@@ -387,6 +390,7 @@ pub async fn text_limits_are_the_same_everywhere(f: &dyn StoreFactory) {
         address: "a\u{1b}[31m".into(),
         contact: w.practice.contact.clone(),
         zip: None,
+        tin: None,
     };
     assert_eq!(
         field(

@@ -256,7 +256,9 @@ macro_rules! behaviour_suite {
             invitations, session_tenant_and_sign_out_everywhere, text_limits_are_the_same_everywhere,
             sign_in_attempts_are_reserved_counted_and_released,
             concurrent_sign_in_attempts_cannot_exceed_the_limit, racing_invitations_make_one_account,
-            the_script_keeps_one_intact_chain);
+            the_script_keeps_one_intact_chain, corrections_keep_history,
+            documents_are_corrected_not_rewritten,
+            decisions_carry_their_email_or_where_they_were_seen);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

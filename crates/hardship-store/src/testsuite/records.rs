@@ -55,6 +55,7 @@ pub async fn application_lifecycle(f: &dyn StoreFactory) {
     let approve = Transition::Approve {
         decided_on: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
         email: Some(email.id),
+        seen: None,
     };
     let app = s
         .transition_application(a, &owner(), id, app.version, approve)
@@ -97,6 +98,10 @@ pub async fn illegal_transitions_and_deadline(f: &dyn StoreFactory) {
     let approve = Transition::Approve {
         decided_on: NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
         email: None,
+        seen: Some(DecisionSeen {
+            channel: Channel::Portal,
+            reference: "QPP portal, exceptions page".into(),
+        }),
     };
     let e = s
         .transition_application(a, &owner(), id, 1, approve)
@@ -151,6 +156,10 @@ pub async fn illegal_transitions_and_deadline(f: &dyn StoreFactory) {
     let deny_early = Transition::Deny {
         decided_on: NaiveDate::from_ymd_opt(2024, 12, 1).unwrap(),
         email: None,
+        seen: Some(DecisionSeen {
+            channel: Channel::Portal,
+            reference: "QPP portal, exceptions page".into(),
+        }),
     };
     assert!(matches!(
         s.transition_application(a, &owner(), id, app.version, deny_early)
@@ -276,6 +285,9 @@ pub async fn clinician_edits_and_roster_import(f: &dyn StoreFactory) {
     let upd = ClinicianUpdate {
         name: "Dr. Ada Lovelace".into(),
         clinician_type: ClinicianType::NursePractitioner,
+        npi: None,
+        joined_on: None,
+        left_on: None,
     };
     let c = s
         .update_clinician(w.a, &staff(), w.clinician.id, 1, upd.clone())
@@ -518,6 +530,8 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
     );
     let profile = ReportingProfile {
         level: hardship_rules::ReportingLevel::Group,
+        level_decided: true,
+        not_applying: None,
         pi_submitted: hardship_rules::PiSubmission::Incomplete,
         clinician_count: Some(14),
         has_cehrt: true,
@@ -529,10 +543,10 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
         },
     };
     let saved = s
-        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile)
+        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile.clone())
         .await
         .unwrap();
-    assert_eq!((saved.version, saved.profile), (1, profile));
+    assert_eq!((saved.version, saved.profile.clone()), (1, profile.clone()));
     assert_eq!(
         s.get_practice_year(w.a, w.practice.id, year(2024))
             .await
@@ -540,7 +554,7 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
         saved
     );
     let stale = s
-        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile)
+        .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile.clone())
         .await;
     assert!(
         matches!(stale, Err(StoreError::Conflict { .. })),
@@ -552,7 +566,7 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
             pi: Some(101.0),
             ..profile.scores
         },
-        ..profile
+        ..profile.clone()
     };
     assert!(matches!(
         s.set_practice_year(w.a, &staff(), w.practice.id, year(2024), 1, bad)
@@ -564,7 +578,7 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
     ));
     let apm = ReportingProfile {
         level: hardship_rules::ReportingLevel::ApmEntity,
-        ..profile
+        ..profile.clone()
     };
     assert!(matches!(
         s.set_practice_year(w.a, &staff(), w.practice.id, year(2024), 1, apm)
@@ -572,8 +586,15 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
         Err(StoreError::Invalid { field: "level", .. })
     ));
     assert!(matches!(
-        s.set_practice_year(w.a, &auditor(), w.practice.id, year(2024), 1, profile)
-            .await,
+        s.set_practice_year(
+            w.a,
+            &auditor(),
+            w.practice.id,
+            year(2024),
+            1,
+            profile.clone()
+        )
+        .await,
         Err(StoreError::Forbidden(_))
     ));
     assert_eq!(s.audit_events(w.a, None).await.unwrap().len(), before);
@@ -619,6 +640,7 @@ pub async fn revision_follows_every_change(f: &dyn StoreFactory) {
             address: String::new(),
             contact: w.practice.contact.clone(),
             zip: None,
+            tin: None,
         },
     )
     .await
@@ -635,4 +657,363 @@ pub async fn revision_follows_every_change(f: &dyn StoreFactory) {
             .unwrap(),
         0
     );
+}
+
+/// Practices and clinicians are archived and restored (with who and why), TINs and NPIs corrected, and
+/// clinicians carry the dates they joined and left: nothing is deleted, every step is one event.
+pub async fn corrections_keep_history(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a) = (&w.store, w.a);
+    let events = || async { s.audit_events(a, None).await.unwrap().len() };
+    // One practice per TIN: a second with the same TIN is refused, and so is a TIN corrected into one
+    // another practice has.
+    let e = s
+        .create_practice(a, &owner(), practice("123456789"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Duplicate { field: "tin", .. })
+            && e.to_string().contains("Lakeside"),
+        "{e}"
+    );
+    let other = s
+        .create_practice(a, &owner(), practice("111222333"))
+        .await
+        .unwrap();
+    let to = |tin: &str| PracticeUpdate {
+        name: other.name.clone(),
+        address: other.address.clone(),
+        contact: other.contact.clone(),
+        zip: None,
+        tin: Some(Tin::parse(tin).unwrap()),
+    };
+    assert!(matches!(
+        s.update_practice(a, &owner(), other.id, other.version, to("123456789"))
+            .await,
+        Err(StoreError::Duplicate { field: "tin", .. })
+    ));
+    // Another tenant may hold the same TIN: a consultancy and the practice itself.
+    s.create_practice(w.b, &owner(), practice("123456789"))
+        .await
+        .unwrap();
+    // A corrected TIN is one event naming both values.
+    let n = events().await;
+    let other = s
+        .update_practice(a, &owner(), other.id, other.version, to("111222334"))
+        .await
+        .unwrap();
+    assert_eq!(other.tin.as_str(), "111222334");
+    assert_eq!(events().await, n + 1);
+    let last = s
+        .audit_events(a, Some(&other.id.to_string()))
+        .await
+        .unwrap();
+    let ev = last.last().unwrap();
+    assert!(ev.before.as_deref().unwrap().contains("111222333"));
+    assert!(ev.after.as_deref().unwrap().contains("111222334"));
+    // Archiving says why; an auditor cannot; the archived practice keeps its TIN taken.
+    assert!(matches!(
+        s.archive_practice(a, &owner(), other.id, other.version, Some("  ".into()))
+            .await,
+        Err(StoreError::Invalid { field: "why", .. })
+    ));
+    assert!(matches!(
+        s.archive_practice(a, &auditor(), other.id, other.version, Some("x".into()))
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let archived = s
+        .archive_practice(
+            a,
+            &staff(),
+            other.id,
+            other.version,
+            Some("a duplicate of Lakeside".into()),
+        )
+        .await
+        .unwrap();
+    let arch = archived.archived.clone().unwrap();
+    assert_eq!(
+        (arch.by.as_str(), arch.why.as_str()),
+        ("staff@example.test", "a duplicate of Lakeside")
+    );
+    assert_eq!(s.get_practice(a, other.id).await.unwrap(), archived);
+    let e = s
+        .create_practice(a, &owner(), practice("111222334"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("restore it instead"), "{e}");
+    let restored = s
+        .archive_practice(a, &owner(), archived.id, archived.version, None)
+        .await
+        .unwrap();
+    assert!(restored.archived.is_none());
+    let actions: Vec<String> = s
+        .audit_events(a, Some(&other.id.to_string()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.ends_with(&["practice.archive".to_owned(), "practice.restore".to_owned()]));
+
+    // A clinician: an NPI corrected (not into one the roster has), dates joined and left, archived.
+    let c = &w.clinician;
+    let second = s
+        .add_clinician(
+            a,
+            &owner(),
+            w.practice.id,
+            NewClinician {
+                npi: npi(2),
+                name: "Dr. Bea".into(),
+                clinician_type: ClinicianType::Physician,
+            },
+        )
+        .await
+        .unwrap();
+    let upd = |n: Npi, joined: Option<NaiveDate>, left: Option<NaiveDate>| ClinicianUpdate {
+        name: c.name.clone(),
+        clinician_type: c.clinician_type,
+        npi: Some(n),
+        joined_on: joined,
+        left_on: left,
+    };
+    assert!(matches!(
+        s.update_clinician(a, &owner(), c.id, c.version, upd(second.npi, None, None))
+            .await,
+        Err(StoreError::Duplicate { field: "npi", .. })
+    ));
+    let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    assert!(matches!(
+        s.update_clinician(
+            a,
+            &owner(),
+            c.id,
+            c.version,
+            upd(npi(3), d(2024, 5, 1), d(2023, 1, 1))
+        )
+        .await,
+        Err(StoreError::Invalid {
+            field: "left_on",
+            ..
+        })
+    ));
+    let c2 = s
+        .update_clinician(
+            a,
+            &owner(),
+            c.id,
+            c.version,
+            upd(npi(3), d(2023, 3, 1), d(2024, 6, 30)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c2.npi, npi(3));
+    assert!(!c2.on_roster(year(2022)));
+    assert!(c2.on_roster(year(2023)) && c2.on_roster(year(2024)));
+    assert!(!c2.on_roster(year(2025)));
+    let c3 = s
+        .archive_clinician(
+            a,
+            &owner(),
+            c2.id,
+            c2.version,
+            Some("entered by mistake".into()),
+        )
+        .await
+        .unwrap();
+    assert!(!c3.on_roster(year(2024)));
+    assert_eq!(s.get_clinician(a, c3.id).await.unwrap(), c3);
+    assert!(is_not_found(
+        s.archive_clinician(w.b, &owner(), c3.id, c3.version, None)
+            .await
+    ));
+    let c4 = s
+        .archive_clinician(a, &owner(), c3.id, c3.version, None)
+        .await
+        .unwrap();
+    assert!(c4.on_roster(year(2024)));
+    assert!(matches!(
+        s.archive_clinician(a, &owner(), c4.id, c3.version, None)
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(s.verify_audit(a).await.unwrap().is_ok());
+}
+
+/// A document's bytes never change, but what it is can be corrected — one event each; a kind the
+/// product does not know is refused at upload and at correction.
+pub async fn documents_are_corrected_not_rewritten(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a) = (&w.store, w.a);
+    let mut bad = new_document(w.practice.id, None, 77);
+    bad.kind = "cms_email".into();
+    let e = s.record_document(a, &owner(), bad).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Invalid { field: "kind", .. })
+            && e.to_string().contains("cms_decision_email"),
+        "{e}"
+    );
+    let newer = s
+        .record_document(a, &owner(), new_document(w.practice.id, None, 78))
+        .await
+        .unwrap();
+    let edit = DocumentEdit {
+        kind: "cms_decision_email".into(),
+        note: "Re-filed: this is CMS's e-mail, not barrier documentation".into(),
+        superseded_by: Some(newer.id),
+    };
+    let n = s.audit_events(a, None).await.unwrap().len();
+    let doc = s
+        .edit_document(a, &staff(), w.document.id, edit.clone())
+        .await
+        .unwrap();
+    assert_eq!(doc.kind, "cms_decision_email");
+    assert_eq!(doc.superseded_by, Some(newer.id));
+    assert_eq!((doc.sha256, doc.size), (w.document.sha256, w.document.size));
+    assert_eq!(s.get_document(a, doc.id).await.unwrap(), doc);
+    assert_eq!(s.audit_events(a, None).await.unwrap().len(), n + 1);
+    // Still the upload's bytes: the records agree with the log.
+    assert!(
+        s.verify_records(a).await.unwrap().is_empty(),
+        "records agree with the log"
+    );
+    for (e, field) in [
+        (
+            DocumentEdit {
+                kind: "nonsense".into(),
+                ..edit.clone()
+            },
+            "kind",
+        ),
+        (
+            DocumentEdit {
+                superseded_by: Some(w.document.id),
+                ..edit.clone()
+            },
+            "superseded_by",
+        ),
+    ] {
+        assert!(matches!(
+            s.edit_document(a, &staff(), w.document.id, e).await,
+            Err(StoreError::Invalid { field: f, .. }) if f == field
+        ));
+    }
+    assert!(matches!(
+        s.edit_document(a, &auditor(), w.document.id, edit.clone())
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(is_not_found(
+        s.edit_document(w.b, &owner(), w.document.id, edit).await
+    ));
+}
+
+/// CMS's decision is recorded with its e-mail, or with where it was seen (the portal or a call, with a
+/// reference) — never with neither; the e-mail can be filed later, once.
+pub async fn decisions_carry_their_email_or_where_they_were_seen(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a, id) = (&w.store, w.a, w.application.id);
+    w.clock.set(in_2024());
+    let app = s
+        .transition_application(a, &owner(), id, 1, Transition::MarkReady)
+        .await
+        .unwrap();
+    let app = s
+        .transition_application(
+            a,
+            &owner(),
+            id,
+            app.version,
+            Transition::Submit {
+                channel: Channel::Portal,
+                reference: "QPP-1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let decided_on = NaiveDate::from_ymd_opt(2024, 11, 1).unwrap();
+    for seen in [
+        None,
+        Some(DecisionSeen {
+            channel: Channel::Phone,
+            reference: "   ".into(),
+        }),
+    ] {
+        let e = s
+            .transition_application(
+                a,
+                &owner(),
+                id,
+                app.version,
+                Transition::Approve {
+                    decided_on,
+                    email: None,
+                    seen,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StoreError::Invalid {
+                    field: "decision_email",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    let app = s
+        .transition_application(
+            a,
+            &owner(),
+            id,
+            app.version,
+            Transition::Approve {
+                decided_on,
+                email: None,
+                seen: Some(DecisionSeen {
+                    channel: Channel::Phone,
+                    reference: "QPP Service Center call 4471".into(),
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        &app.state,
+        ApplicationState::Approved {
+            email: None,
+            seen: Some(_),
+            ..
+        }
+    ));
+    let link = |doc| Transition::LinkDecisionEmail { email: doc };
+    assert!(is_not_found(
+        s.transition_application(
+            a,
+            &owner(),
+            id,
+            app.version,
+            link(DocumentId(uuid::Uuid::from_u128(9)))
+        )
+        .await
+    ));
+    let app = s
+        .transition_application(a, &owner(), id, app.version, link(w.document.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.state.decision(),
+        Some((decided_on, Some(w.document.id)))
+    );
+    assert!(matches!(
+        s.transition_application(a, &owner(), id, app.version, link(w.document.id))
+            .await,
+        Err(StoreError::IllegalTransition { .. })
+    ));
+    assert!(s.verify_records(a).await.unwrap().is_empty());
 }

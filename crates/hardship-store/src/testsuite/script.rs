@@ -13,6 +13,15 @@ pub const EVERY_ACTION: &[&str] = &[
     actions::MEMBERSHIP_SET,
     actions::PRACTICE_CREATE,
     actions::PRACTICE_UPDATE,
+    actions::PRACTICE_ARCHIVE,
+    actions::PRACTICE_RESTORE,
+    actions::CLINICIAN_ARCHIVE,
+    actions::CLINICIAN_RESTORE,
+    actions::DOCUMENT_EDIT,
+    actions::DOCUMENT_READ,
+    actions::EXPORT,
+    actions::GUARD_CHECK,
+    "application.link_email",
     actions::CLINICIAN_ADD,
     actions::CLINICIAN_STATUS,
     actions::CLINICIAN_UPDATE,
@@ -105,6 +114,7 @@ async fn act(s: &Scripted) -> TenantId {
                 address: "2 Elm St".into(),
                 contact: p.contact.clone(),
                 zip: Some(hardship_rules::Zip5::parse("70112").unwrap()),
+                tin: None,
             },
         )
         .await
@@ -146,6 +156,9 @@ async fn act(s: &Scripted) -> TenantId {
             ClinicianUpdate {
                 name: "Łukasz Wróbel, MD".into(),
                 clinician_type: ClinicianType::Physician,
+                npi: None,
+                joined_on: NaiveDate::from_ymd_opt(2019, 7, 1),
+                left_on: None,
             },
         )
         .await
@@ -269,6 +282,7 @@ async fn act(s: &Scripted) -> TenantId {
             Transition::Approve {
                 decided_on: NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
                 email: Some(email.id),
+                seen: None,
             },
         )
         .await
@@ -291,6 +305,10 @@ async fn act(s: &Scripted) -> TenantId {
         Transition::Deny {
             decided_on: NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
             email: None,
+            seen: Some(DecisionSeen {
+                channel: Channel::Portal,
+                reference: "QPP portal, exceptions page".into(),
+            }),
         },
         Transition::Withdraw,
     ] {
@@ -317,9 +335,86 @@ async fn act(s: &Scripted) -> TenantId {
                     .unwrap();
             }
         }
-        st.transition_application(t, &owner(), b.id, b.version, last)
+        let denied = matches!(last, Transition::Deny { .. });
+        let b = st
+            .transition_application(t, &owner(), b.id, b.version, last)
             .await
             .unwrap();
+        if denied {
+            // CMS's e-mail arrives after the denial was recorded from the portal.
+            let mail = st
+                .record_document(t, &staff(), new_document(p.id, Some(b.id), 2))
+                .await
+                .unwrap();
+            st.transition_application(
+                t,
+                &owner(),
+                b.id,
+                b.version,
+                Transition::LinkDecisionEmail { email: mail.id },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    s.tick();
+
+    // Corrections that keep history.
+    let second = st
+        .create_practice(t, &owner(), practice("987654321"))
+        .await
+        .unwrap();
+    let second = st
+        .archive_practice(
+            t,
+            &owner(),
+            second.id,
+            second.version,
+            Some("entered twice".into()),
+        )
+        .await
+        .unwrap();
+    st.archive_practice(t, &owner(), second.id, second.version, None)
+        .await
+        .unwrap();
+    let ada = st
+        .archive_clinician(
+            t,
+            &owner(),
+            ada.id,
+            ada.version,
+            Some("duplicate NPI row".into()),
+        )
+        .await
+        .unwrap();
+    st.archive_clinician(t, &owner(), ada.id, ada.version, None)
+        .await
+        .unwrap();
+    st.edit_document(
+        t,
+        &staff(),
+        email.id,
+        DocumentEdit {
+            kind: "cms_decision_email".into(),
+            note: "CMS's e-mail of 2024-11-01 — “approved”".into(),
+            superseded_by: None,
+        },
+    )
+    .await
+    .unwrap();
+    s.tick();
+    // Who looked at what.
+    for change in [
+        crate::engine::payloads::document_read(email.id, "download"),
+        crate::engine::payloads::exported(
+            "binder",
+            "practice",
+            p.id,
+            serde_json::json!({"year": 2024}),
+        ),
+        crate::engine::payloads::guard_checked(p.id, 2024, true, "submission.json"),
+    ] {
+        st.record_observation(t, &auditor(), change).await.unwrap();
     }
     s.tick();
 

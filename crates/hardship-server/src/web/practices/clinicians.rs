@@ -13,6 +13,10 @@ pub struct ClinicianForm {
     pub(super) clinician_type: String,
     #[serde(default)]
     pub(super) version: i64,
+    #[serde(default)]
+    pub(super) joined_on: String,
+    #[serde(default)]
+    pub(super) left_on: String,
 }
 
 pub async fn add_clinician(
@@ -141,19 +145,23 @@ pub async fn edit_clinician(
 ) -> PageResult {
     p.require_write()?;
     let (pr, c) = clinician_of(&state, &p, &practice, &clinician).await?;
-    let result = match dto::parse_clinician_type(&f.clinician_type) {
-        Ok(t) => state
+    let update = || -> Result<ClinicianUpdate, ApiError> {
+        Ok(ClinicianUpdate {
+            name: f.name.clone(),
+            clinician_type: dto::parse_clinician_type(&f.clinician_type)?,
+            // The NPI field of the edit form corrects a typo; left as it was, it changes nothing.
+            npi: match f.npi.trim() {
+                "" => None,
+                n => Some(dto::parse_npi(n)?).filter(|n| *n != c.npi),
+            },
+            joined_on: dto::parse_opt_date("joined_on", Some(f.joined_on.as_str()))?,
+            left_on: dto::parse_opt_date("left_on", Some(f.left_on.as_str()))?,
+        })
+    };
+    let result = match update() {
+        Ok(u) => state
             .store
-            .update_clinician(
-                p.tenant,
-                &p.actor(),
-                c.id,
-                f.version,
-                ClinicianUpdate {
-                    name: f.name.clone(),
-                    clinician_type: t,
-                },
-            )
+            .update_clinician(p.tenant, &p.actor(), c.id, f.version, u)
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
@@ -236,6 +244,8 @@ pub async fn set_status(
 /// A multipart page form: its text fields (the `csrf` field checked first) and then the file.
 pub struct FileForm {
     pub fields: std::collections::HashMap<String, String>,
+    /// The file's name as the browser sent it (for the audit log).
+    pub name: String,
     pub file: Vec<u8>,
 }
 
@@ -258,6 +268,7 @@ pub async fn csrf_then_file(
             if !csrf_ok {
                 break;
             }
+            let file_name = field.file_name().unwrap_or("").chars().take(200).collect();
             let bytes = field.bytes().await.map_err(|e| {
                 ApiError::PayloadTooLarge(format!(
                     "the file could not be read within the upload limit of {} bytes: {}",
@@ -267,6 +278,7 @@ pub async fn csrf_then_file(
             })?;
             return Ok(FileForm {
                 fields,
+                name: file_name,
                 file: bytes.to_vec(),
             });
         }

@@ -197,6 +197,8 @@ pub async fn edit(
         address: f.address.clone(),
         contact: f.contact(),
         zip: Some(f.zip.clone()),
+        // The form shows the TIN editable: a corrected one is recorded as a correction.
+        tin: Some(f.tin.clone()),
     };
     let result = match dto.parse() {
         Ok((v, u)) => state

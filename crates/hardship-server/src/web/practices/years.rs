@@ -85,6 +85,8 @@ pub struct ProfileForm {
     pub(super) cost: Option<String>,
     pub(super) ia: Option<String>,
     pub(super) pi: Option<String>,
+    /// Why the practice will report PI and not apply; empty withdraws it; absent keeps it.
+    pub(super) not_applying: Option<String>,
 }
 
 pub async fn save_profile(
@@ -104,8 +106,9 @@ pub async fn save_profile(
                 ))
             })?),
         };
-        let profile = ReportingProfile {
-            level: dto::parse_level(&f.level)?,
+        let input = hardship_app::practice_years::ProfileInput {
+            level: dto::parse_level_choice(&f.level)?,
+            not_applying: dto::not_applying_change(f.not_applying.as_deref()),
             pi_submitted: match text(&f.pi_submitted) {
                 "" => hardship_rules::PiSubmission::No,
                 // A checkbox from an older page.
@@ -122,10 +125,7 @@ pub async fn save_profile(
                 pi: dto::parse_opt_score("pi", f.pi.as_deref())?,
             },
         };
-        state
-            .store
-            .set_practice_year(p.tenant, &p.actor(), id, year, f.version, profile)
-            .await?;
+        hardship_app::practice_years::set_profile(&state, &p, id, year, f.version, input).await?;
         Ok(())
     }
     .await;
@@ -274,8 +274,9 @@ pub async fn submission_check(
     let year = parse_year(&year)?;
     let multipart = multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let form = csrf_then_file(&state, &p, multipart).await?;
+    let r =
+        hardship_app::guard::check_submission(&state, &p, id, year, &form.name, &form.file).await?;
     let b = hardship_app::practice_years::practice_year(&state, &p, id, year).await?;
-    let r = hardship_app::guard::check(&b, year, &form.file)?;
     let status = if r.blocked {
         StatusCode::CONFLICT
     } else {
