@@ -71,8 +71,29 @@ pub struct PracticeDto {
     pub contact: ContactDto,
     /// The practice location's five-digit ZIP (for CMS's automatic EUC areas), if given.
     pub zip: Option<String>,
+    /// Set when the practice was archived: who, when, why.
+    pub archived: Option<ArchiveDto>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// Who archived a record, when, and why.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArchiveDto {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub why: String,
+}
+
+impl From<&Archive> for ArchiveDto {
+    fn from(a: &Archive) -> Self {
+        ArchiveDto {
+            at: a.at,
+            by: a.by.clone(),
+            why: a.why.clone(),
+        }
+    }
 }
 
 impl From<&Practice> for PracticeDto {
@@ -84,6 +105,7 @@ impl From<&Practice> for PracticeDto {
             address: p.address.clone(),
             contact: (&p.contact).into(),
             zip: p.zip.map(|z| z.to_string()),
+            archived: p.archived.as_ref().map(ArchiveDto::from),
             version: p.version,
             created_at: p.created_at,
         }
@@ -391,6 +413,11 @@ pub struct DocumentDto {
     pub retain_until: NaiveDate,
     pub uploaded_by: String,
     pub uploaded_at: DateTime<Utc>,
+    /// A note about what the document is (kept with re-classifications).
+    pub note: String,
+    /// The document that replaces this one, if any (both are kept).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub superseded_by: Option<DocumentId>,
 }
 
 impl From<&Document> for DocumentDto {
@@ -407,6 +434,8 @@ impl From<&Document> for DocumentDto {
             retain_until: d.retain_until,
             uploaded_by: d.uploaded_by.clone(),
             uploaded_at: d.uploaded_at,
+            note: d.note.clone(),
+            superseded_by: d.superseded_by,
         }
     }
 }

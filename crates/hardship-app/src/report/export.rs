@@ -32,7 +32,8 @@ pub async fn portfolio(
 ) -> Result<Vec<PortfolioRow>, AppError> {
     let practices = app.store.list_practices(p.tenant).await?;
     let mut rows = Vec::new();
-    for pr in practices {
+    // Archived practices are in no view.
+    for pr in practices.into_iter().filter(|p| p.archived.is_none()) {
         let b = practice_years::practice_year(app, p, pr.id, year).await?;
         let apps: Vec<String> = b
             .applications

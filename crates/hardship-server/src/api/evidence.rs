@@ -43,6 +43,26 @@ pub(super) fn document_id(text: &str) -> ApiResult<DocumentId> {
     parse_id("document", text)
 }
 
+/// Corrects what a document is — its kind, a note, the document that supersedes it. Its bytes never
+/// change; each correction is an audit event.
+#[utoipa::path(put, path = "/api/v1/documents/{document}", tag = "evidence", request_body = DocumentEditInput,
+    params(("document" = String, Path, description = "Document id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = DocumentDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn edit_document(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DocumentEditInput>,
+) -> ApiResult<Json<DocumentDto>> {
+    p.require_write()?;
+    let d = state
+        .store
+        .edit_document(p.tenant, &p.actor(), document_id(&id)?, body.into_edit())
+        .await?;
+    Ok(Json(DocumentDto::from(&d)))
+}
+
 /// A document's record.
 #[utoipa::path(get, path = "/api/v1/documents/{document}", tag = "evidence",
     params(("document" = String, Path, description = "Document id")),

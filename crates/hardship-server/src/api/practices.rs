@@ -2,15 +2,63 @@
 
 use super::prelude::*;
 
-/// The organization's practices.
-#[utoipa::path(get, path = "/api/v1/practices", tag = "practices", security(("bearer" = []), ("session" = [])),
+/// The organization's practices (archived ones only when asked).
+#[utoipa::path(get, path = "/api/v1/practices", tag = "practices", params(PracticesQuery),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Vec<PracticeDto>), (status = 401, body = ErrorBody)))]
 pub(super) async fn list_practices(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    ApiQuery(q): ApiQuery<PracticesQuery>,
 ) -> ApiResult<Json<Vec<PracticeDto>>> {
+    let archived = q.archived()?;
     let list = state.store.list_practices(p.tenant).await?;
-    Ok(Json(list.iter().map(PracticeDto::from).collect()))
+    Ok(Json(
+        list.iter()
+            .filter(|pr| archived || pr.archived.is_none())
+            .map(PracticeDto::from)
+            .collect(),
+    ))
+}
+
+/// Archives a practice, saying why: it leaves the lists, the dashboard and the portfolio; its records
+/// and their history stay, and it can be restored.
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/archive", tag = "practices", request_body = ArchiveInput,
+    params(("practice" = String, Path, description = "Practice id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PracticeDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn archive_practice(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ArchiveInput>,
+) -> ApiResult<Json<PracticeDto>> {
+    p.require_write()?;
+    let why = Some(body.why.unwrap_or_default());
+    let pr = state
+        .store
+        .archive_practice(p.tenant, &p.actor(), practice_id(&id)?, body.version, why)
+        .await?;
+    Ok(Json(PracticeDto::from(&pr)))
+}
+
+/// Restores an archived practice (its TIN must still be free).
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/restore", tag = "practices", request_body = ArchiveInput,
+    params(("practice" = String, Path, description = "Practice id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PracticeDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn restore_practice(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ArchiveInput>,
+) -> ApiResult<Json<PracticeDto>> {
+    p.require_write()?;
+    let pr = state
+        .store
+        .archive_practice(p.tenant, &p.actor(), practice_id(&id)?, body.version, None)
+        .await?;
+    Ok(Json(PracticeDto::from(&pr)))
 }
 
 /// Adds a practice (one TIN).
@@ -48,7 +96,8 @@ pub(super) async fn get_practice(
     Ok(Json(PracticeDto::from(&pr)))
 }
 
-/// Edits a practice's name, address and contact (the TIN identifies it and does not change).
+/// Edits a practice's name, address, contact and ZIP; a corrected TIN is recorded as a correction (one
+/// another practice of the organization has is refused).
 #[utoipa::path(put, path = "/api/v1/practices/{practice}", tag = "practices", request_body = PracticeUpdateDto,
     params(("practice" = String, Path, description = "Practice id")),
     security(("bearer" = []), ("session" = [])),
@@ -123,7 +172,8 @@ pub(super) async fn clinician_in(
     Ok(c)
 }
 
-/// Edits a clinician's name and type (the NPI identifies the clinician and does not change).
+/// Edits a clinician: name, type, the dates they joined and left; a corrected NPI is recorded as a
+/// correction (one another clinician of the practice has is refused).
 #[utoipa::path(put, path = "/api/v1/practices/{practice}/clinicians/{clinician}", tag = "practices",
     request_body = ClinicianUpdateDto,
     params(("practice" = String, Path, description = "Practice id"), ("clinician" = String, Path, description = "Clinician id")),
@@ -141,6 +191,50 @@ pub(super) async fn update_clinician(
     let c = state
         .store
         .update_clinician(p.tenant, &p.actor(), c.id, version, update)
+        .await?;
+    Ok(Json(ClinicianDto::from(&c)))
+}
+
+/// Archives a clinician entered by mistake (with why): on no year's roster, history kept. A clinician
+/// who left is not archived: give the date they left.
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/clinicians/{clinician}/archive", tag = "practices",
+    request_body = ArchiveInput,
+    params(("practice" = String, Path, description = "Practice id"), ("clinician" = String, Path, description = "Clinician id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ClinicianDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn archive_clinician(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path((practice, clinician)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ArchiveInput>,
+) -> ApiResult<Json<ClinicianDto>> {
+    p.require_write()?;
+    let c = clinician_in(&state, &p, &practice, &clinician).await?;
+    let why = Some(body.why.unwrap_or_default());
+    let c = state
+        .store
+        .archive_clinician(p.tenant, &p.actor(), c.id, body.version, why)
+        .await?;
+    Ok(Json(ClinicianDto::from(&c)))
+}
+
+/// Restores an archived clinician.
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/clinicians/{clinician}/restore", tag = "practices",
+    request_body = ArchiveInput,
+    params(("practice" = String, Path, description = "Practice id"), ("clinician" = String, Path, description = "Clinician id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ClinicianDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn restore_clinician(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path((practice, clinician)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ArchiveInput>,
+) -> ApiResult<Json<ClinicianDto>> {
+    p.require_write()?;
+    let c = clinician_in(&state, &p, &practice, &clinician).await?;
+    let c = state
+        .store
+        .archive_clinician(p.tenant, &p.actor(), c.id, body.version, None)
         .await?;
     Ok(Json(ClinicianDto::from(&c)))
 }

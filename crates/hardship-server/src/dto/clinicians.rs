@@ -12,6 +12,11 @@ pub struct ClinicianDto {
     pub npi: String,
     pub name: String,
     pub clinician_type: String,
+    /// When the clinician joined and left the practice (each year has its own roster).
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    /// Set when the clinician was archived: who, when, why.
+    pub archived: Option<ArchiveDto>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -24,6 +29,9 @@ impl From<&Clinician> for ClinicianDto {
             npi: c.npi.to_string(),
             name: c.name.clone(),
             clinician_type: c.clinician_type.code().to_owned(),
+            joined_on: c.joined_on,
+            left_on: c.left_on,
+            archived: c.archived.as_ref().map(ArchiveDto::from),
             version: c.version,
             created_at: c.created_at,
         }
@@ -135,4 +143,15 @@ impl ImportQuery {
             },
         })
     }
+}
+
+/// Archives a record (with why) or restores it, at the version the caller read.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveInput {
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+    /// Why it is archived (required to archive; ignored to restore).
+    #[serde(default)]
+    pub why: Option<String>,
 }

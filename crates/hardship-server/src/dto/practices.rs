@@ -65,3 +65,22 @@ impl PracticeUpdateDto {
         ))
     }
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PracticesQuery {
+    /// `true`: archived practices too (marked as such).
+    pub archived: Option<String>,
+}
+
+impl PracticesQuery {
+    pub fn archived(&self) -> Result<bool, ApiError> {
+        match self.archived.as_deref().map(str::trim) {
+            None | Some("") | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "invalid archived {other:?}: true or false"
+            ))),
+        }
+    }
+}

@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
             "/practices/{practice}/edit",
             get(practices::edit_page).post(practices::edit),
         )
+        .route("/practices/{practice}/archive", post(practices::archive))
+        .route("/practices/{practice}/restore", post(practices::restore))
         .route(
             "/practices/{practice}/clinicians",
             post(practices::add_clinician),
@@ -56,6 +58,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/practices/{practice}/clinicians/{clinician}/edit",
             get(practices::clinician_page).post(practices::edit_clinician),
+        )
+        .route(
+            "/practices/{practice}/clinicians/{clinician}/archive",
+            post(practices::archive_clinician),
+        )
+        .route(
+            "/practices/{practice}/clinicians/{clinician}/restore",
+            post(practices::restore_clinician),
         )
         .route(
             "/practices/{practice}/clinicians/{clinician}/status",
@@ -102,6 +112,7 @@ pub fn router() -> Router<AppState> {
             post(applications::transition),
         )
         .route("/documents/{document}/download", get(practices::download))
+        .route("/documents/{document}/edit", post(practices::edit_document))
         .route("/settings/users", get(settings::users))
         .route("/settings/invites", post(settings::invite))
         .route(

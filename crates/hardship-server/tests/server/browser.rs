@@ -580,7 +580,10 @@ async fn journey(c: &Client, app: &TestApp, files: &Path) {
     assert_eq!(doc_rows.len(), 1);
     let cells = doc_rows[0].find_all(Locator::Css("td")).await.unwrap();
     assert_eq!(cells[0].text().await.unwrap(), "cms-approval.eml");
-    assert_eq!(cells[1].text().await.unwrap(), "cms_decision_email");
+    assert_eq!(
+        cells[1].text().await.unwrap(),
+        "CMS approval or denial e-mail"
+    );
     assert_eq!(
         cells[2].text().await.unwrap(),
         email_bytes.len().to_string()

@@ -294,7 +294,7 @@ async fn the_guard_blocks_pi_data_for_a_reweighted_tin_and_passes_a_file_without
     assert!(r.text().await.unwrap().contains("measurementSets"));
 }
 
-fn poppler() -> bool {
+pub fn poppler() -> bool {
     let found = std::process::Command::new("pdftotext")
         .arg("-v")
         .output()
@@ -325,7 +325,7 @@ fn pdf_raw_text(path: &std::path::Path) -> String {
     String::from_utf8_lossy(&raw.stdout).into_owned()
 }
 
-fn pdf_text(dir: &std::path::Path, name: &str, pdf: &[u8]) -> (String, u32) {
+pub fn pdf_text(dir: &std::path::Path, name: &str, pdf: &[u8]) -> (String, u32) {
     let path = dir.join(name);
     std::fs::write(&path, pdf).unwrap();
     if let Some(keep) = std::env::var_os("HARDSHIP_KEEP_PDFS") {

@@ -10,6 +10,8 @@ mod foundation;
 
 /// Every route × {anonymous, other tenant, auditor, staff, owner}, and CSRF.
 mod access;
+/// Every view of a practice-year says the same, count for count.
+mod agree;
 /// The JSON API against the real app: flows, bad input, concurrency.
 mod api;
 /// The main journey in a real headless Chromium.

@@ -179,6 +179,62 @@ pub async fn edit_clinician(
     }
 }
 
+/// Archiving (with why) or restoring a record from its page.
+#[derive(Deserialize)]
+pub struct ArchiveForm {
+    #[serde(default)]
+    pub(super) version: i64,
+    #[serde(default)]
+    pub(super) why: Option<String>,
+}
+
+/// Archives a clinician (`restore`: brings one back), then shows the clinician's page.
+async fn archive_or_restore(
+    state: &AppState,
+    p: crate::principal::Principal,
+    practice: &str,
+    clinician: &str,
+    f: ArchiveForm,
+    archive: bool,
+) -> PageResult {
+    p.require_write()?;
+    let (pr, c) = clinician_of(state, &p, practice, clinician).await?;
+    let why = archive.then(|| f.why.clone().unwrap_or_default());
+    match state
+        .store
+        .archive_clinician(p.tenant, &p.actor(), c.id, f.version, why)
+        .await
+    {
+        Ok(_) => Ok(see(&format!(
+            "/practices/{}/clinicians/{}/edit",
+            pr.id, c.id
+        ))),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let year = hardship_app::years::current_year(state.now());
+            let page = clinician_page_for(state, WebUser(p), pr, c, year, Some(e.public_message()))
+                .await?;
+            Ok(html_status(e.status(), &page))
+        }
+    }
+}
+
+pub async fn archive_clinician(
+    State(state): State<AppState>,
+    Path((practice, clinician)): Path<(String, String)>,
+    Form(p, f): Form<ArchiveForm>,
+) -> PageResult {
+    archive_or_restore(&state, p, &practice, &clinician, f, true).await
+}
+
+pub async fn restore_clinician(
+    State(state): State<AppState>,
+    Path((practice, clinician)): Path<(String, String)>,
+    Form(p, f): Form<ArchiveForm>,
+) -> PageResult {
+    archive_or_restore(&state, p, &practice, &clinician, f, false).await
+}
+
 #[derive(Deserialize)]
 pub struct StatusForm {
     #[serde(default)]
@@ -404,4 +460,47 @@ pub async fn download(
     let id: DocumentId = parse_id("document", &id)?;
     let (doc, body) = hardship_app::evidence::open_document(&state, &user.0, id).await?;
     Ok(crate::upload::download_response(&doc, body))
+}
+
+/// A document's correction, from the evidence list.
+#[derive(Deserialize)]
+pub struct DocumentEditForm {
+    #[serde(default)]
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) note: String,
+    #[serde(default)]
+    pub(super) superseded_by: String,
+}
+
+/// Corrects what a document is, then goes back to where it is listed (its application, else its
+/// practice's evidence).
+pub async fn edit_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(p, f): Form<DocumentEditForm>,
+) -> PageResult {
+    p.require_write()?;
+    let id: DocumentId = parse_id("document", &id)?;
+    let superseded_by = match f.superseded_by.trim() {
+        "" => None,
+        t => Some(parse_id::<DocumentId>("superseded_by", t)?),
+    };
+    let edit = DocumentEdit {
+        kind: f.kind,
+        note: f.note,
+        superseded_by,
+    };
+    let doc = state.store.get_document(p.tenant, id).await?;
+    match state
+        .store
+        .edit_document(p.tenant, &p.actor(), id, edit)
+        .await
+    {
+        Ok(d) => Ok(see(&match d.application {
+            Some(a) => format!("/applications/{a}#document-{id}"),
+            None => format!("/practices/{}?notice=saved#document-{id}", d.practice),
+        })),
+        Err(e) => practice_error(&state, p, doc.practice, e.into()).await,
+    }
 }

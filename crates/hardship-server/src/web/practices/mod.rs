@@ -51,14 +51,55 @@ pub fn clinician_types() -> Vec<(&'static str, &'static str)> {
 pub(super) struct PracticesPage {
     pub(super) nav: Nav,
     pub(super) practices: Vec<PracticeDto>,
+    pub(super) archived: Vec<PracticeDto>,
 }
 
 pub async fn list(State(state): State<AppState>, user: WebUser) -> PageResult {
     let list = state.store.list_practices(user.0.tenant).await?;
+    let (archived, practices): (Vec<_>, Vec<_>) = list.iter().partition(|p| p.archived.is_some());
     Ok(html(&PracticesPage {
         nav: user.nav(&state).await?,
-        practices: list.iter().map(PracticeDto::from).collect(),
+        practices: practices.into_iter().map(PracticeDto::from).collect(),
+        archived: archived.into_iter().map(PracticeDto::from).collect(),
     }))
+}
+
+/// Archives a practice (with why) from its page.
+pub async fn archive(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(p, f): Form<clinicians::ArchiveForm>,
+) -> PageResult {
+    set_archived(&state, p, &id, f, true).await
+}
+
+/// Restores an archived practice from its page.
+pub async fn restore(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(p, f): Form<clinicians::ArchiveForm>,
+) -> PageResult {
+    set_archived(&state, p, &id, f, false).await
+}
+
+async fn set_archived(
+    state: &AppState,
+    p: crate::principal::Principal,
+    id: &str,
+    f: clinicians::ArchiveForm,
+    archive: bool,
+) -> PageResult {
+    p.require_write()?;
+    let id = practice_id(id)?;
+    let why = archive.then(|| f.why.clone().unwrap_or_default());
+    match state
+        .store
+        .archive_practice(p.tenant, &p.actor(), id, f.version, why)
+        .await
+    {
+        Ok(_) => Ok(see(&format!("/practices/{id}"))),
+        Err(e) => practice_error(state, p, id, e.into()).await,
+    }
 }
 
 #[derive(Template)]
