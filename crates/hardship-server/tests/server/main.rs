@@ -16,6 +16,8 @@ mod agree;
 mod api;
 /// The main journey in a real headless Chromium.
 mod browser;
+/// Corrections that keep history, and who looked at what, through the API and the pages.
+mod corrections;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.
 mod formats;
 /// Hostile input at every edge (property tests): parsers, uploads, API bodies, pages; never a 5xx.
