@@ -11,6 +11,8 @@ pub mod access;
 pub mod applications;
 /// A practice-year's records turned into decisions, warnings and what is missing (pure).
 pub mod assess;
+/// The audit trail as people read it: sentences, names, field changes, filters, CSV.
+pub mod audit_trail;
 /// Caches valid for one tenant revision.
 pub mod cache;
 /// The deadline calendar feed of an organization.

@@ -3,8 +3,11 @@
 //! command line exports them, so the two are the same document). The shapes a client also sends back
 //! (contacts, applicants, submitters, facts) parse here too, naming the field and value they refuse.
 
+pub use crate::audit_trail::AuditEntry;
 use crate::error::AppError;
-use crate::report::{ApplicationPacket, KeepItem, PacketField, ReasonCriteria, euc_kind_code};
+use crate::report::{
+    ApplicationPacket, CoveredClinician, KeepItem, PacketField, ReasonCriteria, euc_kind_code,
+};
 use crate::years::DeadlineView;
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::{Npi, Tin};
@@ -440,38 +443,6 @@ impl From<&Document> for DocumentDto {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditEventDto {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl From<&AuditEvent> for AuditEventDto {
-    fn from(e: &AuditEvent) -> Self {
-        AuditEventDto {
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor_label.clone(),
-            action: e.action.clone(),
-            entity: e.entity.clone(),
-            entity_id: e.entity_id.clone(),
-            before: e.before.clone(),
-            after: e.after.clone(),
-            prev_hash: hex(&e.prev_hash),
-            hash: hex(&e.hash),
-        }
-    }
-}
-
 /// Everything to send or read out, and to keep.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -482,12 +453,14 @@ pub struct ApplicationPacketDto {
     pub organization: String,
     /// The fields of the CMS form (or the phone call), in order.
     pub fields: Vec<PacketField>,
+    /// Who the application covers, by name.
+    pub clinicians: Vec<CoveredClinician>,
     pub reason: ReasonCriteria,
     pub how_to_send: Vec<String>,
     pub deadline: DeadlineView,
     pub keep: Vec<KeepItem>,
     pub documents: Vec<DocumentDto>,
-    pub history: Vec<AuditEventDto>,
+    pub history: Vec<AuditEntry>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -498,12 +471,13 @@ impl From<&ApplicationPacket> for ApplicationPacketDto {
             practice: (&p.practice).into(),
             organization: p.organization.clone(),
             fields: p.fields.clone(),
+            clinicians: p.clinicians.clone(),
             reason: p.reason.clone(),
             how_to_send: p.how_to_send.clone(),
             deadline: p.deadline.clone(),
             keep: p.keep.clone(),
             documents: p.documents.iter().map(DocumentDto::from).collect(),
-            history: p.history.iter().map(AuditEventDto::from).collect(),
+            history: p.history.clone(),
             generated_at: p.generated_at,
         }
     }

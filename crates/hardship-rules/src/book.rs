@@ -110,6 +110,11 @@ impl RuleBook {
         self.sources.get(key).map(String::as_str)
     }
 
+    /// Every source key with what it refers to, in key order.
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The embedded year file's text, for `hardship rules --raw` and auditors.
     pub fn raw_file(year: PerformanceYear) -> &'static str {
         YEAR_FILES[usize::from(year.get() - PerformanceYear::FIRST)].1

@@ -1,9 +1,11 @@
 //! The audit binder of a practice-year: everything an auditor asks for, years later, with both
 //! verifications (the audit chain, and every document re-read from the vault) run when it is made.
 
-use super::{docs_table, history_table, when};
+use super::mail_text::{self, MailText};
+use super::{docs_table, history_table, when, with_changes};
 use crate::App;
 use crate::assess::Assessment;
+use crate::audit_trail::{self, AuditEntry};
 use crate::error::AppError;
 use crate::evidence::{self, AuditCheck};
 use crate::pdf::{self, Block, Column, Section};
@@ -20,11 +22,15 @@ pub struct Binder {
     pub year: PerformanceYear,
     pub assessment: Assessment,
     pub decisions: Vec<StoredDecision>,
-    pub applications: Vec<(Application, Vec<AuditEvent>)>,
+    /// Each application with its history (and its documents'), as sentences with names.
+    pub applications: Vec<(Application, Vec<AuditEntry>)>,
     pub documents: Vec<Document>,
     /// Each document re-read from the vault: (id, Ok or the failure).
     pub vault_checks: Vec<(DocumentId, Result<(), String>)>,
-    pub audit_extract: Vec<AuditEvent>,
+    /// CMS's decision e-mails that passed their check, with their text or why it cannot be printed.
+    pub emails: Vec<(DocumentId, Result<MailText, String>)>,
+    /// Every event of the binder's records, read with names, hashes kept.
+    pub audit_extract: Vec<AuditEntry>,
     pub chain: AuditCheck,
     pub generated_at: DateTime<Utc>,
     pub generated_by: String,
@@ -51,21 +57,26 @@ pub async fn binder(
         .iter()
         .filter(|a| a.draft.year == year)
         .collect();
+    let all = app.store.audit_events(p.tenant, None).await?;
+    let names = audit_trail::names(app, p).await?;
+    let everything = audit_trail::read(&all, &names, &audit_trail::AuditFilter::default());
     let mut applications = Vec::new();
     for a in &apps {
-        let mut events = app
-            .store
-            .audit_events(p.tenant, Some(&a.id.to_string()))
-            .await?;
-        for d in b.documents.iter().filter(|d| d.application == Some(a.id)) {
-            events.extend(
-                app.store
-                    .audit_events(p.tenant, Some(&d.id.to_string()))
-                    .await?,
-            );
-        }
-        events.sort_by_key(|e| e.seq);
-        applications.push(((*a).clone(), events));
+        // The application's changes and its documents' (not who looked at them).
+        let own: Vec<String> = std::iter::once(a.id.to_string())
+            .chain(
+                b.documents
+                    .iter()
+                    .filter(|d| d.application == Some(a.id))
+                    .map(|d| d.id.to_string()),
+            )
+            .collect();
+        let history = everything
+            .iter()
+            .filter(|e| !e.observation && own.contains(&e.entity_id))
+            .cloned()
+            .collect();
+        applications.push(((*a).clone(), history));
     }
     // The year's evidence: filed with one of its applications, or kept until the year's retain-until date
     // (which is how a practice-level upload names its year).
@@ -79,18 +90,23 @@ pub async fn binder(
                 || (d.application.is_none() && d.retain_until == year_end)
         })
         .collect();
-    let all = app.store.audit_events(p.tenant, None).await?;
     let mut vault_checks = Vec::new();
+    let mut emails = Vec::new();
     for d in &docs {
         // The record against its upload event, the key against the record, the bytes against both.
         let upload = all.iter().find(|e| {
             e.action == hardship_store::audit::actions::DOCUMENT_UPLOAD
                 && e.entity_id == d.id.to_string()
         });
+        let is_email = d.kind == crate::assess::CMS_DECISION_EMAIL;
         let r = match hardship_store::integrity::document(d, upload) {
             Some(f) => Err(f.problem),
             None => match app.vault.check_key(p.tenant.0, d.id.0, &d.object_key) {
                 Err(e) => Err(e.to_string()),
+                // A decision e-mail is read whole, to print its text; anything else is only verified.
+                Ok(()) if is_email => read_email(app, p, d)
+                    .await
+                    .map(|text| emails.push((d.id, text))),
                 Ok(()) => app
                     .vault
                     .verify(p.tenant.0, &d.object_key, &d.sha256)
@@ -108,10 +124,9 @@ pub async fn binder(
     ids.extend(apps.iter().map(|a| a.id.to_string()));
     ids.extend(docs.iter().map(|d| d.id.to_string()));
     ids.extend(decisions.iter().map(|d| d.id.to_string()));
-    let audit_extract = all
-        .iter()
+    let audit_extract = everything
+        .into_iter()
         .filter(|e| ids.contains(&e.entity_id))
-        .cloned()
         .collect();
     let chain = evidence::verify_audit(app, p).await?;
     // The binder re-read every document of the year: one event says so.
@@ -133,11 +148,40 @@ pub async fn binder(
         applications,
         documents: docs.into_iter().cloned().collect(),
         vault_checks,
+        emails,
         audit_extract,
         chain,
         generated_at: app.now(),
         generated_by: p.label.clone(),
     })
+}
+
+/// A decision e-mail's bytes, checked against the record's SHA-256, and its text (read off the async
+/// threads: a PDF's text takes a while).
+async fn read_email(
+    app: &App,
+    p: &Principal,
+    d: &Document,
+) -> Result<Result<MailText, String>, String> {
+    let mut bytes = Vec::with_capacity(usize::try_from(d.size).unwrap_or(0));
+    let stored = app
+        .vault
+        .get(p.tenant.0, &d.object_key, &mut bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    if stored.sha256 != d.sha256 {
+        return Err(format!(
+            "SHA-256 of the stored document is {}, the record expects {}",
+            hex::encode(stored.sha256),
+            hex::encode(d.sha256)
+        ));
+    }
+    let (name, ct) = (d.filename.clone(), d.content_type.clone());
+    Ok(
+        tokio::task::spawn_blocking(move || mail_text::extract(&name, &ct, &bytes))
+            .await
+            .unwrap_or_else(|_| Err("its text could not be read".into())),
+    )
 }
 
 /// The binder as a printable document.
@@ -215,10 +259,17 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                 vec![
                     c.name.clone(),
                     c.npi.clone(),
-                    c.clinician_type.clone(),
+                    super::type_label(&c.clinician_type),
                     c.statuses
                         .iter()
-                        .map(|s| format!("{} {} ({})", s.status, s.value, s.origin))
+                        .map(|s| {
+                            format!(
+                                "{}{} ({})",
+                                if s.value { "" } else { "not " },
+                                s.label,
+                                s.origin
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("; "),
                     c.individual.basis.clone(),
@@ -348,7 +399,23 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             ));
         }
         apps.push(Block::KeyValues(kv));
+        if let Some(id) = ap.state.decision().and_then(|(_, e)| e) {
+            apps.extend(email_blocks(b, id));
+        }
+        apps.push(Block::Paragraph("Its history:".into()));
         apps.push(history_table(events));
+    }
+    // Decision e-mails filed with no application's decision (kept for the year all the same).
+    let linked: Vec<DocumentId> = b
+        .applications
+        .iter()
+        .filter_map(|(a, _)| a.state.decision().and_then(|(_, e)| e))
+        .collect();
+    for (id, _) in b.emails.iter().filter(|(id, _)| !linked.contains(id)) {
+        apps.push(Block::Heading(
+            "A CMS e-mail on file, linked to no decision".into(),
+        ));
+        apps.extend(email_blocks(b, *id));
     }
     let checks_ok = b.vault_checks.iter().filter(|(_, r)| r.is_ok()).count();
     let mut verify = vec![Block::KeyValues(vec![
@@ -377,7 +444,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             verify.push(Block::Note(format!("Document {id}: {e}")));
         }
     }
-    pdf::Document {
+    super::with_bibliography(pdf::Document {
         title: format!("Audit binder — PI reweighting and hardship, PY {}", b.year),
         subtitle: vec![
             b.organization.clone(),
@@ -405,15 +472,13 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             Section {
                 title: "Audit trail extract".into(),
                 blocks: vec![
-                    Block::Paragraph("Every change to the records above, oldest first, with each event's hash (SHA-256 over the previous event's hash and the event).".into()),
+                    Block::Paragraph("Every change to the records above and every time someone opened or exported them, oldest first, with each event's hash (SHA-256 over the previous event's hash and the event): the audit trail's verification recomputes them.".into()),
                     Block::Table {
                         columns: vec![
-                            Column { title: "#".into(), width: 0.5 },
-                            Column { title: "When".into(), width: 1.5 },
-                            Column { title: "Who".into(), width: 1.5 },
-                            Column { title: "What".into(), width: 1.4 },
-                            Column { title: "Record".into(), width: 1.6 },
-                            Column { title: "Hash".into(), width: 2.6 },
+                            Column::new("#", 0.5),
+                            Column::new("When", 1.5),
+                            Column::new("What happened", 4.6),
+                            Column::new("Hash", 2.6),
                         ],
                         rows: b
                             .audit_extract
@@ -421,10 +486,8 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                             .map(|e| vec![
                                 e.seq.to_string(),
                                 when(&e.at),
-                                e.actor_label.clone(),
-                                e.action.clone(),
-                                format!("{} {}", e.entity, e.entity_id),
-                                hex::encode(e.hash),
+                                with_changes(e),
+                                e.hash.clone(),
                             ])
                             .collect(),
                     },
@@ -432,5 +495,30 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             },
             Section { title: "Verification".into(), blocks: verify },
         ],
+    })
+}
+
+/// A decision e-mail as printed: which file, its headers and its text (or why the text is not here).
+fn email_blocks(b: &Binder, id: DocumentId) -> Vec<Block> {
+    let name = b
+        .documents
+        .iter()
+        .find(|d| d.id == id)
+        .map_or_else(|| id.to_string(), |d| d.filename.clone());
+    let mut blocks = vec![Block::Paragraph(format!(
+        "CMS's e-mail, as filed ({name}):"
+    ))];
+    match b.emails.iter().find(|(x, _)| *x == id).map(|(_, t)| t) {
+        Some(Ok(t)) => {
+            if !t.headers.is_empty() {
+                blocks.push(Block::KeyValues(t.headers.clone()));
+            }
+            blocks.push(Block::Paragraph(t.body.clone()));
+        }
+        Some(Err(why)) => blocks.push(Block::Note(format!("Its text is not printed: {why}."))),
+        None => blocks.push(Block::Note(
+            "Its text is not printed: the file did not pass its integrity check (see Verification).".into(),
+        )),
     }
+    blocks
 }

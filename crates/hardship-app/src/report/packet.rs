@@ -4,6 +4,7 @@
 use super::{QPP_SERVICE_CENTER, docs_table, euc_kind_label, history_table, when};
 use crate::App;
 use crate::assess;
+use crate::audit_trail::{self, AuditEntry};
 use crate::error::AppError;
 use crate::pdf::{self, Block, Column, Section};
 use crate::principal::Principal;
@@ -44,6 +45,16 @@ pub struct ReasonCriteria {
     pub met: bool,
 }
 
+/// A clinician the application covers: the individual applicant, or each clinician on the group's
+/// roster for the year.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoveredClinician {
+    pub name: String,
+    pub npi: String,
+    pub clinician_type: String,
+}
+
 /// Everything to send or read out, and to keep.
 #[derive(Clone, Debug)]
 pub struct ApplicationPacket {
@@ -52,12 +63,15 @@ pub struct ApplicationPacket {
     pub organization: String,
     /// The fields of the CMS form (or the phone call), in order.
     pub fields: Vec<PacketField>,
+    /// Who the application covers, by name (the year's roster for a group).
+    pub clinicians: Vec<CoveredClinician>,
     pub reason: ReasonCriteria,
     pub how_to_send: Vec<String>,
     pub deadline: DeadlineView,
     pub keep: Vec<KeepItem>,
     pub documents: Vec<Document>,
-    pub history: Vec<AuditEvent>,
+    /// The application's changes, as sentences with names.
+    pub history: Vec<AuditEntry>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -144,15 +158,35 @@ pub async fn packet(
         .filter(|d| d.application.is_none_or(|a| a == id))
         .collect();
     // The application's history: its changes, not who has looked at it (exports are in the audit trail).
-    let history: Vec<AuditEvent> = app
-        .store
-        .audit_events(p.tenant, Some(&id.to_string()))
-        .await?
-        .into_iter()
-        .filter(|e| !hardship_store::audit::actions::OBSERVATIONS.contains(&e.action.as_str()))
-        .collect();
+    let history: Vec<AuditEntry> = audit_trail::trail(
+        app,
+        p,
+        &audit_trail::AuditFilter {
+            entity: Some(id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .filter(|e| !e.observation)
+    .collect();
     let d = &application.draft;
     let rules = years::rules(d.year)?;
+    let year = crate::practice_years::practice_year(app, p, pr.id, d.year).await?;
+    let clinicians: Vec<CoveredClinician> = year
+        .assessment
+        .clinicians
+        .iter()
+        .filter(|c| match &d.applicant {
+            Applicant::Individual { npi, .. } => c.npi == npi.as_str(),
+            _ => true,
+        })
+        .map(|c| CoveredClinician {
+            name: c.name.clone(),
+            npi: c.npi.clone(),
+            clinician_type: c.clinician_type.clone(),
+        })
+        .collect();
     let mut fields = vec![
         field("Performance year", d.year.to_string()),
         field(
@@ -239,6 +273,7 @@ pub async fn packet(
         practice: pr.clone(),
         organization: org.name,
         fields,
+        clinicians,
         reason,
         how_to_send: vec![
             "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → MIPS Promoting Interoperability Performance Category Hardship Exception → the participation level; enter the fields above; keep the confirmation [AASM-2020] [EYEF-2023] [ANATOMY-2023].".to_owned(),
@@ -323,7 +358,7 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             })
             .collect(),
     };
-    pdf::Document {
+    super::with_bibliography(pdf::Document {
         title: format!("PI hardship application packet, PY {}", a.draft.year),
         subtitle: vec![
             pk.organization.clone(),
@@ -336,6 +371,10 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             Section {
                 title: "What the CMS form or the phone call needs".into(),
                 blocks: send,
+            },
+            Section {
+                title: "Who it covers".into(),
+                blocks: covered(pk),
             },
             Section {
                 title: "The reason's criteria and how the practice meets them".into(),
@@ -356,5 +395,47 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
                 blocks: vec![history_table(&pk.history)],
             },
         ],
+    })
+}
+
+/// The clinicians the application covers, by name.
+fn covered(pk: &ApplicationPacket) -> Vec<Block> {
+    let a = &pk.application.draft;
+    let intro = match &a.applicant {
+        Applicant::Individual { npi, .. } if pk.clinicians.is_empty() => format!(
+            "The individual clinician with NPI {npi} (not on the practice's roster for {}).",
+            a.year
+        ),
+        Applicant::Individual { .. } => "The individual clinician:".to_owned(),
+        Applicant::Group { .. } => format!(
+            "The group: every clinician billing under the TIN in {} — {} on the roster.",
+            a.year,
+            pk.clinicians.len()
+        ),
+        Applicant::VirtualGroup { .. } => {
+            "The virtual group; the practice's clinicians on its roster:".to_owned()
+        }
+    };
+    let mut blocks = vec![Block::Paragraph(intro)];
+    if !pk.clinicians.is_empty() {
+        blocks.push(Block::Table {
+            columns: vec![
+                Column::new("Clinician", 3.0),
+                Column::new("NPI", 1.3),
+                Column::new("Type", 2.2),
+            ],
+            rows: pk
+                .clinicians
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.name.clone(),
+                        c.npi.clone(),
+                        super::type_label(&c.clinician_type),
+                    ]
+                })
+                .collect(),
+        });
     }
+    blocks
 }

@@ -110,19 +110,21 @@ pub(super) async fn transition_application(
 #[utoipa::path(get, path = "/api/v1/applications/{application}/audit", tag = "audit",
     params(("application" = String, Path, description = "Application id")),
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Vec<AuditEventDto>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = ErrorBody)))]
 pub(super) async fn application_audit(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<AuditEventDto>>> {
+) -> ApiResult<Json<Vec<AuditEntry>>> {
     let id = application_id(&id)?;
     state.store.get_application(p.tenant, id).await?;
-    let events = state
-        .store
-        .audit_events(p.tenant, Some(&id.to_string()))
-        .await?;
-    Ok(Json(events.iter().map(AuditEventDto::from).collect()))
+    let filter = hardship_app::audit_trail::AuditFilter {
+        entity: Some(id.to_string()),
+        ..Default::default()
+    };
+    Ok(Json(
+        hardship_app::audit_trail::trail(&state, &p, &filter).await?,
+    ))
 }
 
 /// Checks a QPP submission file before it is sent: does it carry PI data for a submitter whose PI is

@@ -17,6 +17,22 @@ pub fn pdf_response(doc: &hardship_app::pdf::Document, filename: &str) -> Respon
         .into_response()
 }
 
+/// A CSV download for a spreadsheet.
+pub fn csv_response(bytes: Vec<u8>, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// The audit binder of a practice-year: decisions with explanations and sources, applications with their
 /// history and CMS's e-mails, the evidence inventory (SHA-256, retain-until), the audit-trail extract, and
 /// the audit chain and vault verified now.
@@ -51,17 +67,10 @@ pub(super) async fn portfolio_export(
     let rows = hardship_app::report::portfolio(&state, &p, year).await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(rows).into_response()),
-        "csv" => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"portfolio-{year}.csv\""),
-                ),
-            ],
+        "csv" => Ok(csv_response(
             hardship_app::report::portfolio_csv(&rows)?,
-        )
-            .into_response()),
+            &format!("portfolio-{year}.csv"),
+        )),
         other => Err(ApiError::BadRequest(format!(
             "invalid format {other:?}: json or csv"
         ))),

@@ -21,11 +21,11 @@ mod organization;
 /// Practices, rosters and imports.
 mod practices;
 
-pub use exports::pdf_response;
+pub use exports::{csv_response, pdf_response};
 
 /// What every handler module uses.
 mod prelude {
-    pub(super) use super::exports::pdf_response;
+    pub(super) use super::exports::{csv_response, pdf_response};
     pub(super) use super::organization::year_or_current;
     pub(super) use super::{ApiResult, created, practice_id};
     pub(super) use crate::AppState;

@@ -1,10 +1,9 @@
 //! The portfolio dashboard (per practice: who is reweighted, who needs an application, applications by
-//! state, what is missing, and the countdown to the deadline), the tenant's audit trail, and the deadline
-//! calendar for signed-in users.
+//! state, what is missing, and the countdown to the deadline), and the deadline calendar for signed-in
+//! users.
 
 use super::{Nav, PageResult, WebUser, html};
 use crate::AppState;
-use crate::dto::AuditEventDto;
 use crate::extract::parse_year;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -60,54 +59,6 @@ pub async fn dashboard(
         totals: pf.totals.clone(),
         rows,
         kind: pf.organization.kind.code().to_owned(),
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct AuditParams {
-    verify: Option<String>,
-    before: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    nav: Nav,
-    events: Vec<AuditEventDto>,
-    verify: Option<crate::dto::AuditVerifyDto>,
-    older: Option<i64>,
-    total: usize,
-}
-
-/// How many events a page of the audit trail shows.
-const AUDIT_PAGE: usize = 200;
-
-pub async fn audit(
-    State(state): State<AppState>,
-    user: WebUser,
-    Query(q): Query<AuditParams>,
-) -> PageResult {
-    let p = &user.0;
-    let all = state.store.audit_events(p.tenant, None).await?;
-    let total = all.len();
-    let upto = q.before.map_or(total, |b| {
-        all.iter().position(|e| e.seq >= b).unwrap_or(total)
-    });
-    let from = upto.saturating_sub(AUDIT_PAGE);
-    let mut events: Vec<AuditEventDto> = all[from..upto].iter().map(AuditEventDto::from).collect();
-    events.reverse();
-    let older = (from > 0).then(|| all[from].seq);
-    let verify = if q.verify.is_some() {
-        Some(hardship_app::evidence::verify_audit(&state, p).await?)
-    } else {
-        None
-    };
-    Ok(html(&AuditPage {
-        nav: user.nav(&state).await?,
-        events,
-        verify,
-        older,
-        total,
     }))
 }
 

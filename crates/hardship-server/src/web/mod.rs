@@ -5,9 +5,11 @@
 
 /// Applications: the wizard, the application page with its state changes, the list.
 pub mod applications;
+/// The audit trail: sentences with names, field changes, filters, CSV, verification.
+pub mod audit;
 /// Sign-in, first-run set-up, sign-out, invitations, switching organization.
 pub mod auth;
-/// The portfolio dashboard, the audit trail and the calendar download.
+/// The portfolio dashboard and the calendar download.
 pub mod dashboard;
 /// Practices, rosters, the eligibility view, the score impact and evidence.
 pub mod practices;
@@ -40,7 +42,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/org", post(auth::switch_org))
         .route("/dashboard", get(dashboard::dashboard))
-        .route("/audit", get(dashboard::audit))
+        .route("/audit", get(audit::page))
+        .route("/audit.csv", get(audit::csv))
         .route("/calendar.ics", get(dashboard::calendar))
         .route("/practices", get(practices::list).post(practices::create))
         .route("/practices/new", get(practices::new_page))

@@ -501,8 +501,11 @@ async fn the_packet_and_the_binder_render_with_every_field_hash_and_the_verifica
     }
     assert!(contains_wrapped(&text, "2036-12-31"), "retain-until dates");
     assert!(
-        contains_wrapped(&text, "application.create"),
-        "the audit extract"
+        contains_wrapped(
+            &text,
+            "startedtheinsufficientinternetconnectivityapplicationfor2026"
+        ),
+        "the audit extract reads as sentences: {text}"
     );
 }
 
@@ -542,4 +545,155 @@ async fn the_portfolio_exports_as_csv_and_json() {
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// The test: a packet and a binder made for a practice whose clinicians are named as real
+/// clinicians are, read back with `pdftotext`, hold every name exactly; the binder prints CMS's decision
+/// e-mail (an .eml, quoted-printable UTF-8), the history as sentences and the sources it cites.
+#[tokio::test]
+async fn the_packet_and_the_binder_print_every_name_and_cms_email() {
+    let app = TestApp::start().await;
+    let owner = app.setup("Łódź Consulting", "owner@acme.test").await;
+    let token = app.token(&owner, "owner").await;
+    let t = Auth::Bearer(&token);
+    let (_, p) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/practices",
+            t,
+            &json!({"tin": "123456789", "name": "Nguyễn Văn An Family Practice"}),
+        )
+        .await;
+    let p = p["id"].as_str().unwrap().to_owned();
+    let names = ["Nguyễn Văn An", "Łukasz Wróbel", "José Núñez"];
+    let csv = format!(
+        "npi,name,clinician_type\n{},{},physician\n{},{},nurse_practitioner\n{},{},physician_assistant\n",
+        npi(1),
+        names[0],
+        npi(2),
+        names[1],
+        npi(3),
+        names[2]
+    );
+    let (s, r) = import(&app, &token, &p, "", &csv).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, a) = app
+        .send_json(Method::POST, "/api/v1/applications", t,
+            &json!({"practice": p, "year": 2026, "applicant": {"level": "group", "tin": "123456789"},
+                    "reason": "insufficient_internet", "description": "No provider serves the clinic of Nguyễn Văn An.",
+                    "submitter": {"first_name": "Łukasz", "last_name": "Wróbel", "email": "lukasz@clinic.test", "phone": "555-0100"},
+                    "facts": {"insufficient_internet": true}, "attested": true}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_str().unwrap().to_owned();
+    let eml = "From: QPP Service Center <qpp@cms.hhs.gov>\r\nTo: lukasz@clinic.test\r\nDate: Tue, 10 Nov 2026 14:03:00 -0500\r\nSubject: =?utf-8?Q?PI_hardship_exception_approved_=E2=80=94_TIN_123456789?=\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nDear =C5=81ukasz Wr=C3=B3bel, the exception QPP-HE-55 is approved.\r\n";
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "cms_decision_email")
+        .text("application", id.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(eml.as_bytes().to_vec())
+                .file_name("approval.eml")
+                .mime_str("message/rfc822")
+                .unwrap(),
+        );
+    let doc: Value = app
+        .request(Method::POST, &format!("/api/v1/practices/{p}/documents"), t)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/applications/{id}/transitions");
+    let today = crate::harness::now().date_naive().to_string();
+    for (v, body) in [
+        (1, json!({"action": "mark_ready"})),
+        (
+            2,
+            json!({"action": "submit", "channel": "portal", "reference": "QPP-HE-55"}),
+        ),
+        (
+            3,
+            json!({"action": "approve", "decided_on": today, "decision_email": doc["id"]}),
+        ),
+    ] {
+        let mut body = body;
+        body["version"] = json!(v);
+        let (s, r) = app.send_json(Method::POST, &path, t, &body).await;
+        assert_eq!(s, StatusCode::OK, "{body}: {r}");
+    }
+    // The packet's JSON names who it covers.
+    let (_, pk) = app
+        .get_json(&format!("/api/v1/applications/{id}/packet"), t)
+        .await;
+    let covered: Vec<&str> = pk["clinicians"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(covered.len(), 3, "{pk}");
+    if !poppler() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = app
+        .get(&format!("/api/v1/applications/{id}/packet.pdf"), t)
+        .await;
+    let (packet, _) = pdf_text(dir.path(), "packet.pdf", &r.bytes().await.unwrap());
+    let r = app
+        .get(&format!("/api/v1/practices/{p}/years/2026/binder.pdf"), t)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (binder, _) = pdf_text(dir.path(), "binder.pdf", &r.bytes().await.unwrap());
+    for (what, text) in [("packet", &packet), ("binder", &binder)] {
+        for name in names {
+            assert!(text.contains(name), "the {what} lacks {name:?}:\n{text}");
+        }
+        assert!(text.contains("Nguyễn Văn An Family Practice"), "{what}");
+        assert!(text.contains("Sources cited"), "the {what}'s bibliography");
+        assert!(
+            !text.contains("Nguy?") && !text.contains("Wr?bel"),
+            "nothing replaced"
+        );
+    }
+    // CMS's e-mail, decoded, in the binder; the history as sentences.
+    for needle in [
+        "Dear Łukasz Wróbel, the exception QPP-HE-55 is approved.",
+        "PI hardship exception approved — TIN 123456789",
+        "QPP Service Center <qpp@cms.hhs.gov>",
+    ] {
+        assert!(
+            binder.contains(needle),
+            "binder lacks {needle:?}:\n{binder}"
+        );
+    }
+    assert!(
+        contains_wrapped(
+            &binder,
+            "recordedthatCMSapprovedtheinsufficientinternetconnectivityapplicationfor2026"
+        ),
+        "{binder}"
+    );
+    // Every key the group's explanation cites is in the bibliography, with what it is.
+    let cited = binder
+        .split("\nSources: ")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .to_owned();
+    let bibliography = binder
+        .split("Every source key this document cites")
+        .nth(1)
+        .expect("a bibliography");
+    for key in cited.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        assert!(
+            bibliography.lines().any(|l| l.starts_with(key)),
+            "{key} is not in the bibliography:\n{bibliography}"
+        );
+    }
 }

@@ -14,6 +14,8 @@ mod access;
 mod agree;
 /// The JSON API against the real app: flows, bad input, concurrency.
 mod api;
+/// The audit trail as sentences with names, its filters and CSV, through the API and the page.
+mod audit_trail;
 /// The main journey in a real headless Chromium.
 mod browser;
 /// Corrections that keep history, and who looked at what, through the API and the pages.

@@ -19,7 +19,7 @@ pub use show::*;
 use super::{Form, Nav, PageResult, WebError, WebUser, html, html_status, see, text, ticked};
 use crate::AppState;
 use crate::dto::{
-    self, ApplicantDto, ApplicationDto, ApplicationFactsDto, ApplicationInput, AuditEventDto,
+    self, ApplicantDto, ApplicationDto, ApplicationFactsDto, ApplicationInput, AuditEntry,
     DocumentDto, FactsDto, ScreeningDto, SubmitterDto, TransitionInput,
 };
 use crate::error::ApiError;

@@ -13,7 +13,7 @@ pub(super) struct ApplicationPage {
     pub(super) practice: dto::PracticeDto,
     pub(super) deadline: DeadlineView,
     pub(super) documents: Vec<DocumentDto>,
-    pub(super) events: Vec<AuditEventDto>,
+    pub(super) events: Vec<AuditEntry>,
     pub(super) kinds: Vec<(&'static str, &'static str)>,
     pub(super) euc_kind_label: String,
     /// Why the application cannot be marked ready yet, if it cannot.
@@ -36,20 +36,26 @@ pub(super) async fn show_page(
         .get_practice(p.tenant, app.draft.practice)
         .await?;
     let docs = state.store.list_documents(p.tenant, Some(pr.id)).await?;
-    // The application's own events and those of the evidence filed with it, in order.
-    let mut events = state
-        .store
-        .audit_events(p.tenant, Some(&id.to_string()))
-        .await?;
-    for d in docs.iter().filter(|d| d.application == Some(id)) {
-        events.extend(
-            state
-                .store
-                .audit_events(p.tenant, Some(&d.id.to_string()))
-                .await?,
-        );
-    }
-    events.sort_by_key(|e| e.seq);
+    // The application's own events and those of the evidence filed with it, in order, with names.
+    let own: Vec<String> = std::iter::once(id.to_string())
+        .chain(
+            docs.iter()
+                .filter(|d| d.application == Some(id))
+                .map(|d| d.id.to_string()),
+        )
+        .collect();
+    let events: Vec<AuditEntry> = hardship_app::audit_trail::trail(
+        state,
+        p,
+        &hardship_app::audit_trail::AuditFilter {
+            practice: Some(pr.id),
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .filter(|e| own.contains(&e.entity_id))
+    .collect();
     let readiness = match app.state {
         ApplicationState::Draft => hardship_store::application::validate_complete(&app.draft)
             .err()
@@ -81,7 +87,7 @@ pub(super) async fn show_page(
                 .filter(|d| d.application.is_none_or(|x| x == id))
                 .map(DocumentDto::from)
                 .collect(),
-            events: events.iter().map(AuditEventDto::from).collect(),
+            events,
             kinds: hardship_app::evidence::DOCUMENT_KINDS.to_vec(),
             readiness,
             today: state.now().date_naive().to_string(),

@@ -1,0 +1,251 @@
+//! Each audit event as a sentence: who did what to which named record, with the details that matter
+//! (why it was archived, how an application was sent, where CMS's decision was seen).
+
+use super::names::Names;
+use hardship_store::AuditEvent;
+use hardship_store::audit::actions as a;
+use serde_json::Value;
+
+/// What each action is called, for the trail's filter and its "What" column.
+pub const ACTIONS: &[(&str, &str)] = &[
+    (a::ORGANIZATION_CREATE, "organization created"),
+    (a::MEMBERSHIP_SET, "role set"),
+    (a::INVITE_CREATE, "invitation sent"),
+    (a::INVITE_ACCEPT, "invitation accepted"),
+    (a::API_TOKEN_CREATE, "API token created"),
+    (a::API_TOKEN_REVOKE, "API token revoked"),
+    (a::PRACTICE_CREATE, "practice added"),
+    (a::PRACTICE_UPDATE, "practice changed"),
+    (a::PRACTICE_ARCHIVE, "practice archived"),
+    (a::PRACTICE_RESTORE, "practice restored"),
+    (a::PRACTICE_YEAR_SET, "year's profile set"),
+    (a::CLINICIAN_ADD, "clinician added"),
+    (a::CLINICIAN_UPDATE, "clinician corrected"),
+    (a::CLINICIAN_STATUS, "special status recorded"),
+    (a::CLINICIAN_ARCHIVE, "clinician archived"),
+    (a::CLINICIAN_RESTORE, "clinician restored"),
+    (a::APPLICATION_CREATE, "application started"),
+    (a::APPLICATION_EDIT, "application edited"),
+    ("application.ready", "application marked ready"),
+    ("application.draft", "application back to draft"),
+    ("application.submit", "application sent"),
+    ("application.approve", "CMS approved"),
+    ("application.deny", "CMS denied"),
+    ("application.withdraw", "application withdrawn"),
+    ("application.void", "voided by a PI submission"),
+    ("application.link_email", "decision e-mail linked"),
+    (a::DECISION_RECORD, "decision filed"),
+    (a::DOCUMENT_UPLOAD, "evidence uploaded"),
+    (a::DOCUMENT_EDIT, "evidence corrected"),
+    (a::DOCUMENT_DELETE_REFUSED, "deletion refused"),
+    (a::DOCUMENT_INTEGRITY_FAILED, "integrity check failed"),
+    (a::DOCUMENT_READ, "evidence opened"),
+    (a::EXPORT, "export made"),
+    (a::GUARD_CHECK, "submission file checked"),
+];
+
+/// The action in words (its code when it is not one of [`ACTIONS`]).
+pub fn action_label(code: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, l)| l)
+}
+
+fn payload(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// A payload's text field ("" when absent).
+fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut at = v;
+    for key in path {
+        at = &at[*key];
+    }
+    at.as_str().unwrap_or("")
+}
+
+/// "" or ": why", for reasons people typed.
+fn because(why: &str) -> String {
+    if why.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", why.trim())
+    }
+}
+
+/// The event as one sentence.
+pub fn sentence(e: &AuditEvent, names: &Names) -> String {
+    let who = e.actor_label.as_str();
+    let record = names.name(&e.entity_id);
+    let before = payload(e.before.as_deref());
+    let after = payload(e.after.as_deref());
+    let of_practice = |id: &str| {
+        names
+            .practice_of(id)
+            .map(|p| format!(" of {}", names.practice_name(p)))
+            .unwrap_or_default()
+    };
+    match e.action.as_str() {
+        a::ORGANIZATION_CREATE => format!(
+            "{who} created the organization {}.",
+            text(&after, &["name"])
+        ),
+        a::MEMBERSHIP_SET => match before["role"].as_str() {
+            Some(old) => format!(
+                "{who} changed the role of {record} from {old} to {}.",
+                text(&after, &["role"])
+            ),
+            None => format!("{who} gave {record} the role {}.", text(&after, &["role"])),
+        },
+        a::INVITE_CREATE => format!(
+            "{who} invited {} as {}.",
+            text(&after, &["email"]),
+            text(&after, &["role"])
+        ),
+        a::INVITE_ACCEPT => format!(
+            "{} accepted an invitation and joined as {}.",
+            text(&after, &["email"]),
+            text(&after, &["role"])
+        ),
+        a::API_TOKEN_CREATE => format!(
+            "{who} created the API token {} ({}, {}).",
+            text(&after, &["name"]),
+            text(&after, &["role"]),
+            text(&after, &["scope"])
+        ),
+        a::API_TOKEN_REVOKE => format!("{who} revoked the {record}."),
+        a::PRACTICE_CREATE => format!("{who} added the practice {record}."),
+        a::PRACTICE_UPDATE => format!("{who} changed the practice {record}."),
+        a::PRACTICE_ARCHIVE => format!(
+            "{who} archived the practice {record}{}.",
+            because(text(&after, &["why"]))
+        ),
+        a::PRACTICE_RESTORE => format!("{who} restored the practice {record}."),
+        a::PRACTICE_YEAR_SET => format!("{who} set how {record} takes part in {}.", after["year"]),
+        a::CLINICIAN_ADD => format!("{who} added {record}{}.", of_practice(&e.entity_id)),
+        a::CLINICIAN_UPDATE => format!("{who} corrected {record}{}.", of_practice(&e.entity_id)),
+        a::CLINICIAN_ARCHIVE => format!(
+            "{who} archived {record}{}{}.",
+            of_practice(&e.entity_id),
+            because(text(&after, &["why"]))
+        ),
+        a::CLINICIAN_RESTORE => format!("{who} restored {record}{}.", of_practice(&e.entity_id)),
+        a::CLINICIAN_STATUS => {
+            let status = hardship_rules::SpecialStatus::parse(text(&after, &["status"]))
+                .map_or_else(
+                    |_| text(&after, &["status"]).to_owned(),
+                    |s| s.label().to_owned(),
+                );
+            format!(
+                "{who} recorded that {record} {} {status} in {} ({}).",
+                if after["value"].as_bool() == Some(false) {
+                    "is not"
+                } else {
+                    "is"
+                },
+                after["year"],
+                text(&after, &["origin"])
+            )
+        }
+        a::APPLICATION_CREATE => {
+            format!("{who} started the {record}{}.", of_practice(&e.entity_id))
+        }
+        a::APPLICATION_EDIT => format!("{who} edited the {record}{}.", of_practice(&e.entity_id)),
+        "application.ready" => format!("{who} marked the {record} ready to send."),
+        "application.draft" => format!("{who} took the {record} back to draft."),
+        "application.submit" => format!(
+            "{who} recorded that the {record} was sent by {} (reference {}).",
+            text(&after, &["channel"]),
+            text(&after, &["reference"])
+        ),
+        "application.approve" | "application.deny" => {
+            let email = after["email"].as_str();
+            let seen = match (email, after["seen"]["channel"].as_str()) {
+                (Some(d), _) => format!(", with its e-mail ({})", names.name(d)),
+                (None, Some(ch)) => format!(
+                    ", seen in the {} (reference {}) — the e-mail is not on file",
+                    if ch == "phone" {
+                        "phone call"
+                    } else {
+                        "QPP portal"
+                    },
+                    text(&after, &["seen", "reference"])
+                ),
+                (None, None) => ", without its e-mail".to_owned(),
+            };
+            format!(
+                "{who} recorded that CMS {} the {record} on {}{seen}.",
+                if e.action == "application.approve" {
+                    "approved"
+                } else {
+                    "denied"
+                },
+                text(&after, &["decided_on"])
+            )
+        }
+        "application.withdraw" => format!("{who} withdrew the {record}."),
+        "application.void" => format!(
+            "{who} recorded that PI data was submitted, which voids the {record}{}.",
+            because(text(&after, &["note"]))
+        ),
+        "application.link_email" => format!(
+            "{who} linked CMS's decision e-mail ({}) to the {record}.",
+            after["email"]
+                .as_str()
+                .map_or_else(String::new, |d| names.name(d))
+        ),
+        a::DECISION_RECORD => {
+            let whom = after["clinician"]
+                .as_str()
+                .map_or_else(|| "the group".to_owned(), |c| names.name(c));
+            let practice = names.name(text(&after, &["practice"]));
+            format!(
+                "{who} filed the decision for {whom} of {practice} in {}: PI {} ({}).",
+                after["year"],
+                if after["reweighted"].as_bool() == Some(true) {
+                    "reweighted to 0%"
+                } else {
+                    "not reweighted"
+                },
+                text(&after, &["basis"])
+            )
+        }
+        a::DOCUMENT_UPLOAD => format!(
+            "{who} uploaded {}{}.",
+            names.name(&e.entity_id),
+            of_practice(&e.entity_id)
+        ),
+        a::DOCUMENT_EDIT => format!("{who} corrected what {record} is."),
+        a::DOCUMENT_DELETE_REFUSED => format!(
+            "{who} tried to delete {record}; refused{}.",
+            because(text(&after, &["reason"]))
+        ),
+        a::DOCUMENT_INTEGRITY_FAILED => format!(
+            "{record} failed its integrity check when {who} opened it{}.",
+            because(text(&after, &["problem"]))
+        ),
+        a::DOCUMENT_READ => format!("{who} opened {record} ({}).", text(&after, &["how"])),
+        a::EXPORT => format!(
+            "{who} exported the {} of {}.",
+            text(&after, &["what"]),
+            if e.entity == "organization" {
+                "the organization".to_owned()
+            } else {
+                record
+            }
+        ),
+        a::GUARD_CHECK => format!(
+            "{who} checked the submission file {} for {record}, {}: {}.",
+            text(&after, &["file"]),
+            after["year"],
+            if after["blocked"].as_bool() == Some(true) {
+                "blocked, it would void the reweighting"
+            } else {
+                "nothing in it voids the reweighting"
+            }
+        ),
+        other => format!("{who}: {other} on {} {record}.", e.entity),
+    }
+}
