@@ -53,6 +53,8 @@ pub struct Outcome {
     /// `small_practice`, `automatic_euc`, `group_all_members_qualify`, `hardship:<reason>`,
     /// `voided_by_pi_submission`, `group_test_not_met`, `none`.
     pub basis: String,
+    /// The basis in words.
+    pub basis_label: String,
     /// Whether the basis is automatic (special status, clinician type, small practice, automatic EUC, a
     /// group whose members all qualify).
     pub automatic: bool,
@@ -97,6 +99,8 @@ pub struct ClinicianAssessment {
     pub npi: String,
     pub name: String,
     pub clinician_type: String,
+    /// The clinician type in words.
+    pub clinician_type_label: String,
     pub statuses: Vec<StatusView>,
     /// The decision if the clinician reported individually.
     pub individual: Outcome,
@@ -104,6 +108,8 @@ pub struct ClinicianAssessment {
     pub reweighted: bool,
     /// The clinician's `pi_basis` at the level the practice reports (what every export writes).
     pub basis: String,
+    /// The same, in words.
+    pub basis_label: String,
     pub alerts: Vec<Alert>,
 }
 
@@ -116,6 +122,8 @@ pub struct Assessment {
     pub year: u16,
     /// The level the practice reports at (the one the answers assume while it is not decided).
     pub level: String,
+    /// The same, in words ("a group (TIN)").
+    pub level_label: String,
     /// Whether the practice-year's level was chosen; when not, `level` is individual reporting, or the
     /// level of an application sent for the year, and an alert says so.
     pub level_decided: bool,
@@ -195,10 +203,21 @@ fn best_application<'a>(
     .max_by_key(|a| rank(a.status))
 }
 
+/// A reporting level in words.
+pub fn level_words(level: ReportingLevel) -> &'static str {
+    match level {
+        ReportingLevel::Individual => "individuals (TIN/NPI)",
+        ReportingLevel::Group => "a group (TIN)",
+        ReportingLevel::VirtualGroup => "a virtual group",
+        ReportingLevel::ApmEntity => "an APM entity",
+    }
+}
+
 fn outcome(rules: &RuleSet, d: &eligibility::Decision<'_>, detail: Detail) -> Outcome {
     Outcome {
         reweighted: d.reweighted,
         basis: d.basis.to_string(),
+        basis_label: d.basis.label(),
         automatic: is_automatic(d.basis),
         warnings: d.warnings.codes().into_iter().map(str::to_owned).collect(),
         explanation: match detail {
@@ -365,7 +384,7 @@ pub fn assess(
                 "group_test_not_met",
                 format!(
                     "Reweighted on its own ({}), but this clinician reports with the {} and is scored as the group, which is not reweighted: PI counts. Report individually, or get a group-level hardship approval.",
-                    d.basis,
+                    d.basis.label(),
                     level.label()
                 ),
             ));
@@ -402,10 +421,12 @@ pub fn assess(
             npi: c.npi.to_string(),
             name: c.name.clone(),
             clinician_type: c.clinician_type.code().to_owned(),
+            clinician_type_label: c.clinician_type.label().to_owned(),
             statuses: views,
             individual: outcome(rules, &d, detail),
             reweighted: effective.reweighted,
             basis: row_basis.to_string(),
+            basis_label: row_basis.label(),
             alerts,
         });
     }
@@ -491,6 +512,7 @@ pub fn assess(
         practice: practice.id.0,
         year: year.get(),
         level: level.code().to_owned(),
+        level_label: level_words(level).to_owned(),
         level_decided: profile.level_decided,
         not_applying,
         clinician_count: size,

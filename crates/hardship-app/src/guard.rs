@@ -18,6 +18,8 @@ use serde::Serialize;
 pub struct PiSet {
     /// JSON path of the measurement set.
     pub path: String,
+    /// Where it is, in words ("measurement set 2 of the file").
+    pub place: String,
     pub category: String,
     pub measures: Vec<String>,
     /// Complete for the year by CMS's PI measures (UNCONFIRMED what CMS counts as qualifying); absent
@@ -31,6 +33,7 @@ impl From<&PiFinding> for PiSet {
     fn from(f: &PiFinding) -> Self {
         PiSet {
             path: f.path.clone(),
+            place: place(&f.path),
             category: f.category.clone(),
             measures: f.measures.clone(),
             complete: f.completeness.as_ref().map(|c| c.complete),
@@ -41,6 +44,17 @@ impl From<&PiFinding> for PiSet {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// A measurement set's JSON path in words: `$.measurementSets[1]` is the file's second set.
+fn place(path: &str) -> String {
+    path.strip_prefix("$.measurementSets[")
+        .and_then(|r| r.strip_suffix(']'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or_else(
+            || format!("at {path} in the file"),
+            |i| format!("measurement set {} of the file", i + 1),
+        )
 }
 
 /// The final score both ways, at the PI score the practice expects.
@@ -72,6 +86,8 @@ pub struct GuardReport {
     pub submitter: String,
     /// The basis the PI data would void, e.g. `special_status:hospital_based`, `hardship:decertified_ehr`.
     pub basis: Option<String>,
+    /// The same, in words.
+    pub basis_label: Option<String>,
     pub pi_sets: Vec<PiSet>,
     pub entity_type: Option<String>,
     pub message: String,
@@ -81,15 +97,10 @@ pub struct GuardReport {
 }
 
 /// The basis a submitter would keep without PI data, if it is reweighted at all.
-fn at_stake(o: &Outcome) -> Option<String> {
-    if o.reweighted {
-        return Some(o.basis.clone());
-    }
-    if o.basis == "voided_by_pi_submission" {
-        // The explanation's summary names the voided basis in words; the code is not kept separately.
-        return Some("voided_by_pi_submission".into());
-    }
-    None
+fn at_stake(o: &Outcome) -> Option<(String, String)> {
+    // A voided basis: the explanation's summary names it in words; the code is not kept separately.
+    (o.reweighted || o.basis == "voided_by_pi_submission")
+        .then(|| (o.basis.clone(), o.basis_label.clone()))
 }
 
 /// Checks a submission file against a practice-year.
@@ -142,7 +153,7 @@ pub fn check(
             b.assessment.group.as_ref(),
         )
     };
-    let basis = outcome.and_then(at_stake);
+    let (basis, basis_label) = outcome.and_then(at_stake).unzip();
     let contains_pi = scan.contains_pi();
     let rules = years::rules(year)?;
     let complete = scan.pi_complete();
@@ -179,7 +190,7 @@ pub fn check(
         format!(
             "This submission contains PI data ({} PI measurement set(s), {completeness_words}) and will void the PI reweighting of {submitter} ({}) for {year}: the final score goes from {:.2} ({}) to {:.2} ({}) at a PI score of {:.0}. Remove the PI measurement sets before sending [RULEBOOK §4].",
             scan.pi.len(),
-            basis.as_deref().unwrap_or(""),
+            basis_label.as_deref().unwrap_or(""),
             consequence.reweighted_final_score,
             consequence.reweighted_adjustment,
             consequence.reported_final_score,
@@ -205,6 +216,7 @@ pub fn check(
         blocked,
         submitter,
         basis,
+        basis_label,
         pi_sets: scan.pi.iter().map(PiSet::from).collect(),
         entity_type: scan.entity_type.clone(),
         message,

@@ -254,6 +254,8 @@ impl From<&ApplicationFactsDto> for ApplicationFacts {
 pub struct StateDto {
     /// `draft`, `ready`, `submitted`, `approved`, `denied`, `withdrawn`, `voided_by_pi_submission`.
     pub name: String,
+    /// The state in words ("voided by a PI submission").
+    pub label: String,
     /// `portal` or `phone`, once submitted.
     pub channel: Option<String>,
     /// The portal confirmation number or the call reference.
@@ -277,6 +279,7 @@ impl From<&ApplicationState> for StateDto {
     fn from(s: &ApplicationState) -> Self {
         let mut d = StateDto {
             name: s.name().to_owned(),
+            label: s.label().to_owned(),
             channel: None,
             reference: None,
             submitted_at: None,

@@ -126,6 +126,27 @@ impl fmt::Display for Basis {
     }
 }
 
+impl Basis {
+    /// The basis in words, for people (the code is for files and the batch contract).
+    pub fn label(&self) -> String {
+        match self {
+            Basis::SpecialStatus(s) => format!("automatic: {} special status", s.label()),
+            Basis::ClinicianType(t) => format!("automatic: clinician type ({})", t.label()),
+            Basis::SmallPractice => "automatic: small practice (15 or fewer clinicians)".into(),
+            Basis::Hardship(r) => format!("approved hardship exception: {}", r.label()),
+            Basis::AutomaticEuc => {
+                "automatic: extreme and uncontrollable circumstances (CMS's policy)".into()
+            }
+            Basis::GroupAllMembersQualify => {
+                "the group: every eligible clinician in it qualifies on their own".into()
+            }
+            Basis::VoidedByPiSubmission => "void: PI data was submitted".into(),
+            Basis::GroupTestNotMet => "not reweighted: the group does not meet the test".into(),
+            Basis::None => "not reweighted".into(),
+        }
+    }
+}
+
 /// The answer: reweighted or not, the basis, warnings, and the rules used (with their sources).
 #[derive(Clone, Copy, Debug)]
 pub struct Decision<'r> {

@@ -25,7 +25,7 @@ impl Npi {
                 "npi",
                 text,
                 format!(
-                    "check digit should be {expected} (Luhn over 80840 and the first nine digits)"
+                    "its check digit should be {expected}: not a valid NPI (a typo? look it up in the NPI registry)"
                 ),
             ));
         }

@@ -274,14 +274,14 @@ pub fn adjust<'r>(
 }
 
 impl AdjustmentEstimate {
-    /// "-2.52%", "0%", "+0.00% to +3.60% (scaled by CMS)".
+    /// "-2.52%", "0%", "+0.00% to +3.60% at most (…)": the positive side is the formula's ceiling.
     pub fn describe(&self) -> String {
         let mut s = match (self.negative_percent, self.positive_range) {
             (Some(0.0), _) => "0% (neutral)".to_owned(),
             (Some(n), _) => format!("{n:.2}%"),
             (None, Some((lo, hi))) => {
                 format!(
-                    "+{lo:.2}% to +{hi:.2}% (CMS scales the positive side for budget neutrality)"
+                    "+{lo:.2}% to +{hi:.2}% at most (the formula's ceiling, with CMS's budget-neutrality scaling at its largest; what CMS pays has been far less)"
                 )
             }
             (None, None) => "unknown".to_owned(),

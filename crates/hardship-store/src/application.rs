@@ -343,8 +343,10 @@ fn applicant_identifier(a: &Applicant) -> &str {
     }
 }
 
-/// What must be filled in before an application is ready to send.
+/// What must be filled in before an application is ready to send. Every problem is reported at once
+/// (the first names the error's field, the message names them all), so a form is fixed in one pass.
 pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
     let s = &d.submitter;
     for (field, v) in [
         ("submitter.first_name", &s.first_name),
@@ -354,38 +356,35 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
         ("description", &d.description),
     ] {
         if v.trim().is_empty() {
-            return Err(StoreError::invalid(
-                field,
-                "is required before the application is ready",
-            ));
+            problems.push((field, "is required before the application is ready".into()));
         }
     }
     if d.description.contains(PLACEHOLDER) {
-        return Err(StoreError::invalid(
+        problems.push((
             "description",
             format!(
                 "replace the \"{PLACEHOLDER} …]\" parts of the drafted text with the practice's facts"
             ),
         ));
     }
-    if d.reason == HardshipReason::ExtremeUncontrollable
-        && (d.circumstance_start.is_none() || d.circumstance_end.is_none())
-    {
-        return Err(StoreError::invalid(
+    // An event still going on has no end date yet: the CMS form's end date is then left open.
+    if d.reason == HardshipReason::ExtremeUncontrollable && d.circumstance_start.is_none() {
+        problems.push((
             "circumstance_start",
-            "an extreme and uncontrollable circumstance needs its start and end dates",
+            "an extreme and uncontrollable circumstance needs its start date (leave the end blank while it goes on)".into(),
         ));
     }
     if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() {
-        return Err(StoreError::invalid(
+        problems.push((
             "euc_kind",
-            "say what kind of extreme and uncontrollable circumstance it was (the CMS form asks)",
+            "say what kind of extreme and uncontrollable circumstance it was (the CMS form asks)"
+                .into(),
         ));
     }
     if d.reason == HardshipReason::DecertifiedEhr && d.circumstance_start.is_none() {
-        return Err(StoreError::invalid(
+        problems.push((
             "circumstance_start",
-            "give the date the EHR was decertified",
+            "give the date the EHR was decertified".into(),
         ));
     }
     // The practice's own answers must meet the reason's criteria for the year [RULEBOOK §1].
@@ -394,16 +393,28 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
     if let Some(v) = screened.reasons.iter().find(|v| v.reason == d.reason)
         && !v.may_cite
     {
-        return Err(StoreError::invalid(
+        problems.push((
             "reason",
             format!("\"{}\" cannot be cited yet: {}", d.reason.label(), v.why),
         ));
     }
     if !d.attested {
-        return Err(StoreError::invalid(
+        problems.push((
             "attested",
-            "the submitter must attest that the information is accurate",
+            "the submitter must attest that the information is accurate".into(),
         ));
     }
-    Ok(())
+    let mut problems = problems.into_iter();
+    match problems.next() {
+        None => Ok(()),
+        Some((field, first)) => {
+            let rest: Vec<String> = problems.map(|(f, m)| format!("{f}: {m}")).collect();
+            let message = if rest.is_empty() {
+                first
+            } else {
+                format!("{first}; also {}", rest.join("; "))
+            };
+            Err(StoreError::invalid(field, message))
+        }
+    }
 }

@@ -624,6 +624,19 @@ impl ApplicationState {
         }
     }
 
+    /// The state in words.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ApplicationState::Draft => "draft",
+            ApplicationState::Ready => "ready to send",
+            ApplicationState::Submitted { .. } => "sent, awaiting CMS",
+            ApplicationState::Approved { .. } => "approved",
+            ApplicationState::Denied { .. } => "denied",
+            ApplicationState::Withdrawn { .. } => "withdrawn",
+            ApplicationState::VoidedByPiSubmission { .. } => "voided by a PI submission",
+        }
+    }
+
     /// How it was sent, once it was (kept through CMS's decision).
     pub fn sent(&self) -> Option<Sent<'_>> {
         match self {

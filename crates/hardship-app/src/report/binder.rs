@@ -188,14 +188,19 @@ async fn read_email(
 pub fn binder_pdf(b: &Binder) -> pdf::Document {
     let a = &b.assessment;
     let mut decisions = vec![Block::Paragraph(format!(
-        "{} clinician(s) billing under the TIN{}; the practice reports as {}. Reweighted automatically: {}; by an approved hardship: {}; not reweighted: {}. Rule set {}.",
+        "{} clinician(s) billing under the TIN{}; the practice reports as {}{}. Reweighted automatically: {}; by an approved hardship: {}; not reweighted: {}. Rule set {}.",
         a.clinician_count,
         if a.small_practice {
             " (a small practice)"
         } else {
             ""
         },
-        a.level,
+        a.level_label,
+        if a.level_decided {
+            ""
+        } else {
+            " (not decided yet: assumed)"
+        },
         a.reweighted_automatically,
         a.reweighted_by_hardship,
         a.not_reweighted,
@@ -213,7 +218,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             } else {
                 "Not reweighted"
             },
-            g.basis,
+            g.basis_label,
             g.explanation.summary
         )));
         for d in &g.explanation.details {
@@ -272,7 +277,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                         })
                         .collect::<Vec<_>>()
                         .join("; "),
-                    c.individual.basis.clone(),
+                    c.individual.basis_label.clone(),
                     if c.reweighted {
                         "reweighted"
                     } else {
@@ -340,7 +345,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                             },
                         ),
                         d.basis.clone(),
-                        d.reweighted.to_string(),
+                        if d.reweighted { "yes" } else { "no" }.to_owned(),
                         d.rule_set_version.clone(),
                     ]
                 })
@@ -356,13 +361,13 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
         apps.push(Block::Heading(format!(
             "{} — {} ({})",
             d.reason.label(),
-            ap.state.name(),
+            ap.state.label(),
             ap.id
         )));
         let applicant = match &d.applicant {
             Applicant::Individual { npi, tin } => format!("individual, TIN {tin}, NPI {npi}"),
             Applicant::Group { tin } => format!("group, TIN {tin}"),
-            Applicant::VirtualGroup { identifier } => format!("virtual_group {identifier}"),
+            Applicant::VirtualGroup { identifier } => format!("virtual group {identifier}"),
         };
         let s = &d.submitter;
         let mut kv = vec![
@@ -390,7 +395,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                 "CMS decision".into(),
                 format!(
                     "{} on {decided_on}{}",
-                    ap.state.name(),
+                    ap.state.label(),
                     email.map_or_else(
                         || " (e-mail not on file)".to_owned(),
                         |e| format!("; e-mail {} SHA-256 {}", e.filename, hex::encode(e.sha256))

@@ -122,45 +122,12 @@ fn cites(text: &str, key: &str) -> bool {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_is_cited_as_a_whole_token() {
-        assert!(cites("[ASCRS-2017a] and more", "ASCRS-2017a"));
-        assert!(!cites("[ASCRS-2017a]", "ASCRS-2017"));
-        assert!(cites("Sources: QPP-HE-2017, MDI-DVA.", "MDI-DVA"));
-        assert!(!cites("ECFR-414.1380-2020a", "ECFR-414.1380"));
-        assert!(!cites("XQPP-HE-2017", "QPP-HE-2017"));
-    }
-
-    #[test]
-    fn the_bibliography_lists_what_is_cited_and_nothing_else() {
-        let doc = pdf::Document {
-            title: "T".into(),
-            subtitle: vec![],
-            sections: vec![Section {
-                title: "S".into(),
-                blocks: vec![
-                    Block::Paragraph("Closes at 8 p.m. ET [QPP-HE-2017].".into()),
-                    Block::Table {
-                        columns: vec![Column::new("Sources", 1.0)],
-                        rows: vec![vec!["RHIHUB, APMA-2017".into()]],
-                    },
-                ],
-            }],
-        };
-        let out = with_bibliography(doc);
-        let last = out.sections.last().unwrap();
-        assert_eq!(last.title, "Sources cited");
-        let Block::Table { rows, .. } = &last.blocks[1] else {
-            panic!("a table")
-        };
-        let keys: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(keys, ["APMA-2017", "QPP-HE-2017", "RHIHUB"]);
-        assert!(rows[2][1].contains("ruralhealthinfo.org"), "{:?}", rows[2]);
-    }
+/// A kind of evidence in words.
+pub(crate) fn kind_label(code: &str) -> String {
+    hardship_store::DOCUMENT_KINDS
+        .iter()
+        .find(|(k, _)| *k == code)
+        .map_or_else(|| code.to_owned(), |(_, l)| (*l).to_owned())
 }
 
 /// A clinician type's code in words ("nurse_practitioner" → "nurse practitioner").
@@ -206,7 +173,7 @@ pub(crate) fn docs_table(docs: &[Document]) -> Block {
             .map(|d| {
                 vec![
                     d.filename.clone(),
-                    d.kind.clone(),
+                    kind_label(&d.kind),
                     d.size.to_string(),
                     hex::encode(d.sha256),
                     d.retain_until.to_string(),
@@ -244,4 +211,45 @@ pub(crate) fn with_changes(e: &AuditEntry) -> String {
         text.push_str(&format!("\n{}: {before} → {}", c.field, c.after));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_cited_as_a_whole_token() {
+        assert!(cites("[ASCRS-2017a] and more", "ASCRS-2017a"));
+        assert!(!cites("[ASCRS-2017a]", "ASCRS-2017"));
+        assert!(cites("Sources: QPP-HE-2017, MDI-DVA.", "MDI-DVA"));
+        assert!(!cites("ECFR-414.1380-2020a", "ECFR-414.1380"));
+        assert!(!cites("XQPP-HE-2017", "QPP-HE-2017"));
+    }
+
+    #[test]
+    fn the_bibliography_lists_what_is_cited_and_nothing_else() {
+        let doc = pdf::Document {
+            title: "T".into(),
+            subtitle: vec![],
+            sections: vec![Section {
+                title: "S".into(),
+                blocks: vec![
+                    Block::Paragraph("Closes at 8 p.m. ET [QPP-HE-2017].".into()),
+                    Block::Table {
+                        columns: vec![Column::new("Sources", 1.0)],
+                        rows: vec![vec!["RHIHUB, APMA-2017".into()]],
+                    },
+                ],
+            }],
+        };
+        let out = with_bibliography(doc);
+        let last = out.sections.last().unwrap();
+        assert_eq!(last.title, "Sources cited");
+        let Block::Table { rows, .. } = &last.blocks[1] else {
+            panic!("a table")
+        };
+        let keys: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(keys, ["APMA-2017", "QPP-HE-2017", "RHIHUB"]);
+        assert!(rows[2][1].contains("ruralhealthinfo.org"), "{:?}", rows[2]);
+    }
 }

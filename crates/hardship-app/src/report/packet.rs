@@ -215,8 +215,12 @@ pub async fn packet(
     if let Some(s) = d.circumstance_start {
         fields.push(field("Start date", s.to_string()));
     }
-    if let Some(e) = d.circumstance_end {
-        fields.push(field("End date", e.to_string()));
+    match (d.circumstance_end, d.reason) {
+        (Some(e), _) => fields.push(field("End date", e.to_string())),
+        (None, HardshipReason::ExtremeUncontrollable) if d.circumstance_start.is_some() => {
+            fields.push(field("End date", "ongoing (leave it open on the form)"))
+        }
+        _ => {}
     }
     fields.push(field("Supplemental information", d.description.clone()));
     let s = &d.submitter;
@@ -351,7 +355,7 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             .map(|k| {
                 vec![
                     k.what.clone(),
-                    k.kind.clone(),
+                    super::kind_label(&k.kind),
                     if k.on_file { "yes" } else { "NO" }.into(),
                     k.sources.join(", "),
                 ]
@@ -363,7 +367,7 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
         subtitle: vec![
             pk.organization.clone(),
             format!("{} (TIN {})", pk.practice.name, pk.practice.tin),
-            format!("{} — state: {}", a.draft.reason.label(), a.state.name()),
+            format!("{} — state: {}", a.draft.reason.label(), a.state.label()),
             format!("Application {} (version {})", a.id, a.version),
             format!("Generated {}", when(&pk.generated_at)),
         ],

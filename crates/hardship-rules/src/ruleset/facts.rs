@@ -47,6 +47,9 @@ impl RuleSet {
             self.adjustment
                 .exceptional_bonus_max_percent
                 .cite("exceptional-performance bonus"),
+            self.adjustment
+                .actual_max_positive_percent
+                .cite("actual maximum positive adjustment"),
             self.small_practice_bonus.cite("small-practice bonus"),
             self.complex_patient_bonus_max.cite("complex patient bonus"),
             self.retention.cite("record retention"),
@@ -316,6 +319,13 @@ impl RuleSet {
                 .value
                 .map_or_else(|| "none".into(), |v| format!("+{}%", fmt_num(v))),
             a.exceptional_bonus_max_percent.cite(""),
+        );
+        push(
+            "actual_max_positive".into(),
+            a.actual_max_positive_percent
+                .value
+                .map_or_else(|| "not published".into(), |v| format!("+{}%", fmt_num(v))),
+            a.actual_max_positive_percent.cite(""),
         );
         let b = &self.small_practice_bonus;
         let place = match b.placement {

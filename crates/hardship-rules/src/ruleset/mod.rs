@@ -335,6 +335,10 @@ pub struct Adjustment {
     pub positive_scaling_max: Number,
     /// The exceptional-performance bonus, up to this many percent (PY 2017–2022).
     pub exceptional_bonus_max_percent: OptionalNumber,
+    /// The largest positive adjustment CMS actually applied for the year (a final score of 100, the
+    /// exceptional bonus included), once CMS has scored the year: what "positive" has meant in practice,
+    /// against the formula's ceiling.
+    pub actual_max_positive_percent: OptionalNumber,
 }
 
 /// The rule set of one performance year.

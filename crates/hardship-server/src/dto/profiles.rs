@@ -179,6 +179,13 @@ impl FactsDto {
             None | Some("") => None,
             Some(k) => Some(parse_euc_kind(k)?),
         };
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            return Err(ApiError::BadRequest(format!(
+                "invalid event_end \"{e}\": before the event's start {s} (leave it blank while the event goes on)"
+            )));
+        }
         let event = match (kind, start) {
             (Some(kind), Some(start)) => Some(EucEvent { kind, start, end }),
             (Some(_), None) => {

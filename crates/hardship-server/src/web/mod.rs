@@ -15,6 +15,8 @@ pub mod dashboard;
 pub mod practices;
 /// Members and invitations, API tokens, password.
 pub mod settings;
+/// The rule book's sources, which every cited key links to.
+pub mod sources;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(dashboard::dashboard))
         .route("/audit", get(audit::page))
         .route("/audit.csv", get(audit::csv))
+        .route("/sources", get(sources::page))
         .route("/calendar.ics", get(dashboard::calendar))
         .route("/practices", get(practices::list).post(practices::create))
         .route("/practices/new", get(practices::new_page))

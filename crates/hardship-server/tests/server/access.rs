@@ -298,6 +298,7 @@ fn web_routes() -> Vec<Route> {
         r(g.clone(), "/dashboard", Read, false, None),
         r(g.clone(), "/audit", Read, false, None),
         r(g.clone(), "/audit.csv", Read, false, None),
+        r(g.clone(), "/sources", Read, false, None),
         r(g.clone(), "/calendar.ics", Read, false, None),
         r(g.clone(), "/practices", Read, false, None),
         r(

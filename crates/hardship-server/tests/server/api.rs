@@ -526,7 +526,7 @@ async fn bad_input_is_a_4xx_naming_field_and_value_and_writes_nothing() {
             format!("/api/v1/practices/{p}/years/2026/screening"),
             json!({"event_kind": "disaster", "event_start": "2026-05-01", "event_end": "2026-04-01"}),
             StatusCode::BAD_REQUEST,
-            "event.end",
+            "event_end \"2026-04-01\"",
         ),
         (
             Method::POST,

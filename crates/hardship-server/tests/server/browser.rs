@@ -542,10 +542,15 @@ async fn journey(c: &Client, app: &TestApp, files: &Path) {
     el(c, "#attested").await.click().await.unwrap();
     assert!(el(c, "#mark_ready").await.is_selected().await.unwrap());
     click_to_page(c, "#create-application").await;
-    assert_eq!(text(c, "#state").await, "ready", "{}", here(c).await);
+    assert_eq!(
+        text(c, "#state").await,
+        "ready to send",
+        "{}",
+        here(c).await
+    );
     let application = id_in_url(c, "applications").await;
     let app_path = format!("/applications/{application}");
-    assert_eq!(text(c, "#f-level").await, "group");
+    assert_eq!(text(c, "#f-level").await, "the group (TIN)");
     assert_eq!(text(c, "#f-submitter").await, "Pat Doe");
 
     // 6. Submitted through the portal.
@@ -556,7 +561,7 @@ async fn journey(c: &Client, app: &TestApp, files: &Path) {
         .unwrap();
     fill(c, "#reference-input", "QPP-2026-0042137").await;
     click_to_page(c, "#submit-application").await;
-    assert_eq!(text(c, "#state").await, "submitted");
+    assert_eq!(text(c, "#state").await, "sent, awaiting CMS");
     assert_eq!(text(c, "#reference").await, "QPP-2026-0042137");
 
     // 7. CMS's e-mail as evidence, its SHA-256 shown.
@@ -768,7 +773,62 @@ async fn journey(c: &Client, app: &TestApp, files: &Path) {
         .unwrap();
     let reports = reports.as_str().unwrap_or_default();
     assert!(
-        reports.contains("Reports as group") && reports.contains("PI submitted: false"),
+        reports.contains("Reports as a group (TIN)") && reports.contains("PI data: none submitted"),
         "{reports:?}"
+    );
+
+    // 11. The main pages at desktop and phone widths: screenshots of each, and on a 390-px phone no
+    // page is wider than the screen (wide tables scroll inside their card).
+    let practice_path = year_path
+        .rsplit_once("/years/")
+        .map(|(p, _)| p.to_owned())
+        .unwrap();
+    let pages = [
+        ("dashboard", "/dashboard".to_owned()),
+        ("practices", "/practices".to_owned()),
+        ("practice", practice_path),
+        ("eligibility", year_path.clone()),
+        (
+            "score",
+            format!("{year_path}/score?quality=80&cost=60&ia=100&pi=50"),
+        ),
+        ("application", app_path.clone()),
+        ("applications", "/applications".to_owned()),
+        ("audit", "/audit".to_owned()),
+        ("sources", "/sources".to_owned()),
+    ];
+    for (width, height, label) in [(1280, 1600, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(width, height).await.unwrap();
+        for (name, path) in &pages {
+            open(c, app, path).await;
+            el(c, "main h1").await;
+            // The page's width, and the elements that stick out (the innermost first), to say what to fix.
+            let wide = c
+                .execute(
+                    "const w = window.innerWidth; \
+                     const out = [...document.querySelectorAll('main *')] \
+                       .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.scroll')) \
+                       .filter(e => ![...e.children].some(k => k.getBoundingClientRect().right > w + 1)) \
+                       .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40)); \
+                     return [document.documentElement.scrollWidth, w, out];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (page_w, screen_w) = (wide[0].as_i64().unwrap(), wide[1].as_i64().unwrap());
+            assert!(
+                page_w <= screen_w,
+                "{name} is {page_w} px wide on a {screen_w}-px {label} screen; sticking out: {}",
+                wide[2]
+            );
+            let png = c.screenshot().await.unwrap();
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            std::fs::write(shots_dir().join(format!("{label}-{name}.png")), &png).unwrap();
+        }
+    }
+    eprintln!(
+        "browser: desktop and phone screenshots of {} pages are in {}",
+        pages.len(),
+        shots_dir().display()
     );
 }

@@ -28,3 +28,6 @@ mod hostile;
 mod openapi;
 /// Regressions for what a red-team found (issue 11): each attack, tried as it was.
 mod redteam;
+/// The application wizard: no application needed, an ongoing circumstance, everything missing at
+/// once, who applies against the year's level.
+mod wizard;

@@ -284,6 +284,21 @@ pub(super) struct WizardPage {
     pub(super) euc_kinds: Vec<(&'static str, &'static str)>,
     pub(super) reason_label: String,
     pub(super) roster_size: u32,
+    /// The practice-year's reporting level when someone chose it, in words.
+    pub(super) profile_level: Option<String>,
+    /// Who applies differs from the level the practice reports at: said, not refused.
+    pub(super) level_warning: Option<String>,
+}
+
+/// A reporting or applicant level in words.
+fn level_words(code: &str) -> &str {
+    match code {
+        "group" => "a group (the TIN)",
+        "individual" => "individuals (TIN/NPI)",
+        "virtual_group" => "a virtual group",
+        "apm_entity" => "an APM entity",
+        other => other,
+    }
 }
 
 pub(super) const EUC_KINDS: &[(&str, &str)] = &[
@@ -368,6 +383,28 @@ pub(super) async fn wizard_page(
             step = "reason".into();
         }
     }
+    // Who applies defaults to the level the practice chose for the year; a different choice is allowed
+    // (a clinician may apply alone) but said, because CMS reweights at the level that reports.
+    let chosen_level = b
+        .profile
+        .profile
+        .level_decided
+        .then_some(b.profile.profile.level);
+    if step == "reason"
+        && text(&f.level).is_empty()
+        && let Some(l) = chosen_level
+    {
+        f.level = Some(l.code().to_owned());
+    }
+    let level_warning = match (chosen_level, text(&f.level)) {
+        (Some(l), picked) if !picked.is_empty() && picked != l.code() => Some(format!(
+            "The practice reports as {} in {}, and this application is for {}. CMS reweights PI at the level that reports: an approval at another level does not cover it. Change who applies, or change the level on the year's profile.",
+            level_words(l.code()),
+            year,
+            level_words(picked)
+        )),
+        _ => None,
+    };
     let levels = hardship_app::years::application_levels(year)?
         .into_iter()
         .map(|l| (l.code().to_owned(), l.label().to_owned()))
@@ -423,6 +460,8 @@ pub(super) async fn wizard_page(
             euc_kinds: EUC_KINDS.to_vec(),
             reason_label,
             roster_size: b.assessment.clinician_count,
+            profile_level: chosen_level.map(|l| level_words(l.code()).to_owned()),
+            level_warning,
             f,
         },
     ))
