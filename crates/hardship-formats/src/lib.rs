@@ -2,6 +2,8 @@
 //! and the server parse them the same way and the parsers can be fuzzed on their own.
 //!
 //! - [`batch_row`]: one row of the batch CSV contract (README "Batch contract").
+//! - [`client_list`]: a consultancy's whole client list (practices and their clinicians) from one CSV or
+//!   XLSX, as people keep it; [`clinician_type_text`]: clinician types as people write them ("NP", "MD").
 //! - [`csv_lines`]: keeping the good rows of a CSV file when the user asks to.
 //! - [`roster`]: a practice's roster (clinicians, special statuses, the year's reporting profile) from a
 //!   CSV in the batch contract's columns.
@@ -13,6 +15,8 @@
 //! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
 pub mod batch_row;
+pub mod client_list;
+pub mod clinician_type_text;
 pub mod csv_lines;
 pub mod eligibility;
 pub mod nppes;

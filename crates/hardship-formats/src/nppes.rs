@@ -8,6 +8,7 @@
 //! counted and left out. Everything else must be right — a bad NPI, an unknown taxonomy code, two primary
 //! taxonomies — or the whole file is refused with every problem named by line, column and value.
 
+use crate::csv_lines::LineCounter;
 use crate::roster::RosterError;
 use crate::taxonomy::Taxonomy;
 use hardship_rules::{ClinicianType, Npi};
@@ -131,12 +132,13 @@ pub fn parse_nppes(bytes: &[u8], max_errors: usize) -> Result<NppesRoster, Vec<R
     };
     let mut seen: HashMap<Npi, u64> = HashMap::new();
     let mut rec = csv::ByteRecord::new();
+    let mut lines_of = LineCounter::new(bytes);
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines_of.line_of(e.position(), 0);
                 push(
                     err(line, "(row)", "", format!("not valid CSV: {e}")),
                     &mut errors,
@@ -145,7 +147,7 @@ pub fn parse_nppes(bytes: &[u8], max_errors: usize) -> Result<NppesRoster, Vec<R
             }
         }
         out.rows += 1;
-        let line = rec.position().map_or(out.rows + 1, |p| p.line());
+        let line = lines_of.line_of(rec.position(), out.rows + 1);
         let npi_text = cell(&rec, NPI);
         let npi = match Npi::parse(&npi_text) {
             Ok(n) => n,
@@ -372,6 +374,19 @@ mod tests {
             (3, "NPI", "1234567890")
         );
         assert!(e[2].message.contains("primary"), "{}", e[2].message);
+    }
+
+    #[test]
+    fn lines_are_right_in_a_crlf_file() {
+        // The issue report: one too low for a CRLF file (csv's position().line()).
+        let csv = format!(
+            "{HEADER}\"1234567893\",\"1\",\"\",\"A\",\"B\",\"\",\"\",\"207Q00000X\",\"Y\",\"\",\"\"\n\
+             \"1245319599\",\"1\",\"\",\"C\",\"D\",\"\",\"\",\"207Q00000X\",\"Y\",\"\",\"\"\n\
+             \"1234567890\",\"1\",\"\",\"E\",\"F\",\"\",\"\",\"207Q00000X\",\"Y\",\"\",\"\"\n"
+        )
+        .replace('\n', "\r\n");
+        let e = parse_nppes(csv.as_bytes(), 10).unwrap_err();
+        assert_eq!((e[0].line, e[0].column.as_str()), (4, "NPI"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! a caller writes all of it or nothing.
 
 use crate::batch_row::{CellError, boolean, score};
+use crate::csv_lines::LineCounter;
 use hardship_rules::{
     ClinicianType, InvalidValue, Npi, PerformanceYear, PiSubmission, ReportingLevel, SpecialStatus,
     Tin,
@@ -410,12 +411,13 @@ pub fn parse_roster(
     let mut seen_year: HashMap<(Npi, Option<PerformanceYear>), u64> = HashMap::new();
     let mut rows = 0u64;
     let mut record = csv::ByteRecord::new();
+    let mut lines_of = LineCounter::new(bytes);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines_of.line_of(e.position(), 0);
                 errors.push(RosterError {
                     line,
                     column: "(row)".into(),
@@ -426,7 +428,7 @@ pub fn parse_roster(
             }
         }
         rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
+        let line = lines_of.line_of(record.position(), rows + 1);
         if record.len() == 1 && record.get(0).is_some_and(|c| c.trim_ascii().is_empty()) {
             continue; // a blank line
         }
@@ -642,6 +644,22 @@ mod tests {
             e[0].to_string().starts_with("line 3: column npi:"),
             "{}",
             e[0]
+        );
+    }
+
+    #[test]
+    fn lines_are_right_in_a_crlf_file_and_after_blank_lines() {
+        // The issue report: every line number was one too low for a CRLF file (csv's position().line()).
+        let csv = "npi,clinician_type\r\n1234567893,physician\r\n1245319599,crna\r\n1234567890,physician\r\n";
+        let e = parse_roster(csv.as_bytes(), tin(), 10).unwrap_err();
+        assert_eq!((e[0].line, e[0].value.as_str()), (4, "1234567890"));
+        let csv = "\u{feff}npi,name,clinician_type\r\n1234567893,\"Doe,\r\nAda\",physician\r\n\r\n1234567890,x,physician\r\n";
+        let e = parse_roster(csv.as_bytes(), tin(), 10).unwrap_err();
+        assert_eq!((e[0].line, e[0].column.as_str()), (2, "name"), "{e:?}");
+        assert_eq!(
+            (e[1].line, e[1].column.as_str()),
+            (5, "npi"),
+            "a quoted newline and a blank line each count"
         );
     }
 

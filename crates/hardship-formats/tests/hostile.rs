@@ -13,7 +13,7 @@
 //! re-run first; the crashes they found are also kept below as named tests.
 
 use hardship_formats::batch_row::{COLUMNS, Header, parse_key, parse_row};
-use hardship_formats::csv_lines::{drop_lines, parse_keeping_good};
+use hardship_formats::csv_lines::{LineCounter, drop_lines, parse_keeping_good};
 use hardship_formats::eligibility::{EligibilityFile, parse_eligibility};
 use hardship_formats::nppes::parse_nppes;
 use hardship_formats::roster::{ROSTER_COLUMNS, RosterError, parse_roster};
@@ -428,9 +428,10 @@ proptest! {
         };
         let records = |b: &[u8]| -> Vec<(u64, Vec<Vec<u8>>)> {
             let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(b);
+            let mut lines = LineCounter::new(b);
             r.byte_records()
                 .map_while(Result::ok)
-                .map(|rec| (rec.position().map_or(0, |p| p.line()), rec.iter().map(<[u8]>::to_vec).collect()))
+                .map(|rec| (lines.line_of(rec.position(), 0), rec.iter().map(<[u8]>::to_vec).collect()))
                 .collect()
         };
         let before: Vec<Vec<Vec<u8>>> = records(&bytes)
