@@ -29,6 +29,8 @@ pub mod ical;
 pub mod impact;
 /// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
 pub mod imports;
+/// A client list of many practices (CSV or XLSX), previewed then written in one transaction.
+pub mod onboarding;
 /// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
 pub mod passwords;
 /// Printable PDF documents (the application packet, the audit binder), written without dependencies.
@@ -39,6 +41,8 @@ pub mod portfolio;
 pub mod practice_years;
 /// Who is asking.
 pub mod principal;
+/// The portfolio as a work queue: a status and next step per practice-year, filters, search, pages.
+pub mod queue;
 /// The application packet, the audit binder and the portfolio export.
 pub mod report;
 /// The records as JSON, for every front end.

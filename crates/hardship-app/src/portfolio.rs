@@ -79,6 +79,16 @@ pub struct DashboardRow {
     /// Alert codes (see the eligibility view for their words).
     pub alerts: Vec<String>,
     pub missing: Vec<String>,
+    /// The TIN as people write it: `12-3456789`.
+    pub tin_dashed: String,
+    /// Where the practice-year stands in the queue (a [`crate::queue::Status`] code) and the next step, short.
+    pub status: String,
+    pub next_step: String,
+    /// The member who works it, and the queue's notes.
+    pub assignee: Option<String>,
+    pub notes: String,
+    /// The practice-year's version, for the queue's row forms.
+    pub profile_version: i64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -159,6 +169,8 @@ async fn load_portfolio(
     }
     let profile_of: HashMap<PracticeId, &ReportingProfile> =
         profiles.iter().map(|y| (y.practice, &y.profile)).collect();
+    let version_of: HashMap<PracticeId, i64> =
+        profiles.iter().map(|y| (y.practice, y.version)).collect();
     let mut apps_of: HashMap<PracticeId, Vec<&Application>> = HashMap::new();
     for a in &applications {
         apps_of.entry(a.draft.practice).or_default().push(a);
@@ -178,12 +190,13 @@ async fn load_portfolio(
     // Archived practices leave the portfolio; their records stay.
     for pr in practices.iter().filter(|p| p.archived.is_none()) {
         let apps = apps_of.get(&pr.id).unwrap_or(&empty_a);
+        let profile = profile_of.get(&pr.id).copied().unwrap_or(&default_profile);
         let a = assess::assess(
             rules,
             year,
             &PracticeRecords {
                 practice: pr,
-                profile: profile_of.get(&pr.id).copied().unwrap_or(&default_profile),
+                profile,
                 clinicians: by_practice.get(&pr.id).unwrap_or(&empty_c),
                 statuses: statuses_of.get(&pr.id).unwrap_or(&empty_s),
                 applications: apps,
@@ -222,8 +235,19 @@ async fn load_portfolio(
                 .filter(|x| x.code != "unconfirmed_rule")
                 .map(|x| x.code.clone())
                 .collect(),
+            status: String::new(),
+            next_step: String::new(),
+            tin_dashed: pr.tin.dashed(),
+            assignee: profile.assignee.clone(),
+            notes: profile.notes.clone(),
+            profile_version: version_of.get(&pr.id).copied().unwrap_or(0),
             missing: a.missing,
         });
+        if let Some(row) = rows.last_mut() {
+            let status = crate::queue::Status::of(row, profile.not_applying.is_some());
+            row.status = status.code().to_owned();
+            row.next_step = crate::queue::next_step(status, row);
+        }
     }
     Ok(Portfolio {
         year,

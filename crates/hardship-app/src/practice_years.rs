@@ -133,9 +133,10 @@ pub fn impact_of(
 }
 
 /// What a caller says of a practice-year's decision to report PI instead of applying.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum NotApplyingChange {
     /// Leave it as it is.
+    #[default]
     Keep,
     /// The practice will report PI and not apply, for this reason.
     Decide(String),
@@ -193,7 +194,90 @@ pub async fn set_profile(
         clinician_count: input.clinician_count,
         has_cehrt: input.has_cehrt,
         scores: input.scores,
+        // The queue's own fields are set from the queue (`set_work_item`), not by this form.
+        assignee: current.profile.assignee.clone(),
+        notes: current.profile.notes.clone(),
     };
+    Ok(app
+        .store
+        .set_practice_year(
+            p.tenant,
+            &p.actor(),
+            practice,
+            year,
+            expected_version,
+            profile,
+        )
+        .await?)
+}
+
+/// A change to a practice-year's place in the work queue; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct WorkItemChange {
+    /// `Some(None)` unassigns; `Some(Some(email))` assigns to that member.
+    pub assignee: Option<Option<String>>,
+    pub notes: Option<String>,
+    pub not_applying: NotApplyingChange,
+}
+
+/// Assigns, annotates or marks a practice-year "not applying" from the queue, at the version the caller
+/// read. An assignee must be a member of the organization.
+pub async fn set_work_item(
+    app: &App,
+    p: &Principal,
+    practice: PracticeId,
+    year: PerformanceYear,
+    expected_version: i64,
+    change: WorkItemChange,
+) -> Result<PracticeYear, AppError> {
+    p.require_write()?;
+    let current = app
+        .store
+        .get_practice_year(p.tenant, practice, year)
+        .await?;
+    let mut profile = current.profile.clone();
+    if let Some(assignee) = change.assignee {
+        profile.assignee = match assignee.map(|a| a.trim().to_owned()) {
+            None => None,
+            Some(a) if a.is_empty() => None,
+            Some(a) => {
+                let members = app.store.members(p.tenant).await?;
+                let Some((_, user)) = members
+                    .iter()
+                    .find(|(_, u)| u.email.eq_ignore_ascii_case(&a))
+                else {
+                    return Err(AppError::invalid(
+                        "assignee",
+                        format!("{a:?} is not a member of this organization"),
+                    ));
+                };
+                Some(user.email.clone())
+            }
+        };
+    }
+    if let Some(notes) = change.notes {
+        profile.notes = notes.trim().to_owned();
+    }
+    match change.not_applying {
+        NotApplyingChange::Keep => {}
+        NotApplyingChange::Withdraw => profile.not_applying = None,
+        NotApplyingChange::Decide(why) if why.trim().is_empty() => {
+            return Err(AppError::invalid(
+                "not_applying",
+                "say why the practice will report PI instead of applying",
+            ));
+        }
+        NotApplyingChange::Decide(why) => {
+            profile.not_applying = Some(NotApplying {
+                by: p.label.clone(),
+                at: app.now(),
+                why: why.trim().to_owned(),
+            });
+        }
+    }
+    if profile == current.profile {
+        return Ok(current);
+    }
     Ok(app
         .store
         .set_practice_year(

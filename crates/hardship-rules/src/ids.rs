@@ -82,6 +82,12 @@ impl fmt::Debug for Npi {
 pub struct Tin([u8; 9]);
 
 impl Tin {
+    /// The TIN as people write an EIN: `12-3456789`.
+    pub fn dashed(&self) -> String {
+        let t = self.as_str();
+        format!("{}-{}", t.get(..2).unwrap_or(""), t.get(2..).unwrap_or(""))
+    }
+
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let trimmed = text.trim().as_bytes();
         let mut digits = [0u8; 9];

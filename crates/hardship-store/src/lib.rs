@@ -184,6 +184,16 @@ pub trait Store: Send + Sync {
         entries: Vec<RosterEntry>,
         profiles: Vec<ProfileWrite>,
     ) -> StoreResult<RosterImportSummary>;
+    /// A client list in one transaction: each practice created or updated by TIN (archived ones skipped
+    /// and named), its clinicians merged as [`Store::import_roster`] merges them, and `year`'s reporting
+    /// level set where given. What already is as the list says is not written (a re-run changes nothing).
+    async fn import_portfolio(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        year: PerformanceYear,
+        practices: Vec<PracticeImport>,
+    ) -> StoreResult<PortfolioImportSummary>;
     /// Every clinician of every practice of the tenant (the portfolio dashboard reads them at once).
     async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>>;
     /// Every clinician status of the tenant in a year.

@@ -148,7 +148,7 @@ impl Actor {
     }
 }
 
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -259,6 +259,32 @@ pub struct RosterEntry {
     pub origin: StatusOrigin,
 }
 
+/// One practice of a client list: created when the tenant has no practice with its TIN, otherwise its
+/// name (and ZIP, when given) brought up to date; its clinicians merged as a roster import merges them.
+#[derive(Clone, PartialEq, Debug)]
+pub struct PracticeImport {
+    pub tin: Tin,
+    pub name: String,
+    pub zip: Option<Zip5>,
+    /// The reporting level the file states for the import's year (`None`: left as it is).
+    pub level: Option<ReportingLevel>,
+    pub clinicians: Vec<RosterEntry>,
+}
+
+/// What a client-list import changed.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct PortfolioImportSummary {
+    pub practices_created: u32,
+    pub practices_updated: u32,
+    pub practices_unchanged: u32,
+    /// TINs whose practice is archived: left alone (restore the practice to import into it).
+    pub archived_skipped: Vec<String>,
+    /// Practice-years whose reporting level the file set.
+    pub levels_set: u32,
+    /// The clinicians of every practice, summed.
+    pub roster: RosterImportSummary,
+}
+
 /// A year profile to save with a roster import, at the version the caller read (0 if never saved).
 #[derive(Clone, PartialEq, Debug)]
 pub struct ProfileWrite {
@@ -313,6 +339,12 @@ pub struct ReportingProfile {
     /// Whether the practice has certified EHR technology at all.
     pub has_cehrt: bool,
     pub scores: ScoreEstimates,
+    /// The member (e-mail) who works this practice-year in the consultancy's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// Working notes of the queue ("waiting for the vendor letter").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
 }
 
 fn chosen() -> bool {
@@ -337,6 +369,8 @@ impl Default for ReportingProfile {
             clinician_count: None,
             has_cehrt: true,
             scores: ScoreEstimates::default(),
+            assignee: None,
+            notes: String::new(),
         }
     }
 }
@@ -355,6 +389,18 @@ impl ReportingProfile {
                     self.level
                 ),
             ));
+        }
+        if self.notes.chars().count() > 2000 {
+            return Err(crate::StoreError::invalid(
+                "notes",
+                format!(
+                    "{} characters: notes are at most 2000 characters",
+                    self.notes.chars().count()
+                ),
+            ));
+        }
+        if let Some(a) = &self.assignee {
+            crate::check_email("assignee", a)?;
         }
         if self.clinician_count == Some(0) || self.clinician_count > Some(100_000) {
             return Err(crate::StoreError::invalid(

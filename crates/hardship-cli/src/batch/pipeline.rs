@@ -34,18 +34,20 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &csv::ByteRecor
         .flexible(true)
         .from_reader(&chunk.bytes[..]);
     let mut rec = csv::ByteRecord::new();
+    // csv's own line numbers lag behind on CRLF files; count line ends from each record's offset.
+    let mut lines = hardship_formats::csv_lines::LineCounter::new(&chunk.bytes[..]);
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = chunk.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+                let line = chunk.first_line + lines.line_of(rec.position(), 1) - 1;
                 if rec.len() == 1 && rec.get(0).is_some_and(|c| c.is_empty()) {
                     continue; // a blank line
                 }
                 f(line, &rec);
             }
             Err(e) => {
-                let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
+                let line = chunk.first_line + lines.line_of(e.position(), 1) - 1;
                 let mut broken = csv::ByteRecord::new();
                 broken.push_field(e.to_string().as_bytes());
                 f(line, &broken);

@@ -356,3 +356,30 @@ fn column_order_is_free_and_quoted_fields_work() {
     assert_eq!(&r[5], "small_practice");
     assert_eq!(&r[10], "77.00");
 }
+
+#[test]
+fn a_crlf_file_reports_the_line_the_editor_shows() {
+    // Excel writes CRLF; csv's own line numbers lagged one per record. The bad row is the 4th data
+    // row, so line 5 (the header is line 1), after a blank line too.
+    let good = "physician,false,false,false,,,,false,1,2,3,4,";
+    let mut input = format!("{HEADER}\r\n");
+    for n in 1..=2 {
+        input.push_str(&line(2024, n, "444444444", "individual", good).replace('\n', "\r\n"));
+    }
+    input.push_str("\r\n");
+    input.push_str(
+        &line(
+            2024,
+            3,
+            "444444444",
+            "individual",
+            "physician,maybe,false,false,,,,false,1,2,3,4,",
+        )
+        .replace('\n', "\r\n"),
+    );
+    let (o, _d, out) = run(&input, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("in.csv:5:") && e.contains("maybe"), "{e}");
+    assert!(!out.exists());
+}

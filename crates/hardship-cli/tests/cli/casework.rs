@@ -373,3 +373,66 @@ fn keys_in_order(text: &str) -> Vec<String> {
     }
     keys
 }
+
+#[test]
+fn a_client_list_onboards_every_practice_without_practice_and_a_rerun_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let (_, seeded_practice) = seeded(&data);
+    // The template, as a consultancy downloads it: it imports as it is.
+    let o = hardship(&["import", "--template"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+    let template = dir.path().join("template.csv");
+    std::fs::write(&template, &o.stdout).unwrap();
+    let t = template.to_str().unwrap();
+    let o = hardship(&["import", t, "--preview", "--data-dir", &data]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("PREVIEW, nothing written: 2 practices created"),
+        "{}",
+        stdout(&o)
+    );
+    // The seeded practice (TIN 100000000) is updated by TIN; a new one is created.
+    let list = format!(
+        "\u{feff}Tax ID,Client,NPI,Provider Name,Credentials\r\n10-0000000,Renamed Clinic,{},Nguyễn Văn An,MD\r\n22-3334444,Łukasz Wróbel PT,{},Łukasz Wróbel,DPT\r\n",
+        crate::npi(501),
+        crate::npi(502)
+    );
+    let f = write(dir.path(), "clients.csv", &list);
+    let o = hardship(&["import", &f, "--data-dir", &data]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1 practices created, 1 updated"), "{out}");
+    assert!(out.contains("name: "), "{out}");
+    let o = hardship(&["import", &f, "--json", "--data-dir", &data]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["totals"]["practices_unchanged"], 2, "{v}");
+    assert_eq!(v["totals"]["clinicians_added"], 0);
+    // A bad row: named by the line the editor shows, exit 2, nothing written.
+    let bad = list.replace("DPT", "wizard");
+    let f = write(dir.path(), "bad.csv", &bad);
+    let o = hardship(&["import", &f, "--data-dir", &data]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.csv:3: column"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wizard"), "{}", stderr(&o));
+    // A roster of one practice needs --practice.
+    let roster = write(
+        dir.path(),
+        "roster.csv",
+        "npi,clinician_type\n1234567893,physician\n",
+    );
+    let o = hardship(&["import", &roster, "--data-dir", &data]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--practice"), "{}", stderr(&o));
+    let o = hardship(&[
+        "import",
+        &roster,
+        "--practice",
+        &seeded_practice,
+        "--preview",
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

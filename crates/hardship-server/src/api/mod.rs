@@ -16,10 +16,14 @@ mod eligibility;
 mod evidence;
 /// The submission guard, the audit binder and the portfolio export.
 mod exports;
+/// A client list of many practices in one file.
+mod onboarding;
 /// The caller, the dashboard, deadlines and the calendar, members, invitations and API tokens.
 mod organization;
 /// Practices, rosters and imports.
 mod practices;
+/// The work queue: pages of the portfolio, assignees and notes.
+mod queue;
 
 pub use exports::{csv_response, pdf_response};
 
@@ -56,8 +60,10 @@ use eligibility::*;
 use evidence::*;
 use exports::*;
 use hardship_store::PracticeId;
+use onboarding::*;
 use organization::*;
 use practices::*;
+use queue::*;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -125,7 +131,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(restore_clinician))
         .routes(routes!(set_clinician_status))
         .routes(routes!(import_file))
+        .routes(routes!(import_client_list))
+        .routes(routes!(client_list_template))
         .routes(routes!(get_profile, set_profile))
+        .routes(routes!(set_work_item))
+        .routes(routes!(work_queue))
         .routes(routes!(eligibility))
         .routes(routes!(screening))
         .routes(routes!(score_impact))

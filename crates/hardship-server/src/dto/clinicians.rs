@@ -118,6 +118,42 @@ pub struct ImportQuery {
     pub keep_good_rows: Option<String>,
 }
 
+/// Options of a client-list import (`POST /api/v1/imports`).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnboardingQuery {
+    /// `true`: say what would be created, changed and refused, and write nothing.
+    pub preview: Option<String>,
+    /// `true`: write the good rows and list the bad ones instead of refusing the file.
+    pub keep_good_rows: Option<String>,
+    /// The performance year a stated reporting level is for (default: the year whose window is open).
+    pub year: Option<String>,
+}
+
+/// A yes/no query parameter: absent, empty or `false` is no; `true`, `on` or `1` is yes.
+fn flag(name: &str, v: Option<&str>) -> Result<bool, ApiError> {
+    match v.map(str::trim) {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "on" | "1") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "invalid {name} {other:?}: true or false"
+        ))),
+    }
+}
+
+impl OnboardingQuery {
+    pub fn parse(&self) -> Result<hardship_app::onboarding::OnboardingOptions, ApiError> {
+        Ok(hardship_app::onboarding::OnboardingOptions {
+            year: match self.year.as_deref() {
+                Some(y) if !y.trim().is_empty() => Some(crate::extract::parse_year(y)?),
+                _ => None,
+            },
+            keep_good_rows: flag("keep_good_rows", self.keep_good_rows.as_deref())?,
+            preview: flag("preview", self.preview.as_deref())?,
+        })
+    }
+}
+
 impl ImportQuery {
     pub fn parse(&self) -> Result<hardship_app::imports::ImportOptions, ApiError> {
         Ok(hardship_app::imports::ImportOptions {

@@ -30,6 +30,9 @@ pub struct ProfileDto {
     pub clinician_count: Option<u32>,
     pub has_cehrt: bool,
     pub scores: ScoresDto,
+    /// The member who works this practice-year in the queue, and the queue's notes.
+    pub assignee: Option<String>,
+    pub notes: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -59,6 +62,8 @@ impl From<&PracticeYear> for ProfileDto {
                 ia: s.ia,
                 pi: s.pi,
             },
+            assignee: p.profile.assignee.clone(),
+            notes: p.profile.notes.clone(),
             updated_at: p.updated_at,
         }
     }

@@ -11,6 +11,8 @@ pub mod audit;
 pub mod auth;
 /// The portfolio dashboard and the calendar download.
 pub mod dashboard;
+/// A client list of many practices, previewed then imported.
+pub mod onboarding;
 /// Practices, rosters, the eligibility view, the score impact and evidence.
 pub mod practices;
 /// Members and invitations, API tokens, password.
@@ -50,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/calendar.ics", get(dashboard::calendar))
         .route("/practices", get(practices::list).post(practices::create))
         .route("/practices/new", get(practices::new_page))
+        .route(
+            "/practices/import",
+            get(onboarding::page).post(onboarding::submit),
+        )
+        .route("/practices/import/template.csv", get(onboarding::template))
         .route("/practices/{practice}", get(practices::show))
         .route(
             "/practices/{practice}/edit",
@@ -86,6 +93,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/practices/{practice}/years/{year}/profile",
             post(practices::save_profile),
+        )
+        .route(
+            "/practices/{practice}/years/{year}/work",
+            post(dashboard::save_work),
         )
         .route(
             "/practices/{practice}/years/{year}/decisions",

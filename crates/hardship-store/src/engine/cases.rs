@@ -370,7 +370,7 @@ impl<B: Backend> Engine<B> {
     }
 
     /// Saves a year profile at its expected version, with its audit event, inside `tx`.
-    async fn write_practice_year(
+    pub(super) async fn write_practice_year(
         &self,
         tx: &mut Box<dyn Tx>,
         tenant: TenantId,
@@ -455,13 +455,36 @@ impl<B: Backend> Engine<B> {
         }
         let mut tx = self.begin(tenant).await?;
         self.practice_in(&mut tx, tenant, practice).await?;
+        let mut summary = RosterImportSummary::default();
+        self.merge_roster(&mut tx, tenant, actor, practice, entries, &mut summary)
+            .await?;
+        for p in profiles {
+            self.write_practice_year(&mut tx, tenant, actor, practice, p)
+                .await?;
+            summary.profiles_set += 1;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// The roster merge of one practice inside `tx`: adds new NPIs, updates changed names and types (a
+    /// roster speaks of names and types; membership dates stay), records statuses by precedence, and
+    /// counts what it did into `summary`.
+    pub(super) async fn merge_roster(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+        summary: &mut RosterImportSummary,
+    ) -> StoreResult<()> {
         let mut by_npi: HashMap<Npi, Clinician> = tx
             .practice_clinicians(tenant, practice)
             .await?
             .into_iter()
             .map(|c| (c.npi, c))
             .collect();
-        let mut summary = RosterImportSummary::default();
         let now = self.now();
         for e in entries {
             let current = by_npi.get(&e.npi);
@@ -480,7 +503,7 @@ impl<B: Backend> Engine<B> {
                         left_on: c.left_on,
                     };
                     let after = self
-                        .write_clinician_update(&mut tx, actor, &c.clone(), &update)
+                        .write_clinician_update(tx, actor, &c.clone(), &update)
                         .await?;
                     summary.updated += 1;
                     let id = after.id;
@@ -502,7 +525,7 @@ impl<B: Backend> Engine<B> {
                         version: 1,
                         created_at: now,
                     };
-                    self.insert_clinician(&mut tx, actor, &cl).await?;
+                    self.insert_clinician(tx, actor, &cl).await?;
                     summary.added += 1;
                     let id = cl.id;
                     by_npi.insert(cl.npi, cl);
@@ -518,20 +541,14 @@ impl<B: Backend> Engine<B> {
                     origin: e.origin,
                     recorded_at: now,
                 };
-                match self.write_status(&mut tx, tenant, actor, &s).await?.0 {
+                match self.write_status(tx, tenant, actor, &s).await?.0 {
                     StatusPlan::Write => summary.statuses_set += 1,
                     StatusPlan::Unchanged => {}
                     StatusPlan::Outranked => summary.statuses_kept_from_cms += 1,
                 }
             }
         }
-        for p in profiles {
-            self.write_practice_year(&mut tx, tenant, actor, practice, p)
-                .await?;
-            summary.profiles_set += 1;
-        }
-        tx.commit().await?;
-        Ok(summary)
+        Ok(())
     }
 }
 

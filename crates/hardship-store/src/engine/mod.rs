@@ -15,6 +15,8 @@ mod cases;
 pub mod payloads;
 /// Organizations, users, memberships, sessions, API tokens, invitations and sign-in attempts.
 mod people;
+/// A client list of many practices, in one transaction.
+mod portfolio_import;
 /// Applications, decisions, evidence records, observations.
 mod records;
 
@@ -259,6 +261,15 @@ impl<B: Backend> Store for Engine<B> {
     ) -> StoreResult<RosterImportSummary> {
         self.import_roster_(tenant, actor, practice, entries, profiles)
             .await
+    }
+    async fn import_portfolio(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        year: PerformanceYear,
+        practices: Vec<PracticeImport>,
+    ) -> StoreResult<PortfolioImportSummary> {
+        self.import_portfolio_(tenant, actor, year, practices).await
     }
     async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>> {
         self.backend.tenant_clinicians(tenant).await

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 mod isolation;
 /// Sessions, API tokens, invitations and sign-in attempts.
 mod people;
+/// Client lists of many practices.
+mod portfolio;
 /// Applications, statuses, decisions, rosters, profiles and revisions.
 mod records;
 /// One script of every action, for comparing backends.
@@ -26,6 +28,7 @@ pub mod script;
 
 pub use isolation::*;
 pub use people::*;
+pub use portfolio::*;
 pub use records::*;
 pub use script::the_script_keeps_one_intact_chain;
 
@@ -258,7 +261,9 @@ macro_rules! behaviour_suite {
             concurrent_sign_in_attempts_cannot_exceed_the_limit, racing_invitations_make_one_account,
             the_script_keeps_one_intact_chain, corrections_keep_history,
             documents_are_corrected_not_rewritten,
-            decisions_carry_their_email_or_where_they_were_seen);
+            decisions_carry_their_email_or_where_they_were_seen,
+            client_list_import_creates_updates_and_changes_nothing_twice,
+            client_list_import_is_all_or_nothing);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

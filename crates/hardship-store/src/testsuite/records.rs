@@ -541,6 +541,8 @@ pub async fn practice_year_profiles(f: &dyn StoreFactory) {
             ia: Some(100.0),
             pi: Some(45.5),
         },
+        assignee: None,
+        notes: String::new(),
     };
     let saved = s
         .set_practice_year(w.a, &staff(), w.practice.id, year(2024), 0, profile.clone())

@@ -342,6 +342,18 @@ pub async fn csrf_then_file(
             .text()
             .await
             .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        // A previewed file comes back in the confirming form as base64 instead of a second upload.
+        if name == "file_b64" && csrf_ok {
+            use base64::Engine;
+            let file = base64::engine::general_purpose::STANDARD
+                .decode(v.trim())
+                .map_err(|_| ApiError::BadRequest("invalid file_b64: not base64".into()))?;
+            return Ok(FileForm {
+                name: fields.get("file_name").cloned().unwrap_or_default(),
+                fields,
+                file,
+            });
+        }
         if name == "csrf" {
             csrf_ok = crate::security::constant_time_eq(v.trim().as_bytes(), p.csrf().as_bytes());
         } else if csrf_ok && v.len() <= 1000 {
