@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 
 /// Tenant isolation, audit, concurrency, bad input and auditors.
 mod isolation;
+/// Password reset links and reminders sent once.
+mod mailing;
 /// Sessions, API tokens, invitations and sign-in attempts.
 mod people;
 /// Applications, statuses, decisions, rosters, profiles and revisions.
@@ -25,6 +27,7 @@ mod records;
 pub mod script;
 
 pub use isolation::*;
+pub use mailing::*;
 pub use people::*;
 pub use records::*;
 pub use script::the_script_keeps_one_intact_chain;
@@ -258,7 +261,9 @@ macro_rules! behaviour_suite {
             concurrent_sign_in_attempts_cannot_exceed_the_limit, racing_invitations_make_one_account,
             the_script_keeps_one_intact_chain, corrections_keep_history,
             documents_are_corrected_not_rewritten,
-            decisions_carry_their_email_or_where_they_were_seen);
+            decisions_carry_their_email_or_where_they_were_seen, password_reset_links_work_once,
+            racing_password_resets_use_the_link_once, reminders_are_claimed_once,
+            concurrent_reminder_claims_pick_one_sender);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(
