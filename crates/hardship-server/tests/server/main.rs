@@ -24,6 +24,8 @@ mod corrections;
 mod formats;
 /// Hostile input at every edge (property tests): parsers, uploads, API bodies, pages; never a 5xx.
 mod hostile;
+/// E-mail through a real SMTP server: invitations, password resets.
+mod mail;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;
 /// Regressions for what a red-team found (issue 11): each attack, tried as it was.
