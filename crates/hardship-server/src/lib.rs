@@ -223,8 +223,8 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    // The path only: query strings may hold a calendar token.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    // The path only (query strings may hold a calendar token), without a link's secret.
+                    tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()), request_id = %id)
                 })
                 // One line per response (status, latency) inside the request's span.
                 .on_response(
@@ -238,6 +238,17 @@ pub fn router(state: AppState) -> Router {
         // Outermost: a client's request id is kept only when well formed, else replaced by ours, so it
         // can never forge log lines or headers.
         .layer(axum::middleware::map_request(drop_malformed_request_id))
+}
+
+/// A request path fit for the log: the secret of an invitation or password reset link (the path
+/// segment after `/invite/` or `/reset-password/`) replaced by `…`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/invite/", "/reset-password/"] {
+        if path.starts_with(prefix) && path.len() > prefix.len() {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
 }
 
 /// Whether a client-sent request id may be kept: 1–64 of `A–Z a–z 0–9 - _ .`.

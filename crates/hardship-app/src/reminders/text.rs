@@ -9,8 +9,9 @@ fn plural(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// What is open for a line, in words: "16 clinicians need an application; 1 application not sent".
-fn open_items(l: &Line) -> String {
+/// What is open for a line, in words: "16 clinicians need an application; 1 application not sent";
+/// with `missing`, also what the practice-year lacks (the digest; a deadline reminder stays short).
+fn open_items(l: &Line, missing: bool) -> String {
     let mut parts = Vec::new();
     if l.needs_application > 0 {
         parts.push(format!(
@@ -30,11 +31,16 @@ fn open_items(l: &Line) -> String {
             plural(l.awaiting_decision, "application", "applications")
         ));
     }
-    parts.extend(l.missing.iter().cloned());
+    if missing {
+        // The assessment words the uncovered clinicians too; they are counted above already.
+        let counted =
+            |m: &&String| l.needs_application > 0 && m.contains("not covered by an application");
+        parts.extend(l.missing.iter().filter(|m| !counted(m)).cloned());
+    }
     parts.join("; ")
 }
 
-fn list(lines: &[Line], base: Option<&str>) -> String {
+fn list(lines: &[Line], base: Option<&str>, missing: bool) -> String {
     let mut out = String::new();
     for l in lines {
         out.push_str(&format!(
@@ -42,7 +48,7 @@ fn list(lines: &[Line], base: Option<&str>) -> String {
             l.name,
             l.tin,
             l.year,
-            open_items(l)
+            open_items(l, missing)
         ));
         if let Some(base) = base {
             out.push_str(&format!(
@@ -107,7 +113,7 @@ pub fn deadline(
              to CMS:\n\n{}{}",
             d.year,
             closes(d),
-            list(lines, base),
+            list(lines, base, false),
             footer(organization, role, base)
         ),
     }
@@ -134,7 +140,7 @@ pub fn weekly(
         body.push_str(&format!(
             "\nPerformance year {} ({when}):\n\n{}",
             d.year,
-            list(lines, base)
+            list(lines, base, true)
         ));
     }
     body.push_str(&footer(organization, role, base));

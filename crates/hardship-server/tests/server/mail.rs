@@ -404,3 +404,62 @@ async fn without_smtp_links_are_shown_and_reset_by_mail_is_off() {
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"invite-link\"") && !page.contains("invite-mailed"));
 }
+
+#[tokio::test]
+async fn the_scheduled_job_sends_each_reminder_once() {
+    use hardship_store::*;
+    let Some(sink) = sink() else { return };
+    let app = TestApp::start_mailing(&sink).await;
+    let tag = smtp::tag();
+    let email = format!("owner-{tag}@mail.test");
+    app.setup("Acme Consulting", &email).await;
+    let tenant = app.state.store.list_tenants().await.unwrap()[0];
+    let s = &app.state.store;
+    let p = s
+        .create_practice(
+            tenant,
+            &Actor::system(),
+            NewPractice {
+                tin: hardship_rules::Tin::parse("123456789").unwrap(),
+                name: "Nguyễn Văn An Family Medicine".into(),
+                address: String::new(),
+                contact: Contact {
+                    name: String::new(),
+                    email: String::new(),
+                    phone: String::new(),
+                },
+                zip: None,
+            },
+        )
+        .await
+        .unwrap();
+    let roster = (1..=16)
+        .map(|n| NewClinician {
+            npi: hardship_store::testsuite::npi(n),
+            name: format!("Dr. José Núñez {n}"),
+            clinician_type: hardship_rules::ClinicianType::Physician,
+        })
+        .collect();
+    s.add_clinicians(tenant, &Actor::system(), p.id, roster)
+        .await
+        .unwrap();
+    // A week before the PY 2026 deadline, on the app's clock; the job as `hardship serve` runs it.
+    app.clock.set("2026-12-25T12:00:00Z".parse().unwrap());
+    let job = tokio::spawn(hardship_app::reminders::every(
+        app.state.app.clone(),
+        std::time::Duration::ZERO,
+        std::time::Duration::from_millis(100),
+    ));
+    let m = wait_for(&sink, &email, 1).await.remove(0);
+    assert!(m.subject.contains("7 days"), "{}", m.subject);
+    assert!(
+        m.text.contains("Nguyễn Văn An Family Medicine"),
+        "{}",
+        m.text
+    );
+    let link = format!("{}/practices/{}/years/2026", app.base, p.id);
+    assert!(m.text.contains(&link), "{}", m.text);
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    job.abort();
+    assert_eq!(sink.to(&email).len(), 1, "several runs, one message");
+}
