@@ -3,7 +3,9 @@
 # PostgreSQL server (scripts/with-postgres.sh installs Debian's package if missing, starts a throw-away
 # cluster, and stops it afterwards), a real headless Chromium (scripts/with-chromium.sh installs
 # Debian's chromium and chromium-driver if missing), poppler for the PDF checks, and an S3-compatible
-# object store (scripts/with-moto.sh runs moto's server from a venv it makes) for the scale-out tests.
+# object store (scripts/with-moto.sh runs moto's server from a venv it makes) for the scale-out tests,
+# and an SMTP server that keeps what it receives (scripts/with-smtp.sh: aiosmtpd from a venv it makes)
+# for the e-mail tests (invitations, password resets, reminders).
 # The fault tests (SIGKILL, a full disk, PostgreSQL restarted under load) run too; the disk-full one
 # mounts a small tmpfs, so this script is run as root (as CI does). Then the OpenAPI document is validated
 # and Schemathesis (scripts/schemathesis.sh) fuzzes every API operation of a real `hardship serve`. Idempotent.
@@ -22,8 +24,10 @@ set +e
 export HARDSHIP_REQUIRE_BROWSER=1
 # Nor may the scale-out tests (object storage) or the fault tests.
 export HARDSHIP_REQUIRE_S3=1 HARDSHIP_REQUIRE_FAULTS=1
+# Nor the e-mail tests (a missing SMTP server fails them instead of skipping).
+export HARDSHIP_REQUIRE_SMTP=1
 scripts/with-postgres.sh scripts/with-chromium.sh scripts/with-poppler.sh scripts/with-moto.sh \
-  cargo test --workspace >"$log" 2>&1
+  scripts/with-smtp.sh cargo test --workspace >"$log" 2>&1
 status=$?
 set -e
 grep -E '^(test result|     Running|error)|panicked' "$log" || true

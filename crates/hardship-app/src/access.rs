@@ -89,10 +89,30 @@ pub async fn mint_token_unchecked(
 pub struct MadeInvite {
     pub secret: String,
     pub invite: Invite,
+    /// Whether the link was also e-mailed to the invitee.
+    pub mailed: Mailed,
 }
 
-/// Invites an address into the principal's tenant, for the configured time.
-pub async fn invite(app: &App, p: &Principal, email: &str, role: Role) -> AppResult<MadeInvite> {
+/// What became of an e-mail the product tried to send alongside a page's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mailed {
+    /// No SMTP server is configured: the link is only shown.
+    NotConfigured,
+    Sent,
+    /// The server refused or could not be reached (the message, without secrets).
+    Failed(String),
+}
+
+/// Invites an address into the principal's tenant, for the configured time, and mails the link when
+/// SMTP is configured. `origin` is the address the owner reached us at: the link's base when no public
+/// address is configured (the owner's own request, so its `Host` is theirs to choose).
+pub async fn invite(
+    app: &App,
+    p: &Principal,
+    email: &str,
+    role: Role,
+    origin: &str,
+) -> AppResult<MadeInvite> {
     p.require_owner()?;
     let secret = new_secret()?;
     let ttl =
@@ -108,7 +128,37 @@ pub async fn invite(app: &App, p: &Principal, email: &str, role: Role) -> AppRes
             app.now() + ttl,
         )
         .await?;
-    Ok(MadeInvite { secret, invite })
+    let mailed = match &app.mailer {
+        None => Mailed::NotConfigured,
+        Some(mailer) => {
+            let org = app.store.get_organization(p.tenant).await?;
+            let link = crate::mail::link(
+                app.public_url().unwrap_or(origin),
+                &format!("/invite/{secret}"),
+            );
+            let message = crate::mail::texts::invitation(
+                &invite.email,
+                &org.name,
+                &p.label,
+                role.code(),
+                &link,
+                invite.expires_at,
+            );
+            match mailer.send(&message).await {
+                Ok(()) => Mailed::Sent,
+                Err(e) => {
+                    // The link holds the secret: it is never logged, only the failure.
+                    tracing::warn!(invite = %invite.id, error = %e, "invitation not mailed");
+                    Mailed::Failed(e.to_string())
+                }
+            }
+        }
+    };
+    Ok(MadeInvite {
+        secret,
+        invite,
+        mailed,
+    })
 }
 
 /// Why a secret did not open the door.

@@ -29,8 +29,12 @@ pub mod ical;
 pub mod impact;
 /// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
 pub mod imports;
+/// E-mail: the `Mailer` door, its SMTP implementation and the messages' words.
+pub mod mail;
 /// A client list of many practices (CSV or XLSX), previewed then written in one transaction.
 pub mod onboarding;
+/// Password reset by e-mail: asking for a link, checking it, setting the new password.
+pub mod password_reset;
 /// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
 pub mod passwords;
 /// Printable PDF documents (the application packet, the audit binder), written without dependencies.
@@ -43,6 +47,8 @@ pub mod practice_years;
 pub mod principal;
 /// The portfolio as a work queue: a status and next step per practice-year, filters, search, pages.
 pub mod queue;
+/// Reminders before each deadline and the weekly digest, each sent once.
+pub mod reminders;
 /// The application packet, the audit binder and the portfolio export.
 pub mod report;
 /// The records as JSON, for every front end.
@@ -71,6 +77,12 @@ pub struct AppSettings {
     /// Password hashes computed at once (each holds 19 MiB), and callers allowed to wait for a turn.
     pub password_workers: usize,
     pub password_queue: usize,
+    /// How long a password reset link works.
+    pub reset_ttl: Duration,
+    /// The address people reach the site at (`https://hardship.example.org`), for links in e-mails.
+    /// Password reset mails need it: a link built from the request's `Host` header could point to a
+    /// site of the requester's choosing (host-header poisoning).
+    pub public_url: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -80,6 +92,8 @@ impl Default for AppSettings {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             password_workers: 2,
             password_queue: 16,
+            reset_ttl: Duration::from_secs(3600),
+            public_url: None,
         }
     }
 }
@@ -117,6 +131,8 @@ pub struct App {
     /// The bounded password hasher.
     pub passwords: passwords::Passwords,
     pub settings: AppSettings,
+    /// Where e-mail goes out; `None` when no SMTP server is configured (links are shown to copy).
+    pub mailer: Option<Arc<dyn mail::Mailer>>,
 }
 
 impl App {
@@ -143,10 +159,26 @@ impl App {
             caches: Arc::new(Caches::default()),
             passwords,
             settings,
+            mailer: None,
         }
+    }
+
+    /// The same context sending e-mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn mail::Mailer>) -> App {
+        self.mailer = Some(mailer);
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The base of links in e-mails about the installation itself (reset links, reminders): the
+    /// configured public address only.
+    pub fn public_url(&self) -> Option<&str> {
+        self.settings
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/'))
     }
 }

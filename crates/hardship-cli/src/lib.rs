@@ -8,5 +8,7 @@ pub mod casework;
 /// Test drivers that fill an installation with synthetic data (not in the shipped binary).
 #[cfg(feature = "test-drivers")]
 pub mod drivers;
+/// Mail settings (SMTP server, sender, public address) for `serve` and `remind`.
+pub mod mail;
 pub mod ops;
 pub mod storage;

@@ -9,8 +9,8 @@ mod error;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    audit, backup, batch, check, deadline, debug, export, guard, import, migrate, rules, score,
-    screen, serve, user, vault, whatif, with_runtime,
+    audit, backup, batch, check, deadline, debug, export, guard, import, migrate, remind, rules,
+    score, screen, serve, user, vault, whatif, with_runtime,
 };
 use hardship_cli::storage::StorageArgs;
 use hardship_rules::RuleBook;
@@ -58,6 +58,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Users and their organizations.
     User(user::UserArgs),
+    /// Send the reminders due now, once each (what `hardship serve` does every 15 minutes): 30, 7 and
+    /// 1 days before each deadline, and the Monday digest. --dry-run prints who would get what.
+    Remind(remind::RemindArgs),
     /// Create or upgrade the database schema (also done whenever the store is opened).
     Migrate,
     /// The tamper-evident audit log.
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
         Command::Guard(a) => with_runtime(|| guard::run(storage, a)),
         Command::Export(a) => with_runtime(|| export::run(storage, a)),
         Command::User(a) => with_runtime(|| user::run(storage, a)),
+        Command::Remind(a) => with_runtime(|| remind::run(storage, a)),
         Command::Migrate => with_runtime(|| migrate::run(storage)),
         Command::Audit(a) => with_runtime(|| audit::run(storage, a)),
         Command::Vault(a) => with_runtime(|| vault::run(storage, a)),

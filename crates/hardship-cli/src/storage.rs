@@ -29,7 +29,7 @@ pub struct StorageArgs {
     #[arg(long, env = "HARDSHIP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
     /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen,
-    /// upload_limit_bytes, cookie_secure, trusted_proxies.
+    /// upload_limit_bytes, cookie_secure, trusted_proxies, smtp_url, mail_from, public_url.
     #[arg(long, env = "HARDSHIP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -46,6 +46,9 @@ pub struct FileSettings {
     pub upload_limit_bytes: Option<u64>,
     pub cookie_secure: Option<bool>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub public_url: Option<String>,
 }
 
 /// Resolved settings: flags and environment over the file over the defaults.

@@ -60,6 +60,15 @@ pub struct ServerSettings {
     /// Password hashes computed at once (each holds 19 MiB), and callers allowed to wait for a turn.
     pub password_workers: usize,
     pub password_queue: usize,
+    /// The address people reach the site at, for links in e-mails (see [`AppSettings::public_url`]).
+    pub public_url: Option<String>,
+    /// How long a password reset link works.
+    pub reset_ttl: Duration,
+    /// Password reset requests allowed per address in `login_window` (per client address: 4×).
+    pub reset_max_requests: usize,
+    /// When the reminder job first runs after start, and how often after that (only with a mailer).
+    pub reminders_first: Duration,
+    pub reminders_every: Duration,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +85,11 @@ impl Default for ServerSettings {
             trusted_proxies: Vec::new(),
             password_workers: 2,
             password_queue: 16,
+            public_url: None,
+            reset_ttl: Duration::from_secs(3600),
+            reset_max_requests: 3,
+            reminders_first: Duration::from_secs(30),
+            reminders_every: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -88,6 +102,8 @@ impl ServerSettings {
             invite_ttl: self.invite_ttl,
             password_workers: self.password_workers,
             password_queue: self.password_queue,
+            reset_ttl: self.reset_ttl,
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -138,6 +154,12 @@ impl AppState {
             limiter,
             setup_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// The same state sending e-mail through `mailer` (invitations, reset links, reminders).
+    pub fn with_mailer(mut self, mailer: Arc<dyn hardship_app::mail::Mailer>) -> AppState {
+        self.app = self.app.with_mailer(mailer);
+        self
     }
 
     pub fn cookies(&self) -> security::CookiePolicy {
@@ -201,8 +223,8 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    // The path only: query strings may hold a calendar token.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    // The path only (query strings may hold a calendar token), without a link's secret.
+                    tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()), request_id = %id)
                 })
                 // One line per response (status, latency) inside the request's span.
                 .on_response(
@@ -216,6 +238,17 @@ pub fn router(state: AppState) -> Router {
         // Outermost: a client's request id is kept only when well formed, else replaced by ours, so it
         // can never forge log lines or headers.
         .layer(axum::middleware::map_request(drop_malformed_request_id))
+}
+
+/// A request path fit for the log: the secret of an invitation or password reset link (the path
+/// segment after `/invite/` or `/reset-password/`) replaced by `…`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/invite/", "/reset-password/"] {
+        if path.starts_with(prefix) && path.len() > prefix.len() {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
 }
 
 /// Whether a client-sent request id may be kept: 1–64 of `A–Z a–z 0–9 - _ .`.
@@ -239,7 +272,8 @@ async fn drop_malformed_request_id(mut req: axum::extract::Request) -> axum::ext
     req
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing requests in flight. Expired sessions are purged hourly.
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight. Expired sessions are purged hourly;
+/// with a mailer, the reminder job runs shortly after start and every `reminders_every` after that.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let purge = {
         let store = Arc::clone(&state.store);
@@ -256,12 +290,23 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             }
         })
     };
+    // Reminders go out only where there is a mail server; the task ends with the server.
+    let reminders = state.app.mailer.is_some().then(|| {
+        tokio::spawn(hardship_app::reminders::every(
+            state.app.clone(),
+            state.settings.reminders_first,
+            state.settings.reminders_every,
+        ))
+    });
     let limits = listen::ConnectionLimits {
         header_read_timeout: state.settings.header_read_timeout,
         ..Default::default()
     };
     let r = listen::serve_connections(listener, router(state), limits, shutdown_signal()).await;
     purge.abort();
+    if let Some(task) = reminders {
+        task.abort();
+    }
     r
 }
 

@@ -8,6 +8,7 @@
 //! - CSRF: every session has its own token; forms carry it in a hidden `csrf` field, scripts and API
 //!   clients using the cookie send it as `X-CSRF-Token`. Forms used before sign-in (set-up, sign-in,
 //!   accepting an invitation) use a double-submit cookie instead.
+//! - Password reset requests are limited the same way (per e-mail address and per client address).
 //! - Sign-in attempts are limited per client address and per e-mail address (a sliding window, counted in
 //!   the database so that all instances share it). Behind a load
 //!   balancer the client address is taken from `X-Forwarded-For`, but only when the connection comes from
@@ -252,6 +253,28 @@ impl LoginLimiter {
             self.limit(format!("account-from:{addr}|{email}"), 1),
             self.limit(format!("ip:{addr}"), 4),
             self.limit(format!("account:{email}"), 20),
+        ]
+    }
+
+    /// The keys of a password reset request for `email` from `addr`: `max` per address in the window
+    /// (nobody floods one inbox) and 4× that per client address (nobody sprays many). Every request
+    /// counts, whether an account exists or not, so the limit reveals nothing either.
+    pub fn password_reset(
+        &self,
+        addr: Option<std::net::IpAddr>,
+        email: &str,
+        max: u32,
+    ) -> Vec<AttemptLimit> {
+        let addr = addr.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+        vec![
+            AttemptLimit {
+                key: format!("reset:{email}"),
+                max: max.max(1),
+            },
+            AttemptLimit {
+                key: format!("reset-ip:{addr}"),
+                max: max.max(1).saturating_mul(4),
+            },
         ]
     }
 

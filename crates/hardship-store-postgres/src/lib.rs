@@ -164,7 +164,8 @@ impl Backend for PgBackend {
                 .map_err(db)?
                 .ok_or_else(|| StoreError::not_found("organization", tenant))?;
             }
-            Lock::NewTenant => {}
+            // An account's transaction locks its tenants itself (`Tx::lock_tenant`), in order.
+            Lock::NewTenant | Lock::Account => {}
             Lock::Attempts => {
                 // One lock per key, in a fixed order, so two attempts never wait on each other crosswise.
                 let mut keys = keys.to_vec();
@@ -629,6 +630,81 @@ impl Backend for PgBackend {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn insert_password_reset(&self, r: &PasswordReset) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(r.id)
+        .bind(r.user.0)
+        .bind(r.token_hash.to_vec())
+        .bind(r.created_at)
+        .bind(r.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                StoreError::not_found("user", r.user)
+            }
+            _ => db(e),
+        })?;
+        Ok(())
+    }
+
+    async fn password_reset(&self, token_hash: &[u8; 32]) -> StoreResult<Option<PasswordReset>> {
+        queries::password_reset(&self.pool, token_hash, false).await
+    }
+
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE reminders SET sent_at = $1 WHERE tenant = $2 AND recipient = $3 AND kind = $4 \
+             AND period = $5 AND claim = $6 AND sent_at IS NULL",
+        )
+        .bind(at)
+        .bind(key.tenant.0)
+        .bind(key.recipient.0)
+        .bind(&key.kind)
+        .bind(&key.period)
+        .bind(claim)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM reminders WHERE tenant = $1 AND recipient = $2 AND kind = $3 \
+             AND period = $4 AND claim = $5 AND sent_at IS NULL",
+        )
+        .bind(key.tenant.0)
+        .bind(key.recipient.0)
+        .bind(&key.kind)
+        .bind(&key.period)
+        .bind(claim)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>> {
+        self.all(
+            format!(
+                "SELECT {REMINDER_COLUMNS} FROM reminders WHERE tenant = $1 \
+                 ORDER BY claimed_at, recipient, kind, period"
+            ),
+            |q| q.bind(tenant.0),
+            ReminderRow::into_model,
+        )
+        .await
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {

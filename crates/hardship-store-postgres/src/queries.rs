@@ -180,3 +180,22 @@ pub async fn document<'e, E: Executor<'e, Database = Postgres>>(
         .map(DocumentRow::into_model)
         .transpose()
 }
+
+/// The password reset link with this secret's hash, used or not; `for_update` locks its row, so two
+/// uses of one link queue and the second sees it used.
+pub async fn password_reset<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    token_hash: &[u8; 32],
+    for_update: bool,
+) -> StoreResult<Option<PasswordReset>> {
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let sql =
+        format!("SELECT {PASSWORD_RESET_COLUMNS} FROM password_resets WHERE token_hash = $1{lock}");
+    sqlx::query_as::<_, PasswordResetRow>(AssertSqlSafe(sql))
+        .bind(token_hash.to_vec())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(PasswordResetRow::into_model)
+        .transpose()
+}

@@ -7,9 +7,9 @@ use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::{
     ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
     Clinician, ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Invite,
-    InviteId, Membership, Organization, OrganizationKind, Practice, PracticeId, PracticeYear,
-    ReportingProfile, Role, StatusOrigin, StoreResult, StoredDecision, TenantId, TokenScope, User,
-    UserId,
+    InviteId, Membership, Organization, OrganizationKind, PasswordReset, Practice, PracticeId,
+    PracticeYear, Reminder, ReminderKey, ReportingProfile, Role, StatusOrigin, StoreResult,
+    StoredDecision, TenantId, TokenScope, User, UserId,
 };
 use uuid::Uuid;
 
@@ -512,3 +512,59 @@ pub(crate) const INVITE_COLUMNS: &str =
     "id, tenant, email, role, token_hash, created_by, created_at, expires_at, accepted_at";
 pub(crate) const SESSION_COLUMNS: &str =
     "token_hash, user_id, tenant, csrf_token, created_at, expires_at";
+
+pub(crate) const PASSWORD_RESET_COLUMNS: &str =
+    "id, user_id, token_hash, created_at, expires_at, used_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PasswordResetRow {
+    id: Uuid,
+    user_id: Uuid,
+    token_hash: Vec<u8>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+impl PasswordResetRow {
+    pub(crate) fn into_model(self) -> StoreResult<PasswordReset> {
+        Ok(PasswordReset {
+            id: self.id,
+            user: UserId(self.user_id),
+            token_hash: hash32("password reset token hash", self.token_hash)?,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            used_at: self.used_at,
+        })
+    }
+}
+
+pub(crate) const REMINDER_COLUMNS: &str =
+    "tenant, recipient, kind, period, claim, claimed_at, sent_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReminderRow {
+    tenant: Uuid,
+    recipient: Uuid,
+    kind: String,
+    period: String,
+    claim: Uuid,
+    claimed_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl ReminderRow {
+    pub(crate) fn into_model(self) -> StoreResult<Reminder> {
+        Ok(Reminder {
+            key: ReminderKey {
+                tenant: TenantId(self.tenant),
+                recipient: UserId(self.recipient),
+                kind: self.kind,
+                period: self.period,
+            },
+            claim: self.claim,
+            claimed_at: self.claimed_at,
+            sent_at: self.sent_at,
+        })
+    }
+}

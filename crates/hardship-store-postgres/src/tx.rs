@@ -574,4 +574,111 @@ impl Tx for PgTx {
         .map_err(db)?;
         Ok(())
     }
+
+    async fn lock_tenant(&mut self, tenant: TenantId) -> StoreResult<()> {
+        sqlx::query_scalar::<_, Uuid>(
+            "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE",
+        )
+        .bind(tenant.0)
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?
+        .map(|_| ())
+        .ok_or_else(|| StoreError::not_found("organization", tenant))
+    }
+
+    async fn password_reset_for_update(
+        &mut self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>> {
+        queries::password_reset(&mut *self.0, token_hash, true).await
+    }
+
+    async fn spend_password_resets(&mut self, user: UserId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(at)
+        .bind(user.0)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_password(&mut self, user: UserId, hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.0)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions(&mut self, user: UserId) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn memberships_of(&mut self, user: UserId) -> StoreResult<Vec<Membership>> {
+        sqlx::query_as::<_, rows::MembershipRow>(
+            "SELECT tenant, user_id, role FROM memberships WHERE user_id = $1 ORDER BY tenant",
+        )
+        .bind(user.0)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(rows::MembershipRow::into_model)
+        .collect()
+    }
+
+    async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO reminders (tenant, recipient, kind, period, claim, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(r.key.tenant.0)
+        .bind(r.key.recipient.0)
+        .bind(&r.key.kind)
+        .bind(&r.key.period)
+        .bind(r.claim)
+        .bind(r.claimed_at)
+        .execute(&mut *self.0)
+        .await;
+        match done {
+            Ok(d) => Ok(d.rows_affected() > 0),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                Err(StoreError::not_found("user", r.key.recipient))
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn take_over_reminder(
+        &mut self,
+        r: &Reminder,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE reminders SET claim = $1, claimed_at = $2 WHERE tenant = $3 AND recipient = $4 \
+             AND kind = $5 AND period = $6 AND sent_at IS NULL AND claimed_at < $7",
+        )
+        .bind(r.claim)
+        .bind(r.claimed_at)
+        .bind(r.key.tenant.0)
+        .bind(r.key.recipient.0)
+        .bind(&r.key.kind)
+        .bind(&r.key.period)
+        .bind(stale_before)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
 }

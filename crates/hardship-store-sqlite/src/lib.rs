@@ -563,6 +563,71 @@ impl Backend for SqliteBackend {
         tx.commit().await.map_err(db)
     }
 
+    async fn insert_password_reset(&self, r: &PasswordReset) -> StoreResult<()> {
+        let done = sqlx::query("INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(r.id.to_string())
+            .bind(r.user.to_string())
+            .bind(r.token_hash.to_vec())
+            .bind(ts(r.created_at))
+            .bind(ts(r.expires_at))
+            .execute(&self.pool)
+            .await;
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::not_found("user", r.user)),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn password_reset(&self, token_hash: &[u8; 32]) -> StoreResult<Option<PasswordReset>> {
+        queries::password_reset(&self.pool, token_hash).await
+    }
+
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE reminders SET sent_at = ? WHERE tenant = ? AND recipient = ? AND kind = ? AND period = ? AND claim = ? AND sent_at IS NULL")
+            .bind(ts(at))
+            .bind(key.tenant.to_string())
+            .bind(key.recipient.to_string())
+            .bind(&key.kind)
+            .bind(&key.period)
+            .bind(claim.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM reminders WHERE tenant = ? AND recipient = ? AND kind = ? AND period = ? AND claim = ? AND sent_at IS NULL")
+            .bind(key.tenant.to_string())
+            .bind(key.recipient.to_string())
+            .bind(&key.kind)
+            .bind(&key.period)
+            .bind(claim.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>> {
+        sqlx::query(
+            "SELECT * FROM reminders WHERE tenant = ? ORDER BY claimed_at, recipient, kind, period",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::reminder)
+        .collect()
+    }
+
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         if path.exists() {
             return Err(StoreError::invalid(

@@ -173,3 +173,17 @@ pub async fn document<'e, E: Executor<'e, Database = Sqlite>>(
         .map(|r| rows::document(&r))
         .transpose()
 }
+
+/// The password reset link with this secret's hash, used or not.
+pub async fn password_reset<'e, E: Executor<'e, Database = Sqlite>>(
+    e: E,
+    token_hash: &[u8; 32],
+) -> StoreResult<Option<PasswordReset>> {
+    sqlx::query("SELECT * FROM password_resets WHERE token_hash = ?")
+        .bind(token_hash.to_vec())
+        .fetch_optional(e)
+        .await
+        .map_err(db)?
+        .map(|r| rows::password_reset(&r))
+        .transpose()
+}

@@ -331,3 +331,31 @@ pub async fn map_rows<T>(
 pub fn opt_to_json<T: serde::Serialize>(v: Option<&T>) -> StoreResult<Option<String>> {
     v.map(to_json).transpose()
 }
+
+pub fn password_reset(row: &SqliteRow) -> StoreResult<PasswordReset> {
+    let hash: Vec<u8> = row.try_get("token_hash").map_err(db)?;
+    let used: Option<String> = row.try_get("used_at").map_err(db)?;
+    Ok(PasswordReset {
+        id: uuid_of(row, "id")?,
+        user: UserId(uuid_of(row, "user_id")?),
+        token_hash: to32(&hash)?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+        expires_at: parse_ts(&text(row, "expires_at")?)?,
+        used_at: used.map(|u| parse_ts(&u)).transpose()?,
+    })
+}
+
+pub fn reminder(row: &SqliteRow) -> StoreResult<Reminder> {
+    let sent: Option<String> = row.try_get("sent_at").map_err(db)?;
+    Ok(Reminder {
+        key: ReminderKey {
+            tenant: TenantId(uuid_of(row, "tenant")?),
+            recipient: UserId(uuid_of(row, "recipient")?),
+            kind: text(row, "kind")?,
+            period: text(row, "period")?,
+        },
+        claim: uuid_of(row, "claim")?,
+        claimed_at: parse_ts(&text(row, "claimed_at")?)?,
+        sent_at: sent.map(|s| parse_ts(&s)).transpose()?,
+    })
+}

@@ -504,4 +504,101 @@ impl Tx for SqliteTx {
         }
         Ok(())
     }
+
+    async fn lock_tenant(&mut self, tenant: TenantId) -> StoreResult<()> {
+        // BEGIN IMMEDIATE already holds the one write lock; the tenant must still exist.
+        let exists = sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db)?;
+        exists
+            .map(|_| ())
+            .ok_or_else(|| StoreError::not_found("organization", tenant))
+    }
+
+    async fn password_reset_for_update(
+        &mut self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>> {
+        queries::password_reset(&mut *self.0, token_hash).await
+    }
+
+    async fn spend_password_resets(&mut self, user: UserId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
+            .bind(ts(at))
+            .bind(user.to_string())
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_password(&mut self, user: UserId, hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user.to_string())
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions(&mut self, user: UserId) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.to_string())
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn memberships_of(&mut self, user: UserId) -> StoreResult<Vec<Membership>> {
+        sqlx::query("SELECT * FROM memberships WHERE user_id = ? ORDER BY tenant")
+            .bind(user.to_string())
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(rows::membership)
+            .collect()
+    }
+
+    async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {
+        let done = sqlx::query("INSERT INTO reminders (tenant, recipient, kind, period, claim, claimed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(r.key.tenant.to_string())
+            .bind(r.key.recipient.to_string())
+            .bind(&r.key.kind)
+            .bind(&r.key.period)
+            .bind(r.claim.to_string())
+            .bind(ts(r.claimed_at))
+            .execute(&mut *self.0)
+            .await;
+        match done {
+            Ok(d) => Ok(d.rows_affected() > 0),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found("user", r.key.recipient))
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn take_over_reminder(
+        &mut self,
+        r: &Reminder,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE reminders SET claim = ?, claimed_at = ? WHERE tenant = ? AND recipient = ? AND kind = ? AND period = ? AND sent_at IS NULL AND claimed_at < ?")
+            .bind(r.claim.to_string())
+            .bind(ts(r.claimed_at))
+            .bind(r.key.tenant.to_string())
+            .bind(r.key.recipient.to_string())
+            .bind(&r.key.kind)
+            .bind(&r.key.period)
+            .bind(ts(stale_before))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
 }

@@ -34,6 +34,8 @@ pub mod actions {
     pub const DOCUMENT_EDIT: &str = "document.edit";
     pub const API_TOKEN_CREATE: &str = "api_token.create";
     pub const API_TOKEN_REVOKE: &str = "api_token.revoke";
+    /// A member set a new password through an e-mailed reset link (every session of theirs ended).
+    pub const USER_PASSWORD_RESET: &str = "user.password_reset";
     /// A document whose stored bytes or record did not pass its integrity check when opened.
     pub const DOCUMENT_INTEGRITY_FAILED: &str = "document.integrity_failed";
 

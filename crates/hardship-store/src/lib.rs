@@ -14,6 +14,8 @@ pub mod audit;
 pub mod engine;
 pub mod error;
 pub mod integrity;
+/// Password reset links and reminders sent once.
+pub mod mailing;
 pub mod model;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
@@ -21,6 +23,7 @@ pub mod testsuite;
 pub use application::Transition;
 pub use audit::{AuditEvent, BrokenLink, Change};
 pub use error::{StoreError, StoreResult};
+pub use mailing::{PasswordReset, Reminder, ReminderKey, ResetRefusal};
 pub use model::*;
 
 use async_trait::async_trait;
@@ -443,6 +446,52 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         acceptance: InviteAcceptance,
     ) -> StoreResult<(Invite, User)>;
+
+    // Password reset links (only the secret's SHA-256 is stored).
+    /// Records a link for `user`, valid until `expires_at`.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<PasswordReset>;
+    /// The link with this secret's hash, used or expired or not (the caller says which to the user).
+    async fn find_password_reset(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>>;
+    /// Sets the password through a link, in one transaction: the link must be unused and unexpired at
+    /// `now`; every link of the account is spent, every session of the user ends, and each organization
+    /// the user belongs to gets an audit event (`user.password_reset`). A refused link changes nothing.
+    async fn reset_password(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Result<User, ResetRefusal>>;
+
+    // Reminders, each sent once per key (tenant, recipient, kind, period).
+    /// Claims `key` for the sender `claim`, in one transaction: true when it was free, or claimed but
+    /// never sent by a sender whose claim is older than `stale_before` (it died holding it); false when
+    /// it was sent already or another sender holds a live claim.
+    async fn claim_reminder(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Marks the claimed reminder sent (only the claim's holder can).
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Gives a claim back after a failed send, so the next run tries again.
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()>;
+    /// Every reminder of the tenant claimed or sent, oldest first.
+    async fn list_reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>>;
 
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

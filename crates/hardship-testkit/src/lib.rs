@@ -11,6 +11,8 @@ pub mod json;
 /// A real PostgreSQL server for tests (`scripts/with-postgres.sh` starts one): its URL, and a fresh
 /// database per test.
 pub mod postgres;
+/// A real SMTP server for tests (`scripts/with-smtp.sh` starts one): the messages it received, decoded.
+pub mod smtp;
 
 /// A TCP port free on loopback at the time of asking (for a child process to listen on).
 pub fn free_port() -> u16 {

@@ -14,6 +14,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     (a::INVITE_ACCEPT, "invitation accepted"),
     (a::API_TOKEN_CREATE, "API token created"),
     (a::API_TOKEN_REVOKE, "API token revoked"),
+    (a::USER_PASSWORD_RESET, "password reset by e-mail"),
     (a::PRACTICE_CREATE, "practice added"),
     (a::PRACTICE_UPDATE, "practice changed"),
     (a::PRACTICE_ARCHIVE, "practice archived"),
@@ -116,6 +117,10 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             text(&after, &["scope"])
         ),
         a::API_TOKEN_REVOKE => format!("{who} revoked the {record}."),
+        a::USER_PASSWORD_RESET => format!(
+            "{} set a new password through an e-mailed reset link; every session of theirs ended.",
+            text(&after, &["email"])
+        ),
         a::PRACTICE_CREATE => format!("{who} added the practice {record}."),
         a::PRACTICE_UPDATE => format!("{who} changed the practice {record}."),
         a::PRACTICE_ARCHIVE => format!(

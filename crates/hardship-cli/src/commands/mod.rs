@@ -12,6 +12,7 @@ pub mod export;
 pub mod guard;
 pub mod import;
 pub mod migrate;
+pub mod remind;
 pub mod rules;
 pub mod score;
 pub mod screen;

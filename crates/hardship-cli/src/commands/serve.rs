@@ -28,6 +28,8 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    mail: hardship_cli::mail::MailArgs,
 }
 
 pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
@@ -70,9 +72,25 @@ pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
     } else {
         a.trusted_proxies
     };
+    let mail = a.mail.resolve(&settings.file).map_err(CliError::BadInput)?;
+    server.public_url = mail.public_url.clone();
     tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
+    match &mail.mailer {
+        Some(m) if mail.public_url.is_none() => tracing::warn!(
+            smtp = %m.describe(),
+            "e-mail on, but HARDSHIP_PUBLIC_URL is not set: invitations are mailed with the inviting \
+             owner's address, reminders carry no links, and password reset by e-mail is off"
+        ),
+        Some(m) => {
+            tracing::info!(smtp = %m.describe(), "e-mail on; reminders run every 15 minutes")
+        }
+        None => tracing::info!("no HARDSHIP_SMTP_URL: nothing is mailed, links are shown to copy"),
+    }
     eprintln!("hardship: serving on http://{bound}");
-    let state = hardship_server::AppState::new(store, std::sync::Arc::new(vault), server);
+    let mut state = hardship_server::AppState::new(store, std::sync::Arc::new(vault), server);
+    if let Some(m) = mail.mailer {
+        state = state.with_mailer(m);
+    }
     hardship_server::serve(listener, state)
         .await
         .map_err(|e| CliError::Internal(e.to_string()))

@@ -11,6 +11,8 @@ mod faults;
 mod instance;
 mod physician_compare;
 mod postgres_ops;
+/// `hardship remind` against a real SMTP server: once per person, dry runs, concurrent runs, the digest.
+mod remind;
 mod scaleout;
 mod serve;
 mod store_ops;

@@ -224,16 +224,18 @@ pub(super) async fn list_invites(
     Ok(Json(list.iter().map(InviteDto::from).collect()))
 }
 
-/// Invites someone to the organization with a role (owners only); the answer holds the one-time link.
+/// Invites someone to the organization with a role (owners only); the answer holds the one-time link,
+/// which is also e-mailed to the invitee when the server has an SMTP server (`mailed` says).
 #[utoipa::path(post, path = "/api/v1/invites", tag = "organization", request_body = InviteInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = CreatedInviteDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub(super) async fn create_invite(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    crate::web::Origin(origin): crate::web::Origin,
     ApiJson(body): ApiJson<InviteInput>,
 ) -> ApiResult<Response> {
     p.require_owner()?;
-    let inv = make_invite(&state, &p, &body.email, parse_role(&body.role)?).await?;
+    let inv = make_invite(&state, &p, &body.email, parse_role(&body.role)?, &origin).await?;
     Ok(created(inv))
 }

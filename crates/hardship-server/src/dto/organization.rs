@@ -106,6 +106,11 @@ pub struct CreatedInviteDto {
     /// The link to send to the invitee (shown only now).
     pub link_path: String,
     pub invite: InviteDto,
+    /// Whether the link was e-mailed to the invitee: `sent`, `not_configured` (no SMTP server: send the
+    /// link yourself) or `failed` (see `mail_error`; the invitation stands, send the link yourself).
+    pub mailed: String,
+    /// Why the e-mail did not go out, when `mailed` is `failed`.
+    pub mail_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -160,16 +165,26 @@ pub async fn make_token(
     })
 }
 
-/// Creates an invitation valid for the configured time; the link holds the only copy of its secret.
+/// Creates an invitation valid for the configured time, mailed when SMTP is configured; the link holds
+/// the only copy of its secret. `origin` is the caller's own address (links' base without a public URL).
 pub async fn make_invite(
     state: &hardship_app::App,
     p: &hardship_app::Principal,
     email: &str,
     role: Role,
+    origin: &str,
 ) -> Result<CreatedInviteDto, ApiError> {
-    let made = hardship_app::access::invite(state, p, email, role).await?;
+    use hardship_app::access::Mailed;
+    let made = hardship_app::access::invite(state, p, email, role, origin).await?;
+    let (mailed, mail_error) = match made.mailed {
+        Mailed::Sent => ("sent", None),
+        Mailed::NotConfigured => ("not_configured", None),
+        Mailed::Failed(e) => ("failed", Some(e)),
+    };
     Ok(CreatedInviteDto {
         link_path: format!("/invite/{}", made.secret),
         invite: (&made.invite).into(),
+        mailed: mailed.to_owned(),
+        mail_error,
     })
 }

@@ -171,6 +171,8 @@ struct LoginPage {
     error: Option<String>,
     email: String,
     next: String,
+    /// Whether "Forgot your password?" can mail a link here.
+    reset: bool,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +218,7 @@ pub async fn login_page(
         error: None,
         email: String::new(),
         next: safe_next(q.next.as_deref()),
+        reset: hardship_app::password_reset::available(&state),
     };
     Ok(with_cookie(html(&page), cookie))
 }
@@ -245,6 +248,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         error: Some(error.to_owned()),
         email: f.email.clone(),
         next: safe_next(f.next.as_deref()),
+        reset: hardship_app::password_reset::available(&state),
     };
     // The attempt is reserved before the password is checked, so concurrent guesses cannot all pass.
     let limits = state.limiter.sign_in(addr, &email);

@@ -15,6 +15,8 @@ pub mod dashboard;
 pub mod onboarding;
 /// Practices, rosters, the eligibility view, the score impact and evidence.
 pub mod practices;
+/// "Forgot your password?": reset links by e-mail.
+pub mod reset;
 /// Members and invitations, API tokens, password.
 pub mod settings;
 /// The rule book's sources, which every cited key links to.
@@ -40,6 +42,14 @@ pub fn router() -> Router<AppState> {
         .route("/setup", get(auth::setup_page).post(auth::setup))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route(
+            "/forgot-password",
+            get(reset::forgot_page).post(reset::forgot),
+        )
+        .route(
+            "/reset-password/{token}",
+            get(reset::reset_page).post(reset::reset),
+        )
         .route(
             "/invite/{token}",
             get(auth::invite_page).post(auth::accept_invite),

@@ -82,8 +82,10 @@ pub async fn invite(
 ) -> PageResult {
     p.require_owner()?;
     let result =
-        async { dto::make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?).await }.await;
-    let host = origin.clone();
+        async { dto::make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?, &origin).await }
+            .await;
+    // The link shown is the one mailed: on the public address when one is configured.
+    let host = state.public_url().unwrap_or(&origin).to_owned();
     match result {
         Ok(created) => {
             let page = users_page(&state, WebUser(p), None, Some(created), host).await?;

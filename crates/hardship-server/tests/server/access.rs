@@ -303,6 +303,8 @@ fn web_routes() -> Vec<Route> {
     let (g, p) = (Method::GET, Method::POST);
     vec![
         r(g.clone(), "/login", Public, false, None),
+        r(g.clone(), "/forgot-password", Public, false, None),
+        r(g.clone(), "/reset-password/{reset}", Public, false, None),
         r(g.clone(), "/static/app.css", Public, false, None),
         r(g.clone(), "/static/app.js", Public, false, None),
         r(g.clone(), "/dashboard", Read, false, None),
@@ -639,6 +641,24 @@ async fn world() -> World {
         &json!({"tin": "987654321", "name": "Elsewhere"}),
     )
     .await;
+    // A live password reset link of the owner (its page is public: the secret is the credential).
+    let owner_user = app
+        .state
+        .store
+        .find_user_by_email("owner@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let reset = hardship_app::access::new_secret().unwrap();
+    app.state
+        .store
+        .create_password_reset(
+            owner_user.id,
+            hardship_app::access::secret_hash(&reset),
+            crate::harness::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
     let ids = vec![
         ("p", p),
         ("c", c["id"].as_str().unwrap().to_owned()),
@@ -648,6 +668,7 @@ async fn world() -> World {
         ("t2", tk2["info"]["id"].as_str().unwrap().to_owned()),
         ("npi9", npi(9)),
         ("tenant", tenant.to_string()),
+        ("reset", reset),
     ];
     World {
         app,

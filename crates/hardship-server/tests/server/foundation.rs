@@ -136,3 +136,16 @@ async fn store_errors_map_to_4xx_and_internals_stay_hidden() {
         "{v}"
     );
 }
+
+#[test]
+fn link_secrets_stay_out_of_the_request_log() {
+    let secret = "ab".repeat(32);
+    for (path, logged) in [
+        (format!("/invite/{secret}"), "/invite/…"),
+        (format!("/reset-password/{secret}"), "/reset-password/…"),
+        ("/dashboard".to_owned(), "/dashboard"),
+        ("/invite/".to_owned(), "/invite/"),
+    ] {
+        assert_eq!(hardship_server::loggable_path(&path), logged);
+    }
+}

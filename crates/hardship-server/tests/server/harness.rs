@@ -80,6 +80,31 @@ impl TestApp {
     }
 
     pub async fn start_with(settings: ServerSettings) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestApp::start_on(listener, settings, None).await
+    }
+
+    /// The app mailing through the test SMTP server, with its own address as the public URL (the base of
+    /// links in e-mails).
+    pub async fn start_mailing(sink: &hardship_testkit::smtp::Sink) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let settings = ServerSettings {
+            public_url: Some(format!("http://{}", listener.local_addr().unwrap())),
+            ..ServerSettings::default()
+        };
+        let mailer = hardship_app::mail::smtp::SmtpMailer::from_url(
+            &sink.url,
+            "Hardship <noreply@hardship.test>",
+        )
+        .unwrap();
+        TestApp::start_on(listener, settings, Some(Arc::new(mailer))).await
+    }
+
+    async fn start_on(
+        listener: tokio::net::TcpListener,
+        settings: ServerSettings,
+        mailer: Option<Arc<dyn hardship_app::mail::Mailer>>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::at(now());
         let env = Env {
@@ -94,8 +119,12 @@ impl TestApp {
             hardship_vault::MasterKey::generate().unwrap(),
         )
         .unwrap();
-        let state = AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
-        TestApp::serve(state, clock, dir).await
+        let mut state =
+            AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
+        if let Some(m) = mailer {
+            state = state.with_mailer(m);
+        }
+        TestApp::serve_on(listener, state, clock, dir).await
     }
 
     /// A second app instance on the same database and vault, with its own memory (caches, everything
@@ -112,6 +141,15 @@ impl TestApp {
 
     async fn serve(state: AppState, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestApp::serve_on(listener, state, clock, dir).await
+    }
+
+    async fn serve_on(
+        listener: tokio::net::TcpListener,
+        state: AppState,
+        clock: Arc<TestClock>,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
         let addr = listener.local_addr().unwrap();
         // The same accept loop `hardship serve` runs (deadlines for slow clients included).
         let limits = hardship_server::listen::ConnectionLimits {

@@ -24,6 +24,8 @@ mod corrections;
 mod formats;
 /// Hostile input at every edge (property tests): parsers, uploads, API bodies, pages; never a 5xx.
 mod hostile;
+/// E-mail through a real SMTP server: invitations, password resets.
+mod mail;
 /// A client list onboarded from one file, and the work queue.
 mod onboarding;
 /// The OpenAPI document: valid, and covering every route the server serves.

@@ -8,6 +8,7 @@
 
 use crate::audit::AuditEvent;
 use crate::error::StoreResult;
+use crate::mailing::{PasswordReset, Reminder, ReminderKey};
 use crate::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,9 @@ pub enum Lock {
     NewTenant,
     /// The sign-in attempt keys, so counting and recording an attempt is one step for every instance.
     Attempts,
+    /// One account's own records (a password reset): the transaction then takes the write lock of each
+    /// of the user's tenants with [`Tx::lock_tenant`], in id order, before writing their audit events.
+    Account,
 }
 
 /// One write transaction. Dropped without [`commit`](Tx::commit), it rolls back.
@@ -116,6 +120,30 @@ pub trait Tx: Send {
     -> StoreResult<Option<Document>>;
     /// Writes a document's kind, note and `superseded_by` (nothing else of it ever changes).
     async fn update_document(&mut self, d: &Document) -> StoreResult<()>;
+
+    // Password resets (in a transaction begun with `Lock::Account`).
+    /// Takes the tenant's write lock (as `Lock::Tenant` does at `begin`); `NotFound` when it is gone.
+    async fn lock_tenant(&mut self, tenant: TenantId) -> StoreResult<()>;
+    /// The link with this secret's hash, read for update.
+    async fn password_reset_for_update(
+        &mut self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>>;
+    /// Marks every unused link of the user used at `at`.
+    async fn spend_password_resets(&mut self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn set_password(&mut self, user: UserId, hash: &str) -> StoreResult<bool>;
+    async fn delete_user_sessions(&mut self, user: UserId) -> StoreResult<u64>;
+    async fn memberships_of(&mut self, user: UserId) -> StoreResult<Vec<Membership>>;
+
+    // Reminders (in a transaction holding the reminder's tenant lock).
+    /// Inserts the claim unless the key exists; false when it does.
+    async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool>;
+    /// Replaces the claim of an unsent reminder claimed before `stale_before`; false when there is none.
+    async fn take_over_reminder(
+        &mut self,
+        r: &Reminder,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     // Sign-in attempts (in a transaction begun with `Lock::Attempts`).
     /// How many attempts `key` has at or after `since`, and the earliest.
@@ -249,6 +277,20 @@ pub trait Backend: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<SignInFailures>>;
     async fn release_attempt(&self, attempt: Uuid, forget: &[String]) -> StoreResult<()>;
+
+    // Password resets and reminders: single statements the engine passes through.
+    async fn insert_password_reset(&self, r: &PasswordReset) -> StoreResult<()>;
+    async fn password_reset(&self, token_hash: &[u8; 32]) -> StoreResult<Option<PasswordReset>>;
+    /// Sets `sent_at` of the reminder if `claim` still holds it unsent; false otherwise.
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Deletes the reminder if `claim` still holds it unsent.
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()>;
+    async fn reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>>;
 
     /// A consistent copy of the whole database at `path`.
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

@@ -11,6 +11,8 @@
 pub mod backend;
 /// Practices, clinicians, statuses, rosters and practice-year profiles.
 mod cases;
+/// Password reset links and reminders sent once.
+mod mailing;
 /// The audit payload of every action.
 pub mod payloads;
 /// Organizations, users, memberships, sessions, API tokens, invitations and sign-in attempts.
@@ -24,6 +26,7 @@ pub use backend::{Backend, Lock, Tx};
 
 use crate::audit::{AuditEvent, Change, truncate_micros};
 use crate::error::{StoreError, StoreResult};
+use crate::mailing::{PasswordReset, Reminder, ReminderKey, ResetRefusal};
 use crate::model::*;
 use crate::{Env, PracticeUpdate, Store};
 use async_trait::async_trait;
@@ -556,6 +559,53 @@ impl<B: Backend> Store for Engine<B> {
         acceptance: InviteAcceptance,
     ) -> StoreResult<(Invite, User)> {
         self.accept_invite_(token_hash, now, acceptance).await
+    }
+
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<PasswordReset> {
+        self.create_password_reset_(user, token_hash, expires_at)
+            .await
+    }
+    async fn find_password_reset(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>> {
+        self.backend.password_reset(token_hash).await
+    }
+    async fn reset_password(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Result<User, ResetRefusal>> {
+        self.reset_password_(token_hash, now, password_hash).await
+    }
+    async fn claim_reminder(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.claim_reminder_(key, claim, now, stale_before).await
+    }
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.mark_reminder_sent_(key, claim, at).await
+    }
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()> {
+        self.backend.release_reminder(key, claim).await
+    }
+    async fn list_reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>> {
+        self.backend.reminders(tenant).await
     }
 
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {

@@ -338,3 +338,14 @@ pub fn document_integrity_failed(id: DocumentId, problem: &str) -> Change {
         Some(json!({ "problem": problem })),
     )
 }
+
+/// A password set through a reset link: the account, and that its sessions ended.
+pub fn password_reset(u: &User) -> Change {
+    change(
+        actions::USER_PASSWORD_RESET,
+        "user",
+        u.id,
+        None,
+        Some(json!({ "email": u.email, "sessions_ended": true })),
+    )
+}

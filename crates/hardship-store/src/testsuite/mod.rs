@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 
 /// Tenant isolation, audit, concurrency, bad input and auditors.
 mod isolation;
+/// Password reset links and reminders sent once.
+mod mailing;
 /// Sessions, API tokens, invitations and sign-in attempts.
 mod people;
 /// Client lists of many practices.
@@ -27,6 +29,7 @@ mod records;
 pub mod script;
 
 pub use isolation::*;
+pub use mailing::*;
 pub use people::*;
 pub use portfolio::*;
 pub use records::*;
@@ -263,7 +266,10 @@ macro_rules! behaviour_suite {
             documents_are_corrected_not_rewritten,
             decisions_carry_their_email_or_where_they_were_seen,
             client_list_import_creates_updates_and_changes_nothing_twice,
-            client_list_import_is_all_or_nothing);
+            client_list_import_is_all_or_nothing,
+            password_reset_links_work_once,
+            racing_password_resets_use_the_link_once, reminders_are_claimed_once,
+            concurrent_reminder_claims_pick_one_sender);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

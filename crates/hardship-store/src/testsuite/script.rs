@@ -36,6 +36,7 @@ pub const EVERY_ACTION: &[&str] = &[
     actions::API_TOKEN_CREATE,
     actions::API_TOKEN_REVOKE,
     actions::DOCUMENT_INTEGRITY_FAILED,
+    actions::USER_PASSWORD_RESET,
     "application.ready",
     "application.draft",
     "application.submit",
@@ -494,6 +495,15 @@ async fn act(s: &Scripted) -> TenantId {
     )
     .await
     .unwrap();
+    s.tick();
+    let link = st
+        .create_password_reset(user.id, [3; 32], s.clock.now() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    st.reset_password(&link.token_hash, s.clock.now(), "$argon2id$reset")
+        .await
+        .unwrap()
+        .unwrap();
     t
 }
 
