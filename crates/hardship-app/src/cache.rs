@@ -83,6 +83,14 @@ impl<K: Eq + Hash + Clone, V> RevisionCache<K, V> {
             .and_then(|(_, cell)| cell.get().map(Arc::clone))
     }
 
+    /// The entry for `key` at whatever revision it was computed, with that revision: the starting point
+    /// for bringing it up to date.
+    pub fn latest(&self, key: &K) -> Option<(i64, Arc<V>)> {
+        self.lock()
+            .get(key)
+            .and_then(|(r, cell)| cell.get().map(|v| (*r, Arc::clone(v))))
+    }
+
     pub fn len(&self) -> usize {
         self.lock().len()
     }

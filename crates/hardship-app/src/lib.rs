@@ -41,6 +41,8 @@ pub mod passwords;
 pub mod pdf;
 /// The portfolio dashboard.
 pub mod portfolio;
+/// A cached portfolio brought to a newer revision by reloading only the practices that changed.
+mod portfolio_refresh;
 /// A practice-year loaded and assessed, cached per tenant revision.
 pub mod practice_years;
 /// Who is asking.
@@ -109,6 +111,10 @@ pub struct Caches {
     pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear, bool), portfolio::Portfolio>,
     /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
     pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
+    /// How many portfolios were computed in full, and how many patched from a previous revision (what
+    /// the soak's p99 depends on; the tests read them).
+    pub portfolio_full_loads: std::sync::atomic::AtomicU64,
+    pub portfolio_patches: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Caches {
@@ -117,6 +123,8 @@ impl Default for Caches {
             assessments: cache::RevisionCache::new(4096),
             portfolios: cache::RevisionCache::new(256),
             tokens: Mutex::new(HashMap::new()),
+            portfolio_full_loads: std::sync::atomic::AtomicU64::new(0),
+            portfolio_patches: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }

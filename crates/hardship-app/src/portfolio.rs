@@ -4,6 +4,7 @@
 use crate::App;
 use crate::assess::{self, Detail, PracticeRecords};
 use crate::error::AppError;
+use crate::portfolio_refresh;
 use crate::practice_years::revision;
 use crate::principal::Principal;
 use crate::years::{DeadlineView, deadline_view, rules};
@@ -12,6 +13,7 @@ use hardship_store::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 // ---- the portfolio dashboard ----------------------------------------------------------------------------
 
@@ -132,10 +134,26 @@ pub async fn portfolio(
 ) -> Result<Arc<Portfolio>, AppError> {
     let revision = revision(app, p).await?;
     let closed = crate::years::window_closed(year, app.now());
+    let key = (p.tenant, year, closed);
+    // Taken before the entry moves to the new revision: the rows to patch.
+    let previous = app.caches.portfolios.latest(&key);
     app.caches
         .portfolios
-        .get_or_try_init((p.tenant, year, closed), revision, || {
-            load_portfolio(&*app.store, p.tenant, year, closed)
+        .get_or_try_init(key, revision, || async move {
+            if let Some((from, old)) = previous.filter(|(r, _)| *r < revision) {
+                let s = &*app.store;
+                if let Some(fresh) =
+                    portfolio_refresh::refresh(s, p.tenant, year, closed, &old, from, revision)
+                        .await?
+                {
+                    app.caches.portfolio_patches.fetch_add(1, Ordering::Relaxed);
+                    return Ok(fresh);
+                }
+            }
+            app.caches
+                .portfolio_full_loads
+                .fetch_add(1, Ordering::Relaxed);
+            load_portfolio(&*app.store, p.tenant, year, closed).await
         })
         .await
 }
@@ -148,113 +166,179 @@ async fn load_portfolio(
     window_closed: bool,
 ) -> Result<Portfolio, AppError> {
     let organization = s.get_organization(tenant).await?;
-    let practices = s.list_practices(tenant).await?;
-    let clinicians = s.list_tenant_clinicians(tenant).await?;
-    let statuses = s.tenant_statuses(tenant, year).await?;
-    let profiles = s.list_practice_years(tenant, year).await?;
-    let applications = s.list_applications(tenant, Some(year)).await?;
-    let documents = s.list_documents(tenant, None).await?;
-
-    let mut by_practice: HashMap<PracticeId, Vec<&Clinician>> = HashMap::new();
-    for c in &clinicians {
-        by_practice.entry(c.practice).or_default().push(c);
-    }
-    let clinician_practice: HashMap<ClinicianId, PracticeId> =
-        clinicians.iter().map(|c| (c.id, c.practice)).collect();
-    let mut statuses_of: HashMap<PracticeId, Vec<&ClinicianStatus>> = HashMap::new();
-    for st in &statuses {
-        if let Some(pr) = clinician_practice.get(&st.clinician) {
-            statuses_of.entry(*pr).or_default().push(st);
-        }
-    }
-    let profile_of: HashMap<PracticeId, &ReportingProfile> =
-        profiles.iter().map(|y| (y.practice, &y.profile)).collect();
-    let version_of: HashMap<PracticeId, i64> =
-        profiles.iter().map(|y| (y.practice, y.version)).collect();
-    let mut apps_of: HashMap<PracticeId, Vec<&Application>> = HashMap::new();
-    for a in &applications {
-        apps_of.entry(a.draft.practice).or_default().push(a);
-    }
-    let mut docs_of: HashMap<PracticeId, Vec<&Document>> = HashMap::new();
-    for d in &documents {
-        docs_of.entry(d.practice).or_default().push(d);
-    }
-    let rules = rules(year)?;
-    let default_profile = ReportingProfile::default();
-    let empty_c: Vec<&Clinician> = Vec::new();
-    let empty_s: Vec<&ClinicianStatus> = Vec::new();
-    let empty_a: Vec<&Application> = Vec::new();
-    let empty_d: Vec<&Document> = Vec::new();
-    let mut totals = DashboardTotals::default();
-    let mut rows = Vec::with_capacity(practices.len());
-    // Archived practices leave the portfolio; their records stay.
-    for pr in practices.iter().filter(|p| p.archived.is_none()) {
-        let apps = apps_of.get(&pr.id).unwrap_or(&empty_a);
-        let profile = profile_of.get(&pr.id).copied().unwrap_or(&default_profile);
-        let a = assess::assess(
-            rules,
-            year,
-            &PracticeRecords {
-                practice: pr,
-                profile,
-                clinicians: by_practice.get(&pr.id).unwrap_or(&empty_c),
-                statuses: statuses_of.get(&pr.id).unwrap_or(&empty_s),
-                applications: apps,
-                documents: docs_of.get(&pr.id).unwrap_or(&empty_d),
-                window_closed,
-            },
-            Detail::Counts,
-        );
-        let mut counts = ApplicationCounts::default();
-        for app in apps {
-            counts.add(&app.state);
-        }
-        totals.practices += 1;
-        totals.clinicians += u32::try_from(a.clinicians.len()).unwrap_or(u32::MAX);
-        totals.reweighted_automatically += a.reweighted_automatically;
-        totals.reweighted_by_hardship += a.reweighted_by_hardship;
-        totals.not_reweighted += a.not_reweighted;
-        totals.needs_application += a.needs_application;
-        totals.practices_needing_application += u32::from(a.needs_application > 0);
-        totals.practices_with_missing_items += u32::from(!a.missing.is_empty());
-        totals.applications.merge(&counts);
-        rows.push(DashboardRow {
-            practice: pr.id,
-            name: pr.name.clone(),
-            tin: pr.tin.to_string(),
-            level: a.level.clone(),
-            clinicians: u32::try_from(a.clinicians.len()).unwrap_or(u32::MAX),
-            reweighted_automatically: a.reweighted_automatically,
-            reweighted_by_hardship: a.reweighted_by_hardship,
-            not_reweighted: a.not_reweighted,
-            needs_application: a.needs_application,
-            applications: counts,
-            alerts: a
-                .alerts
-                .iter()
-                .filter(|x| x.code != "unconfirmed_rule")
-                .map(|x| x.code.clone())
-                .collect(),
-            status: String::new(),
-            next_step: String::new(),
-            tin_dashed: pr.tin.dashed(),
-            assignee: profile.assignee.clone(),
-            notes: profile.notes.clone(),
-            profile_version: version_of.get(&pr.id).copied().unwrap_or(0),
-            missing: a.missing,
-        });
-        if let Some(row) = rows.last_mut() {
-            let status = crate::queue::Status::of(row, profile.not_applying.is_some());
-            row.status = status.code().to_owned();
-            row.next_step = crate::queue::next_step(status, row);
-        }
-    }
+    let records = YearRecords {
+        practices: s.list_practices(tenant).await?,
+        clinicians: s.list_tenant_clinicians(tenant).await?,
+        statuses: s.tenant_statuses(tenant, year).await?,
+        profiles: s.list_practice_years(tenant, year).await?,
+        applications: s.list_applications(tenant, Some(year)).await?,
+        documents: s.list_documents(tenant, None).await?,
+    };
+    let rows = records.rows(year, window_closed)?;
     Ok(Portfolio {
         year,
         organization,
-        totals,
+        totals: totals(&rows),
         rows,
     })
+}
+
+/// The records of some practices for a year, as loaded: the whole tenant's in six queries, or a few
+/// practices' (after a change) in a few queries each.
+pub(crate) struct YearRecords {
+    pub practices: Vec<Practice>,
+    pub clinicians: Vec<Clinician>,
+    pub statuses: Vec<ClinicianStatus>,
+    pub profiles: Vec<PracticeYear>,
+    pub applications: Vec<Application>,
+    pub documents: Vec<Document>,
+}
+
+impl YearRecords {
+    /// The records of `ids` (those that still exist) for `year`.
+    pub(crate) async fn of_practices(
+        s: &dyn Store,
+        tenant: TenantId,
+        year: PerformanceYear,
+        ids: &[PracticeId],
+    ) -> Result<YearRecords, AppError> {
+        let mut r = YearRecords {
+            practices: Vec::new(),
+            clinicians: Vec::new(),
+            statuses: Vec::new(),
+            profiles: Vec::new(),
+            applications: Vec::new(),
+            documents: Vec::new(),
+        };
+        for id in ids {
+            let practice = match s.get_practice(tenant, *id).await {
+                Ok(p) => p,
+                Err(StoreError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            r.practices.push(practice);
+            r.clinicians.extend(s.list_clinicians(tenant, *id).await?);
+            r.statuses.extend(s.statuses(tenant, *id, year).await?);
+            r.profiles
+                .push(s.get_practice_year(tenant, *id, year).await?);
+            r.documents
+                .extend(s.list_documents(tenant, Some(*id)).await?);
+        }
+        if !r.practices.is_empty() {
+            r.applications = s
+                .list_applications(tenant, Some(year))
+                .await?
+                .into_iter()
+                .filter(|a| ids.contains(&a.draft.practice))
+                .collect();
+        }
+        Ok(r)
+    }
+
+    /// One row per practice that is not archived (archived practices leave the portfolio; their records
+    /// stay), in the order of `practices`.
+    pub(crate) fn rows(
+        &self,
+        year: PerformanceYear,
+        window_closed: bool,
+    ) -> Result<Vec<DashboardRow>, AppError> {
+        let mut by_practice: HashMap<PracticeId, Vec<&Clinician>> = HashMap::new();
+        for c in &self.clinicians {
+            by_practice.entry(c.practice).or_default().push(c);
+        }
+        let clinician_practice: HashMap<ClinicianId, PracticeId> =
+            self.clinicians.iter().map(|c| (c.id, c.practice)).collect();
+        let mut statuses_of: HashMap<PracticeId, Vec<&ClinicianStatus>> = HashMap::new();
+        for st in &self.statuses {
+            if let Some(pr) = clinician_practice.get(&st.clinician) {
+                statuses_of.entry(*pr).or_default().push(st);
+            }
+        }
+        let profile_of: HashMap<PracticeId, &PracticeYear> =
+            self.profiles.iter().map(|y| (y.practice, y)).collect();
+        let mut apps_of: HashMap<PracticeId, Vec<&Application>> = HashMap::new();
+        for a in &self.applications {
+            apps_of.entry(a.draft.practice).or_default().push(a);
+        }
+        let mut docs_of: HashMap<PracticeId, Vec<&Document>> = HashMap::new();
+        for d in &self.documents {
+            docs_of.entry(d.practice).or_default().push(d);
+        }
+        let rules = rules(year)?;
+        let default_profile = ReportingProfile::default();
+        let (empty_c, empty_s, empty_a, empty_d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rows = Vec::with_capacity(self.practices.len());
+        for pr in self.practices.iter().filter(|p| p.archived.is_none()) {
+            let apps = apps_of.get(&pr.id).unwrap_or(&empty_a);
+            let saved = profile_of.get(&pr.id).copied();
+            let profile = saved.map_or(&default_profile, |y| &y.profile);
+            let a = assess::assess(
+                rules,
+                year,
+                &PracticeRecords {
+                    practice: pr,
+                    profile,
+                    clinicians: by_practice.get(&pr.id).unwrap_or(&empty_c),
+                    statuses: statuses_of.get(&pr.id).unwrap_or(&empty_s),
+                    applications: apps,
+                    documents: docs_of.get(&pr.id).unwrap_or(&empty_d),
+                    window_closed,
+                },
+                Detail::Counts,
+            );
+            let mut counts = ApplicationCounts::default();
+            for app in apps {
+                counts.add(&app.state);
+            }
+            let mut row = DashboardRow {
+                practice: pr.id,
+                name: pr.name.clone(),
+                tin: pr.tin.to_string(),
+                level: a.level.clone(),
+                clinicians: u32::try_from(a.clinicians.len()).unwrap_or(u32::MAX),
+                reweighted_automatically: a.reweighted_automatically,
+                reweighted_by_hardship: a.reweighted_by_hardship,
+                not_reweighted: a.not_reweighted,
+                needs_application: a.needs_application,
+                applications: counts,
+                alerts: a
+                    .alerts
+                    .iter()
+                    .filter(|x| x.code != "unconfirmed_rule")
+                    .map(|x| x.code.clone())
+                    .collect(),
+                status: String::new(),
+                next_step: String::new(),
+                tin_dashed: pr.tin.dashed(),
+                assignee: profile.assignee.clone(),
+                notes: profile.notes.clone(),
+                profile_version: saved.map_or(0, |y| y.version),
+                missing: a.missing,
+            };
+            let status = crate::queue::Status::of(&row, profile.not_applying.is_some());
+            row.status = status.code().to_owned();
+            row.next_step = crate::queue::next_step(status, &row);
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+/// The dashboard's tiles, summed over its rows.
+pub(crate) fn totals(rows: &[DashboardRow]) -> DashboardTotals {
+    let mut t = DashboardTotals::default();
+    for r in rows {
+        t.practices += 1;
+        t.clinicians += r.clinicians;
+        t.reweighted_automatically += r.reweighted_automatically;
+        t.reweighted_by_hardship += r.reweighted_by_hardship;
+        t.not_reweighted += r.not_reweighted;
+        t.needs_application += r.needs_application;
+        t.practices_needing_application += u32::from(r.needs_application > 0);
+        t.practices_with_missing_items += u32::from(!r.missing.is_empty());
+        t.applications.merge(&r.applications);
+    }
+    t
 }
 
 pub async fn dashboard(

@@ -437,6 +437,23 @@ impl Backend for PgBackend {
         .await
     }
 
+    async fn audit_events_after(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.all(
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_events \
+                 WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            ),
+            |q| q.bind(tenant.0).bind(after_seq).bind(i64::from(limit)),
+            AuditRow::into_model,
+        )
+        .await
+    }
+
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
         sqlx::query_scalar::<_, i64>(
             "SELECT coalesce(max(seq), 0)::bigint FROM audit_events WHERE tenant = $1",

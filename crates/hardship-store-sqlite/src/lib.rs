@@ -372,6 +372,24 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
+    async fn audit_events_after(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        sqlx::query("SELECT * FROM audit_events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?")
+            .bind(tenant.to_string())
+            .bind(after_seq)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(rows::audit)
+            .collect()
+    }
+
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
         // The header first: a commit during the query below changes it, so the next call reads again.
         let header = self.revisions.header();

@@ -342,6 +342,13 @@ pub trait Store: Send + Sync {
         tenant: TenantId,
         entity_id: Option<&str>,
     ) -> StoreResult<Vec<AuditEvent>>;
+    /// The tenant's events after `after_seq`, oldest first, at most `limit`: what changed since a revision.
+    async fn audit_events_after(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>>;
     /// The tenant's revision: the sequence number of its last audit event. Every change of the tenant's
     /// data appends one, so a cache keyed by it can never serve a stale answer, on any instance.
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64>;

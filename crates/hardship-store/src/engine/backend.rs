@@ -241,6 +241,13 @@ pub trait Backend: Send + Sync + 'static {
         tenant: TenantId,
         entity_id: Option<&str>,
     ) -> StoreResult<Vec<AuditEvent>>;
+    /// The tenant's events after `after_seq`, oldest first, at most `limit`.
+    async fn audit_events_after(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>>;
     /// The sequence number of the tenant's last event (0 when none).
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64>;
 

@@ -452,6 +452,16 @@ impl<B: Backend> Store for Engine<B> {
     ) -> StoreResult<Vec<AuditEvent>> {
         self.backend.audit_events(tenant, entity_id).await
     }
+    async fn audit_events_after(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.backend
+            .audit_events_after(tenant, after_seq, limit)
+            .await
+    }
     async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
         self.backend.revision(tenant).await
     }
