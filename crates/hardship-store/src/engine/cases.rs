@@ -3,7 +3,9 @@
 use super::{Backend, Engine, Tx, payloads, stale};
 use crate::error::{StoreError, StoreResult};
 use crate::model::*;
-use crate::{PracticeUpdate, check_clinician_name, check_practice_fields, ensure_can_write};
+use crate::{
+    PracticeUpdate, check_clinician_name, check_practice_fields, check_text, ensure_can_write,
+};
 use hardship_rules::{Npi, PerformanceYear};
 use std::collections::HashMap;
 
@@ -455,6 +457,28 @@ impl<B: Backend> Engine<B> {
         }
         let mut tx = self.begin(tenant).await?;
         self.practice_in(&mut tx, tenant, practice).await?;
+        let mut summary = self
+            .merge_roster(&mut tx, tenant, actor, practice, entries)
+            .await?;
+        for p in profiles {
+            self.write_practice_year(&mut tx, tenant, actor, practice, p)
+                .await?;
+            summary.profiles_set += 1;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// The roster merge inside `tx`: new NPIs added, changed names and types updated, each entry's
+    /// statuses recorded with its origin (a higher-ranking one on file is kept and counted).
+    async fn merge_roster(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary> {
         let mut by_npi: HashMap<Npi, Clinician> = tx
             .practice_clinicians(tenant, practice)
             .await?
@@ -480,7 +504,7 @@ impl<B: Backend> Engine<B> {
                         left_on: c.left_on,
                     };
                     let after = self
-                        .write_clinician_update(&mut tx, actor, &c.clone(), &update)
+                        .write_clinician_update(tx, actor, &c.clone(), &update)
                         .await?;
                     summary.updated += 1;
                     let id = after.id;
@@ -502,7 +526,7 @@ impl<B: Backend> Engine<B> {
                         version: 1,
                         created_at: now,
                     };
-                    self.insert_clinician(&mut tx, actor, &cl).await?;
+                    self.insert_clinician(tx, actor, &cl).await?;
                     summary.added += 1;
                     let id = cl.id;
                     by_npi.insert(cl.npi, cl);
@@ -518,18 +542,63 @@ impl<B: Backend> Engine<B> {
                     origin: e.origin,
                     recorded_at: now,
                 };
-                match self.write_status(&mut tx, tenant, actor, &s).await?.0 {
+                match self.write_status(tx, tenant, actor, &s).await?.0 {
                     StatusPlan::Write => summary.statuses_set += 1,
                     StatusPlan::Unchanged => {}
                     StatusPlan::Outranked => summary.statuses_kept_from_cms += 1,
                 }
             }
         }
-        for p in profiles {
-            self.write_practice_year(&mut tx, tenant, actor, practice, p)
-                .await?;
-            summary.profiles_set += 1;
+        Ok(summary)
+    }
+
+    /// CMS's answer for an NPI and, for a profile, its clinician and statuses: one transaction.
+    pub(super) async fn record_cms_answer_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        answer: CmsAnswer,
+        entry: Option<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary> {
+        ensure_can_write(actor)?;
+        if let Some(e) = &entry {
+            check_clinician_name(Some(e.npi), &e.name)?;
+            if e.npi != answer.npi {
+                return Err(StoreError::invalid(
+                    "npi",
+                    format!(
+                        "the entry's NPI {} is not the answer's {}",
+                        e.npi, answer.npi
+                    ),
+                ));
+            }
         }
+        check_text("url", &answer.url, 2000)?;
+        check_text("api_version", &answer.api_version, 40)?;
+        let answer = CmsAnswer {
+            retrieved_at: crate::audit::truncate_micros(answer.retrieved_at),
+            ..answer
+        };
+        let mut tx = self.begin(tenant).await?;
+        self.practice_in(&mut tx, tenant, answer.practice).await?;
+        let summary = match entry {
+            Some(e) => {
+                self.merge_roster(&mut tx, tenant, actor, answer.practice, vec![e])
+                    .await?
+            }
+            None => RosterImportSummary::default(),
+        };
+        let before = tx
+            .cms_answer(tenant, answer.practice, answer.npi, answer.year)
+            .await?;
+        tx.upsert_cms_answer(tenant, &answer).await?;
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::eligibility_answer(before.as_ref(), &answer),
+        )
+        .await?;
         tx.commit().await?;
         Ok(summary)
     }

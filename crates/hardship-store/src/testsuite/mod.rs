@@ -258,7 +258,8 @@ macro_rules! behaviour_suite {
             concurrent_sign_in_attempts_cannot_exceed_the_limit, racing_invitations_make_one_account,
             the_script_keeps_one_intact_chain, corrections_keep_history,
             documents_are_corrected_not_rewritten,
-            decisions_carry_their_email_or_where_they_were_seen);
+            decisions_carry_their_email_or_where_they_were_seen,
+            cms_answers_are_kept_per_practice_npi_and_year);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(
