@@ -29,7 +29,7 @@ pub struct StorageArgs {
     #[arg(long, env = "HARDSHIP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
     /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen,
-    /// upload_limit_bytes, cookie_secure, trusted_proxies.
+    /// upload_limit_bytes, cookie_secure, trusted_proxies, qpp_api_url, qpp_rate, qpp_retries.
     #[arg(long, env = "HARDSHIP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -46,6 +46,10 @@ pub struct FileSettings {
     pub upload_limit_bytes: Option<u64>,
     pub cookie_secure: Option<bool>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// CMS's QPP Eligibility API (`hardship eligibility fetch`, the practice page's button).
+    pub qpp_api_url: Option<String>,
+    pub qpp_rate: Option<f64>,
+    pub qpp_retries: Option<u32>,
 }
 
 /// Resolved settings: flags and environment over the file over the defaults.

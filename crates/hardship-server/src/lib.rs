@@ -60,6 +60,9 @@ pub struct ServerSettings {
     /// Password hashes computed at once (each holds 19 MiB), and callers allowed to wait for a turn.
     pub password_workers: usize,
     pub password_queue: usize,
+    /// Fetching eligibility from CMS ("Fetch from CMS"): the API's URL and pace, and a budget that keeps a
+    /// run inside the request timeout (what is left is reported, for the next press).
+    pub qpp: hardship_app::eligibility_fetch::FetchSettings,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +79,12 @@ impl Default for ServerSettings {
             trusted_proxies: Vec::new(),
             password_workers: 2,
             password_queue: 16,
+            qpp: hardship_app::eligibility_fetch::FetchSettings {
+                budget: Some(Duration::from_secs(20)),
+                request_timeout: Duration::from_secs(8),
+                max_wait: Duration::from_secs(10),
+                ..Default::default()
+            },
         }
     }
 }

@@ -28,6 +28,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// CMS's QPP Eligibility API, for the practice page's "Fetch from CMS" (default https://qpp.cms.gov).
+    #[arg(long, env = "HARDSHIP_QPP_API_URL")]
+    qpp_api_url: Option<String>,
+    /// Requests per second to CMS, retries included (default 2).
+    #[arg(long, env = "HARDSHIP_QPP_RATE")]
+    qpp_rate: Option<f64>,
+    /// Tries after the first for a 429, a 5xx or a failed connection (default 5).
+    #[arg(long, env = "HARDSHIP_QPP_RETRIES")]
+    qpp_retries: Option<u32>,
 }
 
 pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
@@ -69,6 +78,15 @@ pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
         settings.file.trusted_proxies.clone().unwrap_or_default()
     } else {
         a.trusted_proxies
+    };
+    let qpp =
+        super::eligibility::fetch_settings(&settings, a.qpp_api_url, a.qpp_rate, a.qpp_retries)?;
+    // Within the server's request timeout: the run's budget and its per-request timeout stay the server's.
+    server.qpp = hardship_app::eligibility_fetch::FetchSettings {
+        base_url: qpp.base_url,
+        rate: qpp.rate,
+        retries: qpp.retries,
+        ..server.qpp
     };
     tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
     eprintln!("hardship: serving on http://{bound}");

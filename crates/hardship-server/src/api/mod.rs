@@ -127,6 +127,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(import_file))
         .routes(routes!(get_profile, set_profile))
         .routes(routes!(eligibility))
+        .routes(routes!(fetch_from_cms))
         .routes(routes!(screening))
         .routes(routes!(score_impact))
         .routes(routes!(list_decisions))

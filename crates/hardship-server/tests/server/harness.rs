@@ -24,6 +24,9 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<TestClock>,
     pub dir: tempfile::TempDir,
+    /// The stand-in for CMS's QPP Eligibility API the app asks (unless the test named another): every
+    /// NPI unknown (404) until a test scripts it.
+    pub cms: Option<Arc<hardship_testkit::fake_cms::FakeCms>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -79,7 +82,15 @@ impl TestApp {
         TestApp::start_with(ServerSettings::default()).await
     }
 
-    pub async fn start_with(settings: ServerSettings) -> TestApp {
+    pub async fn start_with(mut settings: ServerSettings) -> TestApp {
+        // Never CMS itself: a fake on loopback, fast, unless the test gave its own.
+        let cms = (settings.qpp.base_url == hardship_app::eligibility_fetch::DEFAULT_BASE_URL)
+            .then(|| {
+                let fake = Arc::new(hardship_testkit::fake_cms::FakeCms::start());
+                settings.qpp.base_url = fake.url();
+                settings.qpp.rate = 100.0;
+                fake
+            });
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::at(now());
         let env = Env {
@@ -95,7 +106,9 @@ impl TestApp {
         )
         .unwrap();
         let state = AppState::with_clock(Arc::new(store), Arc::new(vault), settings, clock.clone());
-        TestApp::serve(state, clock, dir).await
+        let mut app = TestApp::serve(state, clock, dir).await;
+        app.cms = cms;
+        app
     }
 
     /// A second app instance on the same database and vault, with its own memory (caches, everything
@@ -107,7 +120,10 @@ impl TestApp {
             self.state.settings.clone(),
             self.clock.clone(),
         );
-        TestApp::serve(state, self.clock.clone(), tempfile::tempdir().unwrap()).await
+        let mut twin =
+            TestApp::serve(state, self.clock.clone(), tempfile::tempdir().unwrap()).await;
+        twin.cms = self.cms.clone();
+        twin
     }
 
     async fn serve(state: AppState, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestApp {
@@ -134,6 +150,7 @@ impl TestApp {
             state,
             clock,
             dir,
+            cms: None,
             server,
         }
     }

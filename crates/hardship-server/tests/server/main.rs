@@ -18,6 +18,8 @@ mod api;
 mod audit_trail;
 /// The main journey in a real headless Chromium.
 mod browser;
+/// "Fetch from CMS": the practice page's button and its API, against a stand-in for CMS's API.
+mod cms_fetch;
 /// Corrections that keep history, and who looked at what, through the API and the pages.
 mod corrections;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.
