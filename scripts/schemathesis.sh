@@ -4,7 +4,7 @@
 #   2. builds the `hardship` binary (debug; SCHEMATHESIS_PROFILE=release for a release build),
 #   3. seeds a throw-away data directory (`hardship debug seed`: an organization with 2 practices of 5
 #      clinicians, and an API token of role owner, so that the owner-only routes are reached too), starts
-#      `hardship serve` on a free loopback port,
+#      `hardship serve` on a free loopback port (CMS's QPP Eligibility API pointed at a closed port),
 #   4. runs every operation of /api/v1/openapi.json with that token, checking that no answer is a 5xx and
 #      that every answer conforms to the documented response schema (and status code, content type),
 #      SCHEMATHESIS_EXAMPLES examples per operation (default 40), one worker; the generator draws the
@@ -63,6 +63,10 @@ token=$(printf '%s' "$seed" | "$py" -c 'import json, sys; print(json.load(sys.st
 
 port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+# "Fetch from CMS" must never reach CMS from a test: its API is a closed loopback port (each NPI fails at
+# once, no retries), so the operation answers its summary quickly.
+dead=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+HARDSHIP_QPP_API_URL="http://127.0.0.1:$dead" HARDSHIP_QPP_RETRIES=0 HARDSHIP_QPP_RATE=100 \
 HARDSHIP_LOG=${HARDSHIP_LOG:-warn} "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" \
   --cookie-secure false >"$log" 2>&1 &
 server=$!

@@ -323,20 +323,18 @@ async fn import_eligibility(
             ))
         })?,
         None => {
-            let by_tin = orgs.iter().find(|o| o.tin == Some(pr.tin));
-            let by_name = orgs
-                .iter()
-                .find(|o| o.name.trim().eq_ignore_ascii_case(pr.name.trim()));
-            match (orgs.len(), by_tin.or(by_name)) {
-                (0, _) => {
+            // The same choice a fetch from CMS makes (its TIN, else its name, else the only one); a
+            // single organization of another TIN is taken so the check below names both TINs.
+            match crate::eligibility_fetch::matching::choose_organization(orgs, pr.tin, &pr.name) {
+                Ok(o) => o,
+                Err(_) if orgs.is_empty() => {
                     return Err(AppError::invalid("data.organizations",
                         "data.organizations: the file lists no TIN for this clinician; nothing to import",
                     )
                     .into());
                 }
-                (_, Some(o)) => o,
-                (1, None) => &orgs[0],
-                (_, None) => {
+                Err(_) if orgs.len() == 1 => &orgs[0],
+                Err(_) => {
                     let list: Vec<String> = orgs
                         .iter()
                         .map(|o| format!("[{}] {} ({})", o.index, o.name, o.address))
@@ -363,30 +361,91 @@ async fn import_eligibility(
         )
         .into());
     }
-    let ind = chosen.individual.clone().unwrap_or_default();
     let existing = app
         .store
         .list_clinicians(p.tenant, pr.id)
         .await?
         .into_iter()
         .find(|c| c.npi == profile.npi);
+    let retrieved_on = opts.retrieved_on.unwrap_or_else(|| app.now().date_naive());
+    let built = profile_entry(
+        &profile,
+        chosen,
+        year,
+        existing.as_ref(),
+        StatusOrigin::CmsEligibility { retrieved_on },
+    )
+    .map_err(|e| ImportFailure::Rows(vec![e]))?;
+    let name = built.entry.name.clone();
+    let sum = app
+        .store
+        .import_roster(p.tenant, &p.actor(), pr.id, vec![built.entry], vec![])
+        .await?;
+    let (recorded, flags, types) = (built.recorded, built.flags, built.types);
+    Ok(ImportResult {
+        format: "qpp_eligibility".into(),
+        rows: 1,
+        added: sum.added,
+        updated: sum.updated,
+        unchanged: sum.unchanged,
+        statuses_set: sum.statuses_set,
+        statuses_kept_from_cms: sum.statuses_kept_from_cms,
+        profiles_set: vec![],
+        notes: vec![format!(
+            "statuses recorded as \"from CMS eligibility data, retrieved on {retrieved_on}\": they outrank imported and hand-entered values"
+        )],
+        types,
+        eligibility: Some(EligibilitySummary {
+            npi: profile.npi.to_string(),
+            name,
+            organization: chosen.name.clone(),
+            retrieved_on,
+            year: year.get(),
+            statuses: recorded,
+            flags,
+        }),
+        left_out: vec![],
+    })
+}
+
+/// A profile's clinician and special statuses as a roster entry of the practice, with the statuses it
+/// records (`hospital_based=true`, ...) and what CMS said beyond them. An NPI already on the roster keeps
+/// its name and type; a new one takes CMS's name and the type of its Medicare specialty code.
+pub(crate) struct ProfileEntry {
+    pub entry: RosterEntry,
+    pub recorded: Vec<String>,
+    pub flags: Vec<String>,
+    pub types: Vec<TypeAssigned>,
+}
+
+pub(crate) fn profile_entry(
+    profile: &eligibility::Profile,
+    chosen: &eligibility::Organization,
+    year: PerformanceYear,
+    existing: Option<&Clinician>,
+    origin: StatusOrigin,
+) -> Result<ProfileEntry, RosterError> {
+    let ind = chosen.individual.clone().unwrap_or_default();
     let mut types = Vec::new();
-    let (name, clinician_type) = match &existing {
+    let (name, clinician_type) = match existing {
         Some(c) => (c.name.clone(), c.clinician_type),
         None => {
             let t = match ind.specialty_code.as_deref() {
                 Some(code) => {
-                    let tx = taxonomy::Taxonomy::embedded().map_err(AppError::Internal)?;
-                    let m = tx.type_of_specialty_code(code).map_err(|e| {
-                        ImportFailure::Rows(vec![RosterError {
-                            line: 0,
-                            column: format!(
-                                "data.organizations[{}].individualScenario.specialtyCode",
-                                chosen.index
-                            ),
-                            value: code.to_owned(),
-                            message: format!("{e}: not a Medicare specialty code of the crosswalk"),
-                        }])
+                    let tx = taxonomy::Taxonomy::embedded().map_err(|e| RosterError {
+                        line: 0,
+                        column: "(file)".into(),
+                        value: String::new(),
+                        message: e,
+                    })?;
+                    let m = tx.type_of_specialty_code(code).map_err(|e| RosterError {
+                        line: 0,
+                        column: format!(
+                            "data.organizations[{}].individualScenario.specialtyCode",
+                            chosen.index
+                        ),
+                        value: code.to_owned(),
+                        message: format!("{e}: not a Medicare specialty code of the crosswalk"),
                     })?;
                     types.push(TypeAssigned {
                         npi: profile.npi.to_string(),
@@ -419,23 +478,6 @@ async fn import_eligibility(
             recorded.push(format!("{}={v}", status.code()));
         }
     }
-    let retrieved_on = opts.retrieved_on.unwrap_or_else(|| app.now().date_naive());
-    let sum = app
-        .store
-        .import_roster(
-            p.tenant,
-            &p.actor(),
-            pr.id,
-            vec![RosterEntry {
-                npi: profile.npi,
-                name: name.clone(),
-                clinician_type,
-                statuses,
-                origin: StatusOrigin::CmsEligibility { retrieved_on },
-            }],
-            vec![],
-        )
-        .await?;
     let mut flags = Vec::new();
     for (level, s) in [
         ("individual", chosen.individual.as_ref()),
@@ -465,29 +507,17 @@ async fn import_eligibility(
             );
         }
     }
-    Ok(ImportResult {
-        format: "qpp_eligibility".into(),
-        rows: 1,
-        added: sum.added,
-        updated: sum.updated,
-        unchanged: sum.unchanged,
-        statuses_set: sum.statuses_set,
-        statuses_kept_from_cms: sum.statuses_kept_from_cms,
-        profiles_set: vec![],
-        notes: vec![format!(
-            "statuses recorded as \"from CMS eligibility data, retrieved on {retrieved_on}\": they outrank imported and hand-entered values"
-        )],
-        types,
-        eligibility: Some(EligibilitySummary {
-            npi: profile.npi.to_string(),
+    Ok(ProfileEntry {
+        entry: RosterEntry {
+            npi: profile.npi,
             name,
-            organization: chosen.name.clone(),
-            retrieved_on,
-            year: year.get(),
-            statuses: recorded,
-            flags,
-        }),
-        left_out: vec![],
+            clinician_type,
+            statuses,
+            origin,
+        },
+        recorded,
+        flags,
+        types,
     })
 }
 

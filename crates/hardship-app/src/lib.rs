@@ -17,6 +17,8 @@ pub mod audit_trail;
 pub mod cache;
 /// The deadline calendar feed of an organization.
 pub mod calendar;
+/// Eligibility from CMS's QPP Eligibility API, for a practice or the whole organization.
+pub mod eligibility_fetch;
 /// The use cases' error type.
 pub mod error;
 /// Evidence uploads and downloads, and audit verification.

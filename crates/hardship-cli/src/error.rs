@@ -4,7 +4,8 @@
 //! Exit codes: 2 bad input (a flag, a file, a value; anything the use cases refuse — malformed, invalid,
 //! not found, forbidden, conflict, too many, too large, unsupported), 1 a fault (the store or vault
 //! unavailable or failing, a full vault, evidence failing its integrity check, an internal error),
-//! 3 a verification found tampering or loss, 4 the guard refuses a submission file.
+//! 3 a verification found tampering or loss, 4 the guard refuses a submission file, 5 a fetch from CMS
+//! left some NPIs unfetched (the others are recorded; running it again fetches the rest).
 
 use hardship_app::AppError;
 use hardship_cli::batch::BatchError;
@@ -34,6 +35,8 @@ pub enum CliError {
     Verification(String),
     /// The guard refuses a submission file (exit 4).
     Blocked(String),
+    /// A fetch from CMS left some NPIs unfetched (exit 5).
+    Incomplete(String),
 }
 
 /// What a command returns.
@@ -81,6 +84,7 @@ impl CliError {
             CliError::Internal(_) => 1,
             CliError::Verification(_) => 3,
             CliError::Blocked(_) => 4,
+            CliError::Incomplete(_) => 5,
         }
     }
 }
@@ -143,6 +147,7 @@ impl fmt::Display for CliError {
             CliError::Internal(m) => write!(f, "internal error: {m}"),
             CliError::Verification(m) => write!(f, "verification failed: {m}"),
             CliError::Blocked(m) => write!(f, "BLOCKED: {m}"),
+            CliError::Incomplete(m) => write!(f, "incomplete: {m}"),
         }
     }
 }
@@ -231,5 +236,6 @@ mod tests {
             "verification failed: x"
         );
         assert_eq!(CliError::Blocked("x".into()).to_string(), "BLOCKED: x");
+        assert_eq!(CliError::Incomplete("x".into()).exit_code(), 5);
     }
 }

@@ -29,7 +29,8 @@ pub struct StorageArgs {
     #[arg(long, env = "HARDSHIP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
     /// A TOML file with any of: data_dir, database_url, vault_url, master_key_file, listen,
-    /// upload_limit_bytes, cookie_secure, trusted_proxies, smtp_url, mail_from, public_url.
+    /// upload_limit_bytes, cookie_secure, trusted_proxies, smtp_url, mail_from, public_url, qpp_api_url,
+    /// qpp_rate, qpp_retries.
     #[arg(long, env = "HARDSHIP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -49,6 +50,10 @@ pub struct FileSettings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub public_url: Option<String>,
+    /// CMS's QPP Eligibility API (`hardship eligibility fetch`, the practice page's button).
+    pub qpp_api_url: Option<String>,
+    pub qpp_rate: Option<f64>,
+    pub qpp_retries: Option<u32>,
 }
 
 /// Resolved settings: flags and environment over the file over the defaults.

@@ -48,6 +48,13 @@ pub struct Scenario {
     /// The conditions for automatic PI reweighting are met at this level.
     pub pi_reweighting: Option<bool>,
     pub extreme_hardship: Option<bool>,
+    /// The kind of event behind an extreme-hardship status (e.g. "Natural Disaster").
+    pub extreme_hardship_event_type: Option<String>,
+    /// The categories the extreme hardship covers (`quality`, `improvementActivities`, `aci`, `cost`), by
+    /// name.
+    pub extreme_hardship_reasons: Vec<(String, bool)>,
+    /// Where CMS took it from (e.g. `auto-fema`, its automatic disaster-area policy).
+    pub extreme_hardship_sources: Vec<String>,
     /// The two-character Medicare specialty code (individual scenario).
     pub specialty_code: Option<String>,
     pub specialty_description: Option<String>,
@@ -130,6 +137,53 @@ fn opt_str(
     }
 }
 
+/// `extremeHardshipReasons`: an object of booleans (in name order; a null member is left out).
+fn bool_members(
+    m: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Vec<(String, bool)>, JsonError> {
+    let at = format!("{path}.{key}");
+    let Some(v) = m.get(key).filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let members = obj(v, &at)?;
+    let mut out = Vec::new();
+    for k in members.keys() {
+        if let Some(b) = opt_bool(members, k, &at)? {
+            out.push((k.clone(), b));
+        }
+    }
+    Ok(out)
+}
+
+/// `extremeHardshipSources`: an array of strings.
+fn strings(
+    m: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Vec<String>, JsonError> {
+    let at = format!("{path}.{key}");
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Value::String(s) => Ok(s.trim().to_owned()),
+                other => Err(json_error(
+                    &format!("{at}[{i}]"),
+                    format!("expected a string, got {}", kind_of(other)),
+                )),
+            })
+            .collect(),
+        Some(other) => Err(json_error(
+            &at,
+            format!("expected an array, got {}", kind_of(other)),
+        )),
+    }
+}
+
 fn scenario(v: &Value, path: &str) -> Result<Scenario, JsonError> {
     let m = obj(v, path)?;
     let specialty = match m.get("specialty") {
@@ -150,6 +204,9 @@ fn scenario(v: &Value, path: &str) -> Result<Scenario, JsonError> {
         pi_hardship_approved: opt_bool(m, "aciHardship", path)?,
         pi_reweighting: opt_bool(m, "aciReweighting", path)?,
         extreme_hardship: opt_bool(m, "extremeHardship", path)?,
+        extreme_hardship_event_type: opt_str(m, "extremeHardshipEventType", path)?,
+        extreme_hardship_reasons: bool_members(m, "extremeHardshipReasons", path)?,
+        extreme_hardship_sources: strings(m, "extremeHardshipSources", path)?,
         specialty_code: opt_str(m, "specialtyCode", path)?,
         specialty_description: specialty.flatten(),
     })
@@ -277,6 +334,18 @@ mod tests {
         assert_eq!(ind.pi_reweighting, Some(true));
         assert_eq!(ind.specialty_code.as_deref(), Some("72"));
         assert_eq!(ind.specialty_description.as_deref(), Some("Psychiatry"));
+        assert_eq!(ind.extreme_hardship, Some(true));
+        assert_eq!(
+            ind.extreme_hardship_event_type.as_deref(),
+            Some("Natural Disaster")
+        );
+        assert_eq!(ind.extreme_hardship_sources, ["auto-fema"]);
+        assert!(
+            ind.extreme_hardship_reasons
+                .contains(&("improvementActivities".to_owned(), true)),
+            "{:?}",
+            ind.extreme_hardship_reasons
+        );
         assert!(o.group.is_some());
     }
 

@@ -69,6 +69,9 @@ pub struct ServerSettings {
     /// When the reminder job first runs after start, and how often after that (only with a mailer).
     pub reminders_first: Duration,
     pub reminders_every: Duration,
+    /// Fetching eligibility from CMS ("Fetch from CMS"): the API's URL and pace, and a budget that keeps a
+    /// run inside the request timeout (what is left is reported, for the next press).
+    pub qpp: hardship_app::eligibility_fetch::FetchSettings,
 }
 
 impl Default for ServerSettings {
@@ -90,6 +93,12 @@ impl Default for ServerSettings {
             reset_max_requests: 3,
             reminders_first: Duration::from_secs(30),
             reminders_every: Duration::from_secs(15 * 60),
+            qpp: hardship_app::eligibility_fetch::FetchSettings {
+                budget: Some(Duration::from_secs(20)),
+                request_timeout: Duration::from_secs(8),
+                max_wait: Duration::from_secs(10),
+                ..Default::default()
+            },
         }
     }
 }

@@ -361,6 +361,27 @@ impl Backend for PgBackend {
         .await
     }
 
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>> {
+        // `$3 IS NULL`: one statement for a practice or the whole tenant.
+        self.all(
+            "SELECT answer FROM cms_answers WHERE tenant = $1 AND year = $2 \
+             AND ($3::uuid IS NULL OR practice = $3) ORDER BY practice, npi"
+                .to_owned(),
+            |q| {
+                q.bind(tenant.0)
+                    .bind(i32::from(year.get()))
+                    .bind(practice.map(|p| p.0))
+            },
+            CmsAnswerRow::into_model,
+        )
+        .await
+    }
+
     async fn application(
         &self,
         tenant: TenantId,

@@ -6,10 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::{
     ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
-    Clinician, ClinicianId, ClinicianStatus, Contact, DecisionId, Document, DocumentId, Invite,
-    InviteId, Membership, Organization, OrganizationKind, PasswordReset, Practice, PracticeId,
-    PracticeYear, Reminder, ReminderKey, ReportingProfile, Role, StatusOrigin, StoreResult,
-    StoredDecision, TenantId, TokenScope, User, UserId,
+    Clinician, ClinicianId, ClinicianStatus, CmsAnswer, Contact, DecisionId, Document, DocumentId,
+    Invite, InviteId, Membership, Organization, OrganizationKind, PasswordReset, Practice,
+    PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile, Role, StatusOrigin,
+    StoreResult, StoredDecision, TenantId, TokenScope, User, UserId,
 };
 use uuid::Uuid;
 
@@ -410,6 +410,18 @@ impl PracticeYearRow {
             version: self.version,
             updated_at: self.updated_at,
         })
+    }
+}
+
+/// The whole answer is kept as JSON; the key columns only serve the lookups.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CmsAnswerRow {
+    answer: serde_json::Value,
+}
+
+impl CmsAnswerRow {
+    pub(crate) fn into_model(self) -> StoreResult<CmsAnswer> {
+        serde_json::from_value(self.answer).map_err(|e| corrupt("CMS answer", e))
     }
 }
 

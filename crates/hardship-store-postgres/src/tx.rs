@@ -389,6 +389,45 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    async fn cms_answer(
+        &mut self,
+        tenant: TenantId,
+        practice: PracticeId,
+        npi: hardship_rules::Npi,
+        y: PerformanceYear,
+    ) -> StoreResult<Option<CmsAnswer>> {
+        sqlx::query_as::<_, rows::CmsAnswerRow>(
+            "SELECT answer FROM cms_answers WHERE tenant = $1 AND practice = $2 AND npi = $3 AND year = $4",
+        )
+        .bind(tenant.0)
+        .bind(practice.0)
+        .bind(npi.as_str())
+        .bind(year(y))
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?
+        .map(rows::CmsAnswerRow::into_model)
+        .transpose()
+    }
+
+    async fn upsert_cms_answer(&mut self, tenant: TenantId, a: &CmsAnswer) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO cms_answers (tenant, practice, npi, year, retrieved_at, answer) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (practice, npi, year) DO UPDATE SET \
+             retrieved_at = EXCLUDED.retrieved_at, answer = EXCLUDED.answer",
+        )
+        .bind(tenant.0)
+        .bind(a.practice.0)
+        .bind(a.npi.as_str())
+        .bind(year(a.year))
+        .bind(a.retrieved_at)
+        .bind(json_value("CMS answer", a)?)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     async fn insert_application(&mut self, a: &Application) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO applications (id, tenant, practice, year, draft, state, state_name, version, created_at, \

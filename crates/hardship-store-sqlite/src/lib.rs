@@ -290,6 +290,27 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>> {
+        // `practice IS NULL` on the bound value: one statement for a practice or the whole tenant.
+        let p = practice.map(|p| p.to_string());
+        sqlx::query("SELECT answer FROM cms_answers WHERE tenant = ? AND year = ? AND (? IS NULL OR practice = ?) ORDER BY practice, npi")
+            .bind(tenant.to_string())
+            .bind(i64::from(year.get()))
+            .bind(p.clone())
+            .bind(p)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(rows::cms_answer)
+            .collect()
+    }
+
     async fn application(
         &self,
         tenant: TenantId,

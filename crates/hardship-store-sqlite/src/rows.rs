@@ -183,6 +183,11 @@ pub fn status(row: &SqliteRow) -> StoreResult<ClinicianStatus> {
     })
 }
 
+/// The whole answer is kept as JSON; the key columns only serve the lookups.
+pub fn cms_answer(row: &SqliteRow) -> StoreResult<CmsAnswer> {
+    json(row, "answer")
+}
+
 pub fn practice_year(row: &SqliteRow) -> StoreResult<PracticeYear> {
     Ok(PracticeYear {
         tenant: TenantId(uuid_of(row, "tenant")?),

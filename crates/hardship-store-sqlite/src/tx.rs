@@ -344,6 +344,41 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
+    async fn cms_answer(
+        &mut self,
+        tenant: TenantId,
+        practice: PracticeId,
+        npi: hardship_rules::Npi,
+        year: PerformanceYear,
+    ) -> StoreResult<Option<CmsAnswer>> {
+        sqlx::query(
+            "SELECT answer FROM cms_answers WHERE tenant = ? AND practice = ? AND npi = ? AND year = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(practice.to_string())
+        .bind(npi.as_str())
+        .bind(i64::from(year.get()))
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(db)?
+        .map(|r| rows::cms_answer(&r))
+        .transpose()
+    }
+
+    async fn upsert_cms_answer(&mut self, tenant: TenantId, a: &CmsAnswer) -> StoreResult<()> {
+        sqlx::query("INSERT INTO cms_answers (tenant, practice, npi, year, retrieved_at, answer) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (practice, npi, year) DO UPDATE SET retrieved_at = excluded.retrieved_at, answer = excluded.answer")
+            .bind(tenant.to_string())
+            .bind(a.practice.to_string())
+            .bind(a.npi.as_str())
+            .bind(i64::from(a.year.get()))
+            .bind(ts(a.retrieved_at))
+            .bind(to_json(a)?)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn insert_application(&mut self, a: &Application) -> StoreResult<()> {
         sqlx::query("INSERT INTO applications (id, tenant, practice, year, draft, state, state_name, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(a.id.to_string())

@@ -45,6 +45,11 @@ pub mod actions {
     pub const EXPORT: &str = "export";
     /// A submission file checked against the practice-year's reweighting.
     pub const GUARD_CHECK: &str = "guard.check";
+    /// CMS's QPP Eligibility API asked for the clinicians of a practice or of the organization: who ran
+    /// it, how many NPIs, where from, what came back (each answer is its own `eligibility.answer`).
+    pub const ELIGIBILITY_FETCH: &str = "eligibility.fetch";
+    /// CMS's answer for one NPI of a practice recorded, with its URL, API version and retrieval time.
+    pub const ELIGIBILITY_ANSWER: &str = "eligibility.answer";
 
     /// Actions that record an observation and change no record.
     pub const OBSERVATIONS: &[&str] = &[
@@ -52,6 +57,7 @@ pub mod actions {
         DOCUMENT_READ,
         EXPORT,
         GUARD_CHECK,
+        ELIGIBILITY_FETCH,
     ];
 }
 

@@ -197,6 +197,24 @@ pub trait Store: Send + Sync {
         year: PerformanceYear,
         practices: Vec<PracticeImport>,
     ) -> StoreResult<PortfolioImportSummary>;
+    /// Records what CMS's QPP Eligibility API answered for an NPI of a practice (replacing the answer of
+    /// that year recorded before) and, for a profile, the clinician and statuses it gives as
+    /// [`import_roster`](Store::import_roster) would (CMS data outranking imported and hand-entered
+    /// values): one transaction, with its audit events.
+    async fn record_cms_answer(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        answer: CmsAnswer,
+        entry: Option<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary>;
+    /// The answers recorded for a year, of one practice or of every practice of the tenant.
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>>;
     /// Every clinician of every practice of the tenant (the portfolio dashboard reads them at once).
     async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>>;
     /// Every clinician status of the tenant in a year.

@@ -496,6 +496,52 @@ pub struct ClinicianStatus {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// What CMS's QPP Eligibility API answered for one NPI of a practice in a performance year, with where
+/// and when it was asked. The latest answer per practice, NPI and year is kept; the special statuses a
+/// profile gives are recorded beside it as CMS eligibility data ([`StatusOrigin::CmsEligibility`]).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CmsAnswer {
+    pub practice: PracticeId,
+    pub npi: Npi,
+    pub year: PerformanceYear,
+    pub retrieved_at: DateTime<Utc>,
+    /// The request's URL, e.g. `https://qpp.cms.gov/api/eligibility/npi/1234567893?year=2026`.
+    pub url: String,
+    /// The API version asked for in the `Accept` header (`v6`), or the one the answer names.
+    pub api_version: String,
+    pub outcome: CmsOutcome,
+}
+
+/// What the answer said.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CmsOutcome {
+    /// A profile: the organization taken as this practice, and every status CMS stated there.
+    Found {
+        clinician: String,
+        organization: String,
+        statuses: Vec<CmsStatus>,
+    },
+    /// CMS knows no such clinician that year (404 `NoProviderInformation`) or refused the NPI (400
+    /// `InvalidFormatNpi`), in its words.
+    NotFound {
+        http_status: u16,
+        error: String,
+        message: String,
+    },
+}
+
+/// One status of a profile, at one level, under CMS's own member name (`hospitalBasedClinician`,
+/// `aciReweighting`, `extremeHardshipReasons.cost`, ...).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CmsStatus {
+    /// `individual` or `group`.
+    pub level: String,
+    pub name: String,
+    /// `true`/`false`, or CMS's text (an event type, a list of sources).
+    pub value: String,
+}
+
 /// Who the application is for.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "level")]

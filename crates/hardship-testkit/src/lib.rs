@@ -6,6 +6,8 @@
 /// Byte-level mutations of a valid file (flips, insertions of nasty bytes, deletions, truncation,
 /// duplication) for hostile-input tests.
 pub mod bytes;
+/// A stand-in for CMS's QPP Eligibility API on a loopback port, answering like CMS's documented samples.
+pub mod fake_cms;
 /// JSON documents: random trees over a leaf strategy, and every pointer of a document.
 pub mod json;
 /// A real PostgreSQL server for tests (`scripts/with-postgres.sh` starts one): its URL, and a fresh

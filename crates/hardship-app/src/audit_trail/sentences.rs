@@ -43,6 +43,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     (a::DOCUMENT_READ, "evidence opened"),
     (a::EXPORT, "export made"),
     (a::GUARD_CHECK, "submission file checked"),
+    (a::ELIGIBILITY_FETCH, "eligibility fetched from CMS"),
+    (a::ELIGIBILITY_ANSWER, "CMS eligibility answer recorded"),
 ];
 
 /// The action in words (its code when it is not one of [`ACTIONS`]).
@@ -250,6 +252,48 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             } else {
                 "nothing in it voids the reweighting"
             }
+        ),
+        a::ELIGIBILITY_FETCH => {
+            let n = |k: &str| after[k].as_u64().unwrap_or(0);
+            let len = |k: &str| after[k].as_array().map_or(0, Vec::len);
+            format!(
+                "{who} asked CMS's QPP Eligibility API ({}, {}) about {} NPI(s) of {} for {}: {} recorded, {} not known to CMS, {} not matched, {} not fetched, {} skipped as fresh{}.",
+                text(&after, &["endpoint"]),
+                text(&after, &["api_version"]),
+                n("npis"),
+                if e.entity == "organization" {
+                    "the organization".to_owned()
+                } else {
+                    record
+                },
+                after["year"],
+                n("fetched"),
+                len("not_found"),
+                len("unmatched"),
+                len("failed"),
+                n("skipped_fresh"),
+                match n("deferred") {
+                    0 => String::new(),
+                    d => format!(", {d} not reached"),
+                }
+            )
+        }
+        a::ELIGIBILITY_ANSWER => format!(
+            "{who} recorded CMS's answer for NPI {} of {record} for {}: {}, retrieved {} from {} ({}).",
+            text(&after, &["npi"]),
+            after["year"],
+            if text(&after, &["outcome"]) == "found" {
+                format!("found at {}", text(&after, &["detail", "organization"]))
+            } else {
+                format!(
+                    "not known to CMS ({} {})",
+                    after["detail"]["http_status"],
+                    text(&after, &["detail", "error"])
+                )
+            },
+            text(&after, &["retrieved_at"]),
+            text(&after, &["url"]),
+            text(&after, &["api_version"])
         ),
         other => format!("{who}: {other} on {} {record}.", e.entity),
     }

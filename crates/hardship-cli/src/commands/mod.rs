@@ -8,6 +8,7 @@ pub mod batch;
 pub mod check;
 pub mod deadline;
 pub mod debug;
+pub mod eligibility;
 pub mod export;
 pub mod guard;
 pub mod import;

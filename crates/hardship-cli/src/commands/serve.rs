@@ -30,6 +30,15 @@ pub struct ServeArgs {
     trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     mail: hardship_cli::mail::MailArgs,
+    /// CMS's QPP Eligibility API, for the practice page's "Fetch from CMS" (default https://qpp.cms.gov).
+    #[arg(long, env = "HARDSHIP_QPP_API_URL")]
+    qpp_api_url: Option<String>,
+    /// Requests per second to CMS, retries included (default 2).
+    #[arg(long, env = "HARDSHIP_QPP_RATE")]
+    qpp_rate: Option<f64>,
+    /// Tries after the first for a 429, a 5xx or a failed connection (default 5).
+    #[arg(long, env = "HARDSHIP_QPP_RETRIES")]
+    qpp_retries: Option<u32>,
 }
 
 pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
@@ -74,6 +83,15 @@ pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
     };
     let mail = a.mail.resolve(&settings.file).map_err(CliError::BadInput)?;
     server.public_url = mail.public_url.clone();
+    let qpp =
+        super::eligibility::fetch_settings(&settings, a.qpp_api_url, a.qpp_rate, a.qpp_retries)?;
+    // Within the server's request timeout: the run's budget and its per-request timeout stay the server's.
+    server.qpp = hardship_app::eligibility_fetch::FetchSettings {
+        base_url: qpp.base_url,
+        rate: qpp.rate,
+        retries: qpp.retries,
+        ..server.qpp
+    };
     tracing::info!(address = %bound, database = %storage::redact(&settings.database_url), "hardship is serving");
     match &mail.mailer {
         Some(m) if mail.public_url.is_none() => tracing::warn!(

@@ -7,6 +7,8 @@ mod batch_contract;
 mod casework;
 mod commands;
 mod crash;
+/// `hardship eligibility fetch` against a stand-in for CMS's API.
+mod eligibility;
 mod faults;
 mod instance;
 mod physician_compare;

@@ -156,3 +156,40 @@ pub(super) async fn list_decisions(
             .collect(),
     ))
 }
+
+/// Asks CMS's QPP Eligibility API (`GET /api/eligibility/npi/{npi}?year=`, one NPI per request, paced,
+/// retried on 429 with its Retry-After, 5xx and dropped connections) about every clinician of the
+/// practice for a year, and records what it says: the hospital-based, non-patient-facing and ASC-based
+/// statuses as CMS eligibility data (they outrank imported and hand-entered values) and every status of
+/// the answer with its URL, API version and retrieval time. CMS masks TINs: the practice is found among
+/// a clinician's organizations by name, or as the only one; when that is ambiguous nothing is recorded
+/// for the NPI (`unmatched`). A 400 or 404 is recorded as "not known to CMS" (`not_found`). Clinicians
+/// answered in the last 24 hours are skipped unless `refresh`. A run stops starting requests after about
+/// 20 seconds; what is left is `deferred` (call again).
+#[utoipa::path(post, path = "/api/v1/practices/{practice}/eligibility/fetch", tag = "eligibility",
+    request_body = FetchInput,
+    params(("practice" = String, Path, description = "Practice id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = hardship_app::eligibility_fetch::FetchSummary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn fetch_from_cms(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(practice): Path<String>,
+    ApiJson(body): ApiJson<FetchInput>,
+) -> ApiResult<Json<hardship_app::eligibility_fetch::FetchSummary>> {
+    p.require_write()?;
+    let req = hardship_app::eligibility_fetch::FetchRequest {
+        scope: hardship_app::eligibility_fetch::Scope::Practice(practice_id(&practice)?),
+        year: PerformanceYear::new(body.year)?,
+        refresh: body.refresh,
+    };
+    let summary = hardship_app::eligibility_fetch::fetch_from_cms(
+        &state,
+        &p,
+        req,
+        &state.settings.qpp,
+        &hardship_app::eligibility_fetch::Quiet,
+    )
+    .await?;
+    Ok(Json(summary))
+}

@@ -137,6 +137,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(set_work_item))
         .routes(routes!(work_queue))
         .routes(routes!(eligibility))
+        .routes(routes!(fetch_from_cms))
         .routes(routes!(screening))
         .routes(routes!(score_impact))
         .routes(routes!(list_decisions))

@@ -255,3 +255,13 @@ impl ScoreQuery {
         })
     }
 }
+
+/// What to ask CMS's QPP Eligibility API about: the practice's clinicians in a performance year.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchInput {
+    pub year: u16,
+    /// Ask again about clinicians whose answer is younger than 24 hours (skipped otherwise).
+    #[serde(default)]
+    pub refresh: bool,
+}

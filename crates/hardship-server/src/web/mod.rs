@@ -98,6 +98,10 @@ pub fn router() -> Router<AppState> {
             "/practices/{practice}/imports",
             post(practices::import_file),
         )
+        .route(
+            "/practices/{practice}/eligibility/fetch",
+            post(practices::fetch_from_cms),
+        )
         .route("/practices/{practice}/evidence", post(practices::upload))
         .route("/practices/{practice}/years/{year}", get(practices::year))
         .route(

@@ -137,6 +137,13 @@ fn api_routes() -> Vec<Route> {
         ),
         r(p.clone(), "/api/v1/practices/{p}/imports", Write, true, Csv),
         r(
+            p.clone(),
+            "/api/v1/practices/{p}/eligibility/fetch",
+            Write,
+            true,
+            Json(r#"{"year":2026}"#),
+        ),
+        r(
             g.clone(),
             "/api/v1/practices/{p}/years/2026/profile",
             Read,
@@ -415,6 +422,13 @@ fn web_routes() -> Vec<Route> {
             Form(&[("version", "99")]),
         ),
         r(p.clone(), "/practices/{p}/imports", Write, true, Multipart),
+        r(
+            p.clone(),
+            "/practices/{p}/eligibility/fetch",
+            Write,
+            true,
+            Form(&[("year", "2026")]),
+        ),
         r(p.clone(), "/practices/{p}/evidence", Write, true, Multipart),
         r(g.clone(), "/practices/{p}/years/2026", Read, true, None),
         r(

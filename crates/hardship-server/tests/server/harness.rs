@@ -24,6 +24,9 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<TestClock>,
     pub dir: tempfile::TempDir,
+    /// The stand-in for CMS's QPP Eligibility API the app asks (unless the test named another): every
+    /// NPI unknown (404) until a test scripts it.
+    pub cms: Option<Arc<hardship_testkit::fake_cms::FakeCms>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -102,9 +105,17 @@ impl TestApp {
 
     async fn start_on(
         listener: tokio::net::TcpListener,
-        settings: ServerSettings,
+        mut settings: ServerSettings,
         mailer: Option<Arc<dyn hardship_app::mail::Mailer>>,
     ) -> TestApp {
+        // Never CMS itself: a fake on loopback, fast, unless the test gave its own.
+        let cms = (settings.qpp.base_url == hardship_app::eligibility_fetch::DEFAULT_BASE_URL)
+            .then(|| {
+                let fake = Arc::new(hardship_testkit::fake_cms::FakeCms::start());
+                settings.qpp.base_url = fake.url();
+                settings.qpp.rate = 100.0;
+                fake
+            });
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::at(now());
         let env = Env {
@@ -124,7 +135,9 @@ impl TestApp {
         if let Some(m) = mailer {
             state = state.with_mailer(m);
         }
-        TestApp::serve_on(listener, state, clock, dir).await
+        let mut app = TestApp::serve_on(listener, state, clock, dir).await;
+        app.cms = cms;
+        app
     }
 
     /// A second app instance on the same database and vault, with its own memory (caches, everything
@@ -136,7 +149,10 @@ impl TestApp {
             self.state.settings.clone(),
             self.clock.clone(),
         );
-        TestApp::serve(state, self.clock.clone(), tempfile::tempdir().unwrap()).await
+        let mut twin =
+            TestApp::serve(state, self.clock.clone(), tempfile::tempdir().unwrap()).await;
+        twin.cms = self.cms.clone();
+        twin
     }
 
     async fn serve(state: AppState, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestApp {
@@ -172,6 +188,7 @@ impl TestApp {
             state,
             clock,
             dir,
+            cms: None,
             server,
         }
     }

@@ -102,6 +102,16 @@ pub trait Tx: Send {
         year: PerformanceYear,
     ) -> StoreResult<Option<PracticeYear>>;
     async fn upsert_practice_year(&mut self, y: &PracticeYear) -> StoreResult<()>;
+    /// The answer recorded for this practice, NPI and year.
+    async fn cms_answer(
+        &mut self,
+        tenant: TenantId,
+        practice: PracticeId,
+        npi: hardship_rules::Npi,
+        year: PerformanceYear,
+    ) -> StoreResult<Option<CmsAnswer>>;
+    /// Inserts the answer, or replaces the one of its practice, NPI and year.
+    async fn upsert_cms_answer(&mut self, tenant: TenantId, a: &CmsAnswer) -> StoreResult<()>;
 
     // Applications, decisions, documents.
     async fn insert_application(&mut self, a: &Application) -> StoreResult<()>;
@@ -213,6 +223,13 @@ pub trait Backend: Send + Sync + 'static {
         tenant: TenantId,
         year: PerformanceYear,
     ) -> StoreResult<Vec<PracticeYear>>;
+    /// The year's answers, of one practice or of the tenant, ordered by practice and NPI.
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>>;
 
     async fn application(
         &self,

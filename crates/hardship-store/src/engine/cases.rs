@@ -3,7 +3,9 @@
 use super::{Backend, Engine, Tx, payloads, stale};
 use crate::error::{StoreError, StoreResult};
 use crate::model::*;
-use crate::{PracticeUpdate, check_clinician_name, check_practice_fields, ensure_can_write};
+use crate::{
+    PracticeUpdate, check_clinician_name, check_practice_fields, check_text, ensure_can_write,
+};
 use hardship_rules::{Npi, PerformanceYear};
 use std::collections::HashMap;
 
@@ -549,6 +551,66 @@ impl<B: Backend> Engine<B> {
             }
         }
         Ok(())
+    }
+
+    /// CMS's answer for an NPI and, for a profile, its clinician and statuses: one transaction.
+    pub(super) async fn record_cms_answer_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        answer: CmsAnswer,
+        entry: Option<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary> {
+        ensure_can_write(actor)?;
+        if let Some(e) = &entry {
+            check_clinician_name(Some(e.npi), &e.name)?;
+            if e.npi != answer.npi {
+                return Err(StoreError::invalid(
+                    "npi",
+                    format!(
+                        "the entry's NPI {} is not the answer's {}",
+                        e.npi, answer.npi
+                    ),
+                ));
+            }
+        }
+        check_text("url", &answer.url, 2000)?;
+        check_text("api_version", &answer.api_version, 40)?;
+        let answer = CmsAnswer {
+            retrieved_at: crate::audit::truncate_micros(answer.retrieved_at),
+            ..answer
+        };
+        let mut tx = self.begin(tenant).await?;
+        self.practice_in(&mut tx, tenant, answer.practice).await?;
+        let summary = match entry {
+            Some(e) => {
+                let mut summary = RosterImportSummary::default();
+                self.merge_roster(
+                    &mut tx,
+                    tenant,
+                    actor,
+                    answer.practice,
+                    vec![e],
+                    &mut summary,
+                )
+                .await?;
+                summary
+            }
+            None => RosterImportSummary::default(),
+        };
+        let before = tx
+            .cms_answer(tenant, answer.practice, answer.npi, answer.year)
+            .await?;
+        tx.upsert_cms_answer(tenant, &answer).await?;
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::eligibility_answer(before.as_ref(), &answer),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(summary)
     }
 }
 

@@ -274,6 +274,23 @@ impl<B: Backend> Store for Engine<B> {
     ) -> StoreResult<PortfolioImportSummary> {
         self.import_portfolio_(tenant, actor, year, practices).await
     }
+    async fn record_cms_answer(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        answer: CmsAnswer,
+        entry: Option<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary> {
+        self.record_cms_answer_(tenant, actor, answer, entry).await
+    }
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>> {
+        self.backend.cms_answers(tenant, year, practice).await
+    }
     async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>> {
         self.backend.tenant_clinicians(tenant).await
     }

@@ -274,6 +274,52 @@ pub fn guard_checked(practice: PracticeId, year: u16, blocked: bool, file: &str)
     )
 }
 
+/// An observation: a fetch from CMS's QPP Eligibility API ran (`detail`: the scope, the NPIs, the origin
+/// and what came back, as the use case summarises it).
+pub fn eligibility_fetched(entity: &'static str, id: impl ToString, detail: Value) -> Change {
+    change(actions::ELIGIBILITY_FETCH, entity, id, None, Some(detail))
+}
+
+/// CMS's answer for an NPI of a practice, replacing the one recorded before (its time and outcome).
+pub fn eligibility_answer(before: Option<&CmsAnswer>, after: &CmsAnswer) -> Change {
+    let describe = |a: &CmsAnswer| {
+        let (outcome, detail) = match &a.outcome {
+            CmsOutcome::Found {
+                organization,
+                statuses,
+                ..
+            } => (
+                "found",
+                json!({ "organization": organization, "statuses": statuses.len() }),
+            ),
+            CmsOutcome::NotFound {
+                http_status,
+                error,
+                message,
+            } => (
+                "not_found",
+                json!({ "http_status": http_status, "error": error, "message": message }),
+            ),
+        };
+        json!({
+            "npi": a.npi.as_str(),
+            "year": a.year.get(),
+            "url": a.url,
+            "api_version": a.api_version,
+            "retrieved_at": a.retrieved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "outcome": outcome,
+            "detail": detail,
+        })
+    };
+    change(
+        actions::ELIGIBILITY_ANSWER,
+        "practice",
+        after.practice,
+        before.map(describe),
+        Some(describe(after)),
+    )
+}
+
 pub fn document_delete_refused(id: DocumentId, reason: &str) -> Change {
     change(
         actions::DOCUMENT_DELETE_REFUSED,

@@ -269,7 +269,8 @@ macro_rules! behaviour_suite {
             client_list_import_is_all_or_nothing,
             password_reset_links_work_once,
             racing_password_resets_use_the_link_once, reminders_are_claimed_once,
-            concurrent_reminder_claims_pick_one_sender);
+            concurrent_reminder_claims_pick_one_sender,
+            cms_answers_are_kept_per_practice_npi_and_year);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

@@ -226,6 +226,101 @@ pub async fn status_precedence(f: &dyn StoreFactory) {
     assert_eq!(st[0].origin, cms);
 }
 
+/// CMS's answers: one per practice, NPI and year (a new one replaces it), a profile's statuses recorded
+/// as CMS data in the same transaction, listed by year and practice, never across tenants, and refused to
+/// auditors and for another tenant's practice.
+pub async fn cms_answers_are_kept_per_practice_npi_and_year(f: &dyn StoreFactory) {
+    let w = world(f).await;
+    let (s, a) = (&w.store, w.a);
+    let y = PerformanceYear::new(2024).unwrap();
+    let answer = |n: u32, outcome: CmsOutcome| CmsAnswer {
+        practice: w.practice.id,
+        npi: npi(n),
+        year: y,
+        retrieved_at: in_2024(),
+        url: format!(
+            "https://qpp.cms.gov/api/eligibility/npi/{}?year=2024",
+            npi(n)
+        ),
+        api_version: "v6".into(),
+        outcome,
+    };
+    let not_found = CmsOutcome::NotFound {
+        http_status: 404,
+        error: "NoProviderInformation".into(),
+        message: "No individual clinician information exists for this NPI".into(),
+    };
+    let found = CmsOutcome::Found {
+        clinician: "ADA LOVELACE".into(),
+        organization: "LAKESIDE FAMILY MEDICINE".into(),
+        statuses: vec![CmsStatus {
+            level: "individual".into(),
+            name: "hospitalBasedClinician".into(),
+            value: "true".into(),
+        }],
+    };
+    let cms = StatusOrigin::CmsEligibility {
+        retrieved_on: in_2024().date_naive(),
+    };
+    let entry = RosterEntry {
+        npi: npi(1),
+        name: "Dr. Ada".into(),
+        clinician_type: ClinicianType::Physician,
+        statuses: vec![(y, SpecialStatus::HospitalBased, true)],
+        origin: cms,
+    };
+    let before = s.audit_events(a, None).await.unwrap().len();
+    s.record_cms_answer(a, &staff(), answer(1, not_found.clone()), None)
+        .await
+        .unwrap();
+    let sum = s
+        .record_cms_answer(a, &staff(), answer(1, found.clone()), Some(entry.clone()))
+        .await
+        .unwrap();
+    assert_eq!((sum.unchanged, sum.statuses_set), (1, 1));
+    s.record_cms_answer(a, &staff(), answer(2, not_found.clone()), None)
+        .await
+        .unwrap();
+    let list = s.cms_answers(a, y, Some(w.practice.id)).await.unwrap();
+    assert_eq!(
+        list.len(),
+        2,
+        "one answer per NPI: the second replaced the first"
+    );
+    assert_eq!(list[0], answer(1, found));
+    assert_eq!(list[1].outcome, not_found);
+    assert_eq!(s.cms_answers(a, y, None).await.unwrap(), list);
+    let next = PerformanceYear::new(2025).unwrap();
+    assert!(s.cms_answers(a, next, None).await.unwrap().is_empty());
+    assert!(s.cms_answers(w.b, y, None).await.unwrap().is_empty());
+    let st = s.statuses(a, w.practice.id, y).await.unwrap();
+    assert!(st[0].value && st[0].origin == cms);
+    let events = s.audit_events(a, None).await.unwrap();
+    let answers: Vec<_> = events[before..]
+        .iter()
+        .filter(|e| e.action == audit::actions::ELIGIBILITY_ANSWER)
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert!(answers[0].before.is_none() && answers[1].before.is_some());
+    // Refused: an auditor, another tenant's practice, an entry for another NPI.
+    assert!(
+        s.record_cms_answer(a, &auditor(), answer(3, not_found.clone()), None)
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        s.record_cms_answer(w.b, &staff(), answer(3, not_found.clone()), None)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        s.record_cms_answer(a, &staff(), answer(3, not_found), Some(entry))
+            .await
+            .is_err()
+    );
+    assert_eq!(s.cms_answers(a, y, None).await.unwrap().len(), 2);
+}
+
 pub async fn decisions_keep_rule_set_version(f: &dyn StoreFactory) {
     let w = world(f).await;
     let d = StoredDecision {

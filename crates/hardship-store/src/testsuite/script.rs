@@ -21,6 +21,8 @@ pub const EVERY_ACTION: &[&str] = &[
     actions::DOCUMENT_READ,
     actions::EXPORT,
     actions::GUARD_CHECK,
+    actions::ELIGIBILITY_FETCH,
+    actions::ELIGIBILITY_ANSWER,
     "application.link_email",
     actions::CLINICIAN_ADD,
     actions::CLINICIAN_STATUS,
@@ -414,9 +416,65 @@ async fn act(s: &Scripted) -> TenantId {
             serde_json::json!({"year": 2024}),
         ),
         crate::engine::payloads::guard_checked(p.id, 2024, true, "submission.json"),
+        crate::engine::payloads::eligibility_fetched(
+            "practice",
+            p.id,
+            serde_json::json!({"year": 2024, "npis": 2, "origin": "https://qpp.cms.gov"}),
+        ),
     ] {
         st.record_observation(t, &auditor(), change).await.unwrap();
     }
+    s.tick();
+    // CMS's answers: not found, then a profile that replaces it and sets a status as CMS data.
+    let answer = |outcome: CmsOutcome| CmsAnswer {
+        practice: p.id,
+        npi: npi(2),
+        year: year(2024),
+        retrieved_at: s.clock.now(),
+        url: format!(
+            "https://qpp.cms.gov/api/eligibility/npi/{}?year=2024",
+            npi(2)
+        ),
+        api_version: "v6".into(),
+        outcome,
+    };
+    st.record_cms_answer(
+        t,
+        &staff(),
+        answer(CmsOutcome::NotFound {
+            http_status: 404,
+            error: "NoProviderInformation".into(),
+            message: "No individual clinician information exists for this NPI".into(),
+        }),
+        None,
+    )
+    .await
+    .unwrap();
+    s.tick();
+    st.record_cms_answer(
+        t,
+        &staff(),
+        answer(CmsOutcome::Found {
+            clinician: "ADA O'NEIL".into(),
+            organization: "NGUYỄN VĂN AN FAMILY PRACTICE".into(),
+            statuses: vec![CmsStatus {
+                level: "individual".into(),
+                name: "nonPatientFacing".into(),
+                value: "true".into(),
+            }],
+        }),
+        Some(RosterEntry {
+            npi: npi(2),
+            name: "Ada O'Neil".into(),
+            clinician_type: ClinicianType::PhysicianAssistant,
+            statuses: vec![(year(2024), SpecialStatus::NonPatientFacing, true)],
+            origin: StatusOrigin::CmsEligibility {
+                retrieved_on: s.clock.now().date_naive(),
+            },
+        }),
+    )
+    .await
+    .unwrap();
     s.tick();
 
     st.record_decision(

@@ -3,10 +3,13 @@
 
 /// Clinicians: adding, editing, statuses, roster imports, and evidence upload and download.
 mod clinicians;
+/// "Fetch from CMS": the practice's clinicians asked of CMS's QPP Eligibility API.
+mod cms;
 /// A practice-year: the eligibility view, the profile, filed decisions, the score impact and the guard.
 mod years;
 
 pub use clinicians::*;
+pub use cms::fetch_from_cms;
 pub use years::*;
 
 use super::{Form, Nav, PageResult, WebError, WebUser, html, html_status, see, text, ticked};
@@ -288,6 +291,8 @@ pub(super) struct PracticePage {
     pub(super) year: u16,
     pub(super) types: Vec<(&'static str, &'static str)>,
     pub(super) kinds: Vec<(&'static str, &'static str)>,
+    /// After "Fetch from CMS": the NPIs it could not simply record, and why.
+    pub(super) cms_notes: Vec<cms::CmsNote>,
 }
 
 #[derive(Deserialize, Default)]
@@ -302,14 +307,37 @@ pub struct NoticeParam {
     pub(super) years: Option<String>,
     pub(super) ignored: Option<u8>,
     pub(super) nppes: Option<u8>,
+    // What a fetch from CMS did (numbers only, like the import's).
+    pub(super) year: Option<u16>,
+    pub(super) fetched: Option<u32>,
+    pub(super) not_found: Option<u32>,
+    pub(super) unmatched: Option<u32>,
+    pub(super) failed: Option<u32>,
+    pub(super) fresh: Option<u32>,
+    pub(super) deferred: Option<u32>,
 }
 
 impl NoticeParam {
     fn text(&self) -> Option<String> {
+        let n = |v: Option<u32>| v.unwrap_or(0);
+        if self.notice.as_deref() == Some("cms_fetched") {
+            let counts = cms::FetchCounts {
+                year: self
+                    .year
+                    .filter(|y| (PerformanceYear::FIRST..=PerformanceYear::LAST).contains(y)),
+                fetched: n(self.fetched),
+                statuses: n(self.statuses),
+                not_found: n(self.not_found),
+                unmatched: n(self.unmatched),
+                failed: n(self.failed),
+                fresh: n(self.fresh),
+                deferred: n(self.deferred),
+            };
+            return Some(counts.text());
+        }
         if self.notice.as_deref() != Some("imported") {
             return notice_text(self.notice.as_deref());
         }
-        let n = |v: Option<u32>| v.unwrap_or(0);
         let mut t = format!(
             "Roster imported: {} added, {} updated, {} unchanged, {} statuses recorded",
             n(self.added),
@@ -395,6 +423,7 @@ pub(super) async fn practice_page(
         year: hardship_app::years::current_year(state.now()).get(),
         types: clinician_types(),
         kinds: hardship_app::evidence::DOCUMENT_KINDS.to_vec(),
+        cms_notes: vec![],
     })
 }
 
@@ -405,7 +434,8 @@ pub async fn show(
     Query(q): Query<NoticeParam>,
 ) -> PageResult {
     let id = practice_id(&id)?;
-    let page = practice_page(
+    let tenant = user.0.tenant;
+    let mut page = practice_page(
         &state,
         user,
         id,
@@ -416,6 +446,9 @@ pub async fn show(
         },
     )
     .await?;
+    if q.notice.as_deref() == Some("cms_fetched") {
+        page.cms_notes = cms::last_fetch_notes(&*state.store, tenant, id).await?;
+    }
     Ok(html(&page))
 }
 
