@@ -197,11 +197,13 @@ impl Existing {
         for c in app.store.list_tenant_clinicians(tenant).await? {
             clinicians.entry(c.practice).or_default().insert(c.npi, c);
         }
-        let mut levels = HashMap::new();
-        for p in practices.values() {
-            let y = app.store.get_practice_year(tenant, p.id, year).await?;
-            levels.insert(p.id, y.profile);
-        }
+        let levels = app
+            .store
+            .list_practice_years(tenant, year)
+            .await?
+            .into_iter()
+            .map(|y| (y.practice, y.profile))
+            .collect();
         Ok(Existing {
             practices,
             clinicians,
