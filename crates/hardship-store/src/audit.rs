@@ -45,6 +45,8 @@ pub mod actions {
     pub const EXPORT: &str = "export";
     /// A submission file checked against the practice-year's reweighting.
     pub const GUARD_CHECK: &str = "guard.check";
+    /// A targeted-review candidate opened from CMS's final feedback.
+    pub const TARGETED_REVIEW_OPEN: &str = "targeted_review.open";
 
     /// Actions that record an observation and change no record.
     pub const OBSERVATIONS: &[&str] = &[

@@ -43,6 +43,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     (a::DOCUMENT_READ, "evidence opened"),
     (a::EXPORT, "export made"),
     (a::GUARD_CHECK, "submission file checked"),
+    (a::TARGETED_REVIEW_OPEN, "targeted review candidate opened"),
 ];
 
 /// The action in words (its code when it is not one of [`ACTIONS`]).
@@ -250,6 +251,23 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             } else {
                 "nothing in it voids the reweighting"
             }
+        ),
+        a::TARGETED_REVIEW_OPEN => format!(
+            "{who} opened a targeted-review candidate for TIN {}{}, {} ({}), from CMS's final feedback.",
+            text(&after, &["tin"]),
+            after["npi"]
+                .as_str()
+                .map(|n| format!(" NPI {n}"))
+                .unwrap_or_default(),
+            after["year"],
+            after["codes"]
+                .as_array()
+                .map(|c| c
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
         ),
         other => format!("{who}: {other} on {} {record}.", e.entity),
     }
