@@ -9,6 +9,7 @@ pub mod check;
 pub mod deadline;
 pub mod debug;
 pub mod export;
+pub mod feedback;
 pub mod guard;
 pub mod import;
 pub mod migrate;
