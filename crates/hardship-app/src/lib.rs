@@ -23,6 +23,8 @@ pub mod eligibility_fetch;
 pub mod error;
 /// Evidence uploads and downloads, and audit verification.
 pub mod evidence;
+/// CMS's final feedback reconciled with our decisions; targeted-review candidates.
+pub mod feedback;
 /// The submission guard: PI data in a file for a submitter whose PI is reweighted.
 pub mod guard;
 /// The deadline calendar feed (iCalendar).

@@ -8,6 +8,7 @@
 //! - [`roster`]: a practice's roster (clinicians, special statuses, the year's reporting profile) from a
 //!   CSV in the batch contract's columns.
 //! - [`nppes`]: rosters in the NPPES downloadable file's layout, typed through their taxonomy codes.
+//! - [`feedback`]: CMS's final feedback per TIN/NPI and year (a plain CSV, or the QPP Experience PUF).
 //! - [`eligibility`]: the QPP Eligibility API's JSON for an NPI (special statuses per TIN and level).
 //! - [`submission`]: QPP submission JSON, scanned for PI data; [`pi_completeness`]: whether that data is
 //!   complete for its year (from PY 2025 only complete data voids reweighting).
@@ -19,6 +20,7 @@ pub mod client_list;
 pub mod clinician_type_text;
 pub mod csv_lines;
 pub mod eligibility;
+pub mod feedback;
 pub mod nppes;
 pub mod pi_completeness;
 pub mod roster;

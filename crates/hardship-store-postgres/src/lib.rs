@@ -745,6 +745,22 @@ impl Backend for PgBackend {
         .await
     }
 
+    async fn targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<TargetedReview>> {
+        self.all(
+            format!(
+                "SELECT {REVIEW_COLUMNS} FROM targeted_reviews WHERE tenant = $1 \
+                 AND ($2::integer IS NULL OR year = $2) ORDER BY created_at, tin, npi"
+            ),
+            |q| q.bind(tenant.0).bind(year.map(|y| i32::from(y.get()))),
+            ReviewRow::into_model,
+        )
+        .await
+    }
+
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         backup::pg_dump(&self.url, path).await
     }

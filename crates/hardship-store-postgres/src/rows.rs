@@ -8,8 +8,8 @@ use hardship_store::{
     ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
     Clinician, ClinicianId, ClinicianStatus, CmsAnswer, Contact, DecisionId, Document, DocumentId,
     Invite, InviteId, Membership, Organization, OrganizationKind, PasswordReset, Practice,
-    PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile, Role, StatusOrigin,
-    StoreResult, StoredDecision, TenantId, TokenScope, User, UserId,
+    PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile, ReviewState, Role,
+    StatusOrigin, StoreResult, StoredDecision, TargetedReview, TenantId, TokenScope, User, UserId,
 };
 use uuid::Uuid;
 
@@ -577,6 +577,50 @@ impl ReminderRow {
             claim: self.claim,
             claimed_at: self.claimed_at,
             sent_at: self.sent_at,
+        })
+    }
+}
+
+pub(crate) const REVIEW_COLUMNS: &str = "id, tenant, practice, year, tin, npi, state, codes, summary, \
+     evidence, created_at, created_by";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReviewRow {
+    id: Uuid,
+    tenant: Uuid,
+    practice: Uuid,
+    year: i32,
+    tin: String,
+    npi: String,
+    state: String,
+    codes: serde_json::Value,
+    summary: String,
+    evidence: serde_json::Value,
+    created_at: DateTime<Utc>,
+    created_by: String,
+}
+
+impl ReviewRow {
+    pub(crate) fn into_model(self) -> StoreResult<TargetedReview> {
+        Ok(TargetedReview {
+            id: self.id,
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            year: year(self.year)?,
+            tin: Tin::parse(&self.tin).map_err(|e| corrupt("review TIN", e))?,
+            npi: if self.npi.is_empty() {
+                None
+            } else {
+                Some(Npi::parse(&self.npi).map_err(|e| corrupt("review NPI", e))?)
+            },
+            state: ReviewState::parse(&self.state)
+                .ok_or_else(|| corrupt("review state", &self.state))?,
+            codes: serde_json::from_value(self.codes).map_err(|e| corrupt("review codes", e))?,
+            summary: self.summary,
+            evidence: serde_json::from_value(self.evidence)
+                .map_err(|e| corrupt("review evidence", e))?,
+            created_at: self.created_at,
+            created_by: self.created_by,
         })
     }
 }

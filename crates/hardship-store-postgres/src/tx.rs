@@ -677,6 +677,30 @@ impl Tx for PgTx {
         .collect()
     }
 
+    async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, \
+             evidence, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (tenant, year, tin, npi) DO NOTHING",
+        )
+        .bind(r.id)
+        .bind(r.tenant.0)
+        .bind(r.practice.0)
+        .bind(year(r.year))
+        .bind(r.tin.as_str())
+        .bind(r.npi.as_ref().map_or("", |n| n.as_str()))
+        .bind(r.state.name())
+        .bind(json_value("review codes", &r.codes)?)
+        .bind(&r.summary)
+        .bind(json_value("review evidence", &r.evidence)?)
+        .bind(r.created_at)
+        .bind(&r.created_by)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO reminders (tenant, recipient, kind, period, claim, claimed_at) \

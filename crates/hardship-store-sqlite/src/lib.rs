@@ -667,6 +667,25 @@ impl Backend for SqliteBackend {
         .collect()
     }
 
+    async fn targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<TargetedReview>> {
+        sqlx::query(
+            "SELECT * FROM targeted_reviews WHERE tenant = ? AND (? IS NULL OR year = ?) ORDER BY created_at, tin, npi",
+        )
+        .bind(tenant.to_string())
+        .bind(year.map(|y| i64::from(y.get())))
+        .bind(year.map(|y| i64::from(y.get())))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::targeted_review)
+        .collect()
+    }
+
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         if path.exists() {
             return Err(StoreError::invalid(

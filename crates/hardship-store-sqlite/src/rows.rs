@@ -364,3 +364,27 @@ pub fn reminder(row: &SqliteRow) -> StoreResult<Reminder> {
         sent_at: sent.map(|s| parse_ts(&s)).transpose()?,
     })
 }
+
+pub fn targeted_review(row: &SqliteRow) -> StoreResult<TargetedReview> {
+    let npi = text(row, "npi")?;
+    let state = text(row, "state")?;
+    Ok(TargetedReview {
+        id: uuid_of(row, "id")?,
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        practice: PracticeId(uuid_of(row, "practice")?),
+        year: year_of(row)?,
+        tin: domain(Tin::parse(&text(row, "tin")?))?,
+        npi: if npi.is_empty() {
+            None
+        } else {
+            Some(domain(Npi::parse(&npi))?)
+        },
+        state: ReviewState::parse(&state)
+            .ok_or_else(|| StoreError::Internal(format!("stored review state {state:?}")))?,
+        codes: json(row, "codes")?,
+        summary: text(row, "summary")?,
+        evidence: json(row, "evidence")?,
+        created_at: parse_ts(&text(row, "created_at")?)?,
+        created_by: text(row, "created_by")?,
+    })
+}

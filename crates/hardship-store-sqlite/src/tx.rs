@@ -599,6 +599,26 @@ impl Tx for SqliteTx {
             .collect()
     }
 
+    async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool> {
+        let done = sqlx::query("INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, evidence, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, year, tin, npi) DO NOTHING")
+            .bind(r.id.to_string())
+            .bind(r.tenant.to_string())
+            .bind(r.practice.to_string())
+            .bind(i64::from(r.year.get()))
+            .bind(r.tin.as_str())
+            .bind(r.npi.as_ref().map_or("", |n| n.as_str()))
+            .bind(r.state.name())
+            .bind(to_json(&r.codes)?)
+            .bind(&r.summary)
+            .bind(to_json(&r.evidence)?)
+            .bind(ts(r.created_at))
+            .bind(&r.created_by)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {
         let done = sqlx::query("INSERT INTO reminders (tenant, recipient, kind, period, claim, claimed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
             .bind(r.key.tenant.to_string())

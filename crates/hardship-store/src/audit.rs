@@ -50,6 +50,8 @@ pub mod actions {
     pub const ELIGIBILITY_FETCH: &str = "eligibility.fetch";
     /// CMS's answer for one NPI of a practice recorded, with its URL, API version and retrieval time.
     pub const ELIGIBILITY_ANSWER: &str = "eligibility.answer";
+    /// A targeted-review candidate opened from CMS's final feedback.
+    pub const TARGETED_REVIEW_OPEN: &str = "targeted_review.open";
 
     /// Actions that record an observation and change no record.
     pub const OBSERVATIONS: &[&str] = &[

@@ -17,6 +17,8 @@ pub mod integrity;
 /// Password reset links and reminders sent once.
 pub mod mailing;
 pub mod model;
+/// Targeted-review candidates opened from CMS's final feedback.
+pub mod review;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
@@ -25,6 +27,7 @@ pub use audit::{AuditEvent, BrokenLink, Change};
 pub use error::{StoreError, StoreResult};
 pub use mailing::{PasswordReset, Reminder, ReminderKey, ResetRefusal};
 pub use model::*;
+pub use review::{NewTargetedReview, ReviewState, TargetedReview};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -517,6 +520,22 @@ pub trait Store: Send + Sync {
     async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()>;
     /// Every reminder of the tenant claimed or sent, oldest first.
     async fn list_reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>>;
+
+    // Targeted-review candidates.
+    /// Opens a draft candidate for each subject (TIN or TIN/NPI, year) that has none yet, each with its
+    /// audit event, in one transaction; returns the ones opened (none when all were open already).
+    async fn open_targeted_reviews(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        candidates: Vec<NewTargetedReview>,
+    ) -> StoreResult<Vec<TargetedReview>>;
+    /// The tenant's candidates, of one year or all, oldest first.
+    async fn list_targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<TargetedReview>>;
 
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

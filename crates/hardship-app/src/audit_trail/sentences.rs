@@ -45,6 +45,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     (a::GUARD_CHECK, "submission file checked"),
     (a::ELIGIBILITY_FETCH, "eligibility fetched from CMS"),
     (a::ELIGIBILITY_ANSWER, "CMS eligibility answer recorded"),
+    (a::TARGETED_REVIEW_OPEN, "targeted review candidate opened"),
 ];
 
 /// The action in words (its code when it is not one of [`ACTIONS`]).
@@ -294,6 +295,23 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             text(&after, &["retrieved_at"]),
             text(&after, &["url"]),
             text(&after, &["api_version"])
+        ),
+        a::TARGETED_REVIEW_OPEN => format!(
+            "{who} opened a targeted-review candidate for TIN {}{}, {} ({}), from CMS's final feedback.",
+            text(&after, &["tin"]),
+            after["npi"]
+                .as_str()
+                .map(|n| format!(" NPI {n}"))
+                .unwrap_or_default(),
+            after["year"],
+            after["codes"]
+                .as_array()
+                .map(|c| c
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
         ),
         other => format!("{who}: {other} on {} {record}.", e.entity),
     }

@@ -232,7 +232,7 @@ fn report(file: &Path, r: &ImportResult) {
 }
 
 /// A refused file: how many problems, and the first 50 by line.
-fn refused(file: &Path, rows: &[ImportProblem]) -> CliError {
+pub(crate) fn refused(file: &Path, rows: &[ImportProblem]) -> CliError {
     let mut msg = format!(
         "{}: {} problem(s), nothing was imported",
         file.display(),

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod debug;
 pub mod eligibility;
 pub mod export;
+pub mod feedback;
 pub mod guard;
 pub mod import;
 pub mod migrate;

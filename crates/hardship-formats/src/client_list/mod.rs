@@ -17,7 +17,7 @@
 //! The rows of one TIN must agree on the practice's name, ZIP and level; an NPI is listed once per TIN,
 //! and has one type under every TIN it bills under.
 
-mod headers;
+pub(crate) mod headers;
 mod rows;
 #[cfg(test)]
 mod tests;

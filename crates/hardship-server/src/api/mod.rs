@@ -16,6 +16,8 @@ mod eligibility;
 mod evidence;
 /// The submission guard, the audit binder and the portfolio export.
 mod exports;
+/// CMS's final feedback reconciled; targeted-review candidates.
+mod feedback;
 /// A client list of many practices in one file.
 mod onboarding;
 /// The caller, the dashboard, deadlines and the calendar, members, invitations and API tokens.
@@ -59,6 +61,7 @@ use axum::response::{IntoResponse, Response};
 use eligibility::*;
 use evidence::*;
 use exports::*;
+use feedback::*;
 use hardship_store::PracticeId;
 use onboarding::*;
 use organization::*;
@@ -133,6 +136,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(import_file))
         .routes(routes!(import_client_list))
         .routes(routes!(client_list_template))
+        .routes(routes!(import_feedback))
+        .routes(routes!(targeted_reviews))
         .routes(routes!(get_profile, set_profile))
         .routes(routes!(set_work_item))
         .routes(routes!(work_queue))

@@ -285,6 +285,8 @@ fn api_routes() -> Vec<Route> {
         r(g.clone(), "/api/v1/members", Read, false, None),
         r(p.clone(), "/api/v1/imports", Write, false, Csv),
         r(g.clone(), "/api/v1/imports/template", Read, false, None),
+        r(p.clone(), "/api/v1/feedback", Write, false, Csv),
+        r(g.clone(), "/api/v1/targeted-reviews", Read, false, None),
         r(g.clone(), "/api/v1/queue", Read, false, None),
         r(
             u.clone(),

@@ -24,6 +24,8 @@ mod cache;
 mod cms_fetch;
 /// Corrections that keep history, and who looked at what, through the API and the pages.
 mod corrections;
+/// CMS's final feedback reconciled; targeted-review candidates.
+mod feedback;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.
 mod formats;
 /// Hostile input at every edge (property tests): parsers, uploads, API bodies, pages; never a 5xx.

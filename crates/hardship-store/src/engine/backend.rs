@@ -10,6 +10,7 @@ use crate::audit::AuditEvent;
 use crate::error::StoreResult;
 use crate::mailing::{PasswordReset, Reminder, ReminderKey};
 use crate::model::*;
+use crate::review::TargetedReview;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hardship_rules::{PerformanceYear, SpecialStatus};
@@ -154,6 +155,10 @@ pub trait Tx: Send {
         r: &Reminder,
         stale_before: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    // Targeted-review candidates (in a transaction holding the tenant's lock).
+    /// Inserts the candidate unless its subject (tenant, year, TIN, NPI) has one; false when it has.
+    async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool>;
 
     // Sign-in attempts (in a transaction begun with `Lock::Attempts`).
     /// How many attempts `key` has at or after `since`, and the earliest.
@@ -315,6 +320,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Deletes the reminder if `claim` still holds it unsent.
     async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()>;
     async fn reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>>;
+
+    async fn targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<TargetedReview>>;
 
     /// A consistent copy of the whole database at `path`.
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

@@ -21,6 +21,8 @@ mod people;
 mod portfolio_import;
 /// Applications, decisions, evidence records, observations.
 mod records;
+/// Targeted-review candidates from CMS's final feedback.
+mod reviews;
 
 pub use backend::{Backend, Lock, Tx};
 
@@ -633,6 +635,22 @@ impl<B: Backend> Store for Engine<B> {
     }
     async fn list_reminders(&self, tenant: TenantId) -> StoreResult<Vec<Reminder>> {
         self.backend.reminders(tenant).await
+    }
+
+    async fn open_targeted_reviews(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        candidates: Vec<crate::NewTargetedReview>,
+    ) -> StoreResult<Vec<crate::TargetedReview>> {
+        self.open_targeted_reviews_(tenant, actor, candidates).await
+    }
+    async fn list_targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<crate::TargetedReview>> {
+        self.list_targeted_reviews_(tenant, year).await
     }
 
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {

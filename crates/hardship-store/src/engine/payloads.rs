@@ -395,3 +395,21 @@ pub fn password_reset(u: &User) -> Change {
         Some(json!({ "email": u.email, "sessions_ended": true })),
     )
 }
+
+pub fn targeted_review_opened(r: &crate::review::TargetedReview) -> Change {
+    change(
+        actions::TARGETED_REVIEW_OPEN,
+        "targeted_review",
+        r.id,
+        None,
+        Some(json!({
+            "practice": r.practice.to_string(),
+            "year": r.year.get(),
+            "tin": r.tin.as_str(),
+            "npi": r.npi.map(|n| n.as_str().to_owned()),
+            "state": r.state.name(),
+            "codes": r.codes,
+            "evidence": r.evidence,
+        })),
+    )
+}
