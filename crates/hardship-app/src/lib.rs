@@ -11,6 +11,8 @@ pub mod access;
 pub mod applications;
 /// A practice-year's records turned into decisions, warnings and what is missing (pure).
 pub mod assess;
+/// Signing an application's packet: its hash, the signature, and whether it still matches.
+pub mod attest;
 /// The audit trail as people read it: sentences, names, field changes, filters, CSV.
 pub mod audit_trail;
 /// Caches valid for one tenant revision.
@@ -29,6 +31,8 @@ pub mod ical;
 pub mod impact;
 /// Importing rosters (batch contract, NPPES) and CMS eligibility data into a practice.
 pub mod imports;
+/// Members after they joined: roles changed, members removed (owners only).
+pub mod members;
 /// A client list of many practices (CSV or XLSX), previewed then written in one transaction.
 pub mod onboarding;
 /// Passwords: argon2id on a few blocking threads with reused buffers, so a burst cannot exhaust memory.
@@ -45,13 +49,15 @@ pub mod principal;
 pub mod queue;
 /// The application packet, the audit binder and the portfolio export.
 pub mod report;
+/// The store as a principal may see it: a client's practices and nothing else.
+pub mod scope;
 /// The records as JSON, for every front end.
 pub mod views;
 /// The rule book's years, windows and levels.
 pub mod years;
 
 pub use error::{AppError, AppResult};
-pub use principal::{Credential, Principal};
+pub use principal::{Credential, PracticeFilter, Principal};
 
 use chrono::{DateTime, Utc};
 use hardship_rules::PerformanceYear;
@@ -91,8 +97,12 @@ pub struct Caches {
         (TenantId, PracticeId, PerformanceYear, bool),
         practice_years::PracticeYearBundle,
     >,
-    /// By tenant, year, and whether the year's window has closed.
-    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear, bool), portfolio::Portfolio>,
+    /// By tenant, year, whether the year's window has closed, and the practices the caller sees (a
+    /// client's portfolio is its own practices', totals included).
+    pub portfolios: cache::RevisionCache<
+        (TenantId, PerformanceYear, bool, PracticeFilter),
+        portfolio::Portfolio,
+    >,
     /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
     pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
 }
@@ -148,5 +158,18 @@ impl App {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The store as `p` may see it: the store itself for owners, staff and auditors; for a client, a
+    /// [`scope::ScopedStore`] over its practices. Every use case reads and writes through this.
+    pub fn store_for(&self, p: &Principal) -> Arc<dyn Store> {
+        match &p.practices {
+            PracticeFilter::All => Arc::clone(&self.store),
+            filter => Arc::new(scope::ScopedStore {
+                inner: Arc::clone(&self.store),
+                filter: filter.clone(),
+                user: p.user,
+            }),
+        }
     }
 }

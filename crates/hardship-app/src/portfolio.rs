@@ -124,7 +124,8 @@ pub struct Dashboard {
     pub practices: Vec<DashboardRow>,
 }
 
-/// The tenant's portfolio for a year: every practice assessed (counts only), read in six queries.
+/// The tenant's portfolio for a year as the caller sees it (a client: its practices, totals included):
+/// every practice assessed (counts only), read in six queries.
 pub async fn portfolio(
     app: &App,
     p: &Principal,
@@ -134,9 +135,11 @@ pub async fn portfolio(
     let closed = crate::years::window_closed(year, app.now());
     app.caches
         .portfolios
-        .get_or_try_init((p.tenant, year, closed), revision, || {
-            load_portfolio(&*app.store, p.tenant, year, closed)
-        })
+        .get_or_try_init(
+            (p.tenant, year, closed, p.practices.clone()),
+            revision,
+            || async move { load_portfolio(&*app.store_for(p), p.tenant, year, closed).await },
+        )
         .await
 }
 

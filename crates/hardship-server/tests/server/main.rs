@@ -18,6 +18,8 @@ mod api;
 mod audit_trail;
 /// The main journey in a real headless Chromium.
 mod browser;
+/// A client practice invited, uploading, answering and signing; members' roles changed and removed.
+mod clients;
 /// Corrections that keep history, and who looked at what, through the API and the pages.
 mod corrections;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.

@@ -15,6 +15,8 @@ use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, Specia
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Client members, members changed and removed, attestations.
+mod clients;
 /// Tenant isolation, audit, concurrency, bad input and auditors.
 mod isolation;
 /// Sessions, API tokens, invitations and sign-in attempts.
@@ -26,6 +28,7 @@ mod records;
 /// One script of every action, for comparing backends.
 pub mod script;
 
+pub use clients::*;
 pub use isolation::*;
 pub use people::*;
 pub use portfolio::*;
@@ -91,6 +94,22 @@ pub(crate) fn auditor() -> Actor {
         user: None,
         label: "auditor@example.test".into(),
         role: Role::Auditor,
+    }
+}
+
+/// An invitation of `email` with a role and no practices.
+pub(crate) fn invite(
+    email: &str,
+    role: Role,
+    token_hash: [u8; 32],
+    expires_at: DateTime<Utc>,
+) -> NewInvite {
+    NewInvite {
+        email: email.to_owned(),
+        role,
+        practices: Vec::new(),
+        token_hash,
+        expires_at,
     }
 }
 
@@ -263,7 +282,9 @@ macro_rules! behaviour_suite {
             documents_are_corrected_not_rewritten,
             decisions_carry_their_email_or_where_they_were_seen,
             client_list_import_creates_updates_and_changes_nothing_twice,
-            client_list_import_is_all_or_nothing);
+            client_list_import_is_all_or_nothing,
+            client_practices_follow_invitations_and_role_changes, the_last_owner_is_kept,
+            clients_contribute_and_change_nothing_else, attestations_are_signed_once_per_packet);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(
