@@ -51,6 +51,42 @@ impl ScopedStore {
             .collect()
     }
 
+    /// The practice of the record with this id, by its key (a practice, application, document or
+    /// clinician), or `None` when it is none of those.
+    async fn record_practice(&self, tenant: TenantId, id: &str) -> StoreResult<Option<PracticeId>> {
+        let Ok(uuid) = Uuid::parse_str(id) else {
+            return Ok(None);
+        };
+        let found = |r: StoreResult<PracticeId>| match r {
+            Ok(p) => Ok(Some(p)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
+        let inner = &self.inner;
+        if let Some(p) = found(
+            inner
+                .get_practice(tenant, PracticeId(uuid))
+                .await
+                .map(|p| p.id),
+        )? {
+            return Ok(Some(p));
+        }
+        let a = inner.get_application(tenant, ApplicationId(uuid)).await;
+        if let Some(p) = found(a.map(|a| a.draft.practice))? {
+            return Ok(Some(p));
+        }
+        let d = inner.get_document(tenant, DocumentId(uuid)).await;
+        if let Some(p) = found(d.map(|d| d.practice))? {
+            return Ok(Some(p));
+        }
+        found(
+            inner
+                .get_clinician(tenant, ClinicianId(uuid))
+                .await
+                .map(|c| c.practice),
+        )
+    }
+
     /// The tenant's events that belong to one of the client's practices (its own records', those of
     /// its clinicians, applications, documents and decisions).
     async fn visible_events(
@@ -58,6 +94,17 @@ impl ScopedStore {
         tenant: TenantId,
         entity: Option<&str>,
     ) -> StoreResult<Vec<AuditEvent>> {
+        // One record's events (a download's check, an application's history) all belong to its
+        // practice: a few reads by key instead of the tenant's every record.
+        if let Some(id) = entity
+            && let Some(p) = self.record_practice(tenant, id).await?
+        {
+            return if self.filter.allows(p) {
+                self.inner.audit_events(tenant, entity).await
+            } else {
+                Ok(Vec::new())
+            };
+        }
         let events = self.inner.audit_events(tenant, entity).await?;
         let practices = self.inner.list_practices(tenant).await?;
         let clinicians = self.inner.list_tenant_clinicians(tenant).await?;

@@ -67,7 +67,10 @@ async fn accept_as_new_account(app: &TestApp, link: &str, email: &str) -> Sessio
     assert_eq!(page.status(), StatusCode::OK);
     let cookie = set_cookie(&page, app.form_cookie_name()).unwrap();
     let text = page.text().await.unwrap();
-    assert!(text.contains("client"), "the page names the role");
+    assert!(
+        text.contains("client") && text.contains("Lakeside") && !text.contains("Brookside"),
+        "the page names the role and the practices"
+    );
     let csrf = csrf_in(&text).unwrap();
     let r = client()
         .post(app.url(link))
