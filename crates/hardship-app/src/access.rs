@@ -4,8 +4,9 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use crate::principal::PracticeFilter;
 use crate::principal::{Credential, Principal};
-use hardship_store::{ApiToken, Invite, Role, TenantId, TokenScope};
+use hardship_store::{ApiToken, Invite, NewInvite, PracticeId, Role, TenantId, TokenScope};
 use sha2::{Digest, Sha256};
 
 /// 32 random bytes from the operating system.
@@ -103,7 +104,8 @@ pub enum Mailed {
     Failed(String),
 }
 
-/// Invites an address into the principal's tenant, for the configured time, and mails the link when
+/// Invites an address into the principal's tenant with a role (a client for the named practices), for
+/// the configured time, and mails the link when
 /// SMTP is configured. `origin` is the address the owner reached us at: the link's base when no public
 /// address is configured (the owner's own request, so its `Host` is theirs to choose).
 pub async fn invite(
@@ -111,6 +113,7 @@ pub async fn invite(
     p: &Principal,
     email: &str,
     role: Role,
+    practices: Vec<PracticeId>,
     origin: &str,
 ) -> AppResult<MadeInvite> {
     p.require_owner()?;
@@ -118,14 +121,17 @@ pub async fn invite(
     let ttl =
         chrono::Duration::from_std(app.settings.invite_ttl).unwrap_or(chrono::Duration::days(7));
     let invite = app
-        .store
+        .store_for(p)
         .create_invite(
             p.tenant,
             &p.actor(),
-            email,
-            role,
-            secret_hash(&secret),
-            app.now() + ttl,
+            NewInvite {
+                email: email.to_owned(),
+                role,
+                practices,
+                token_hash: secret_hash(&secret),
+                expires_at: app.now() + ttl,
+            },
         )
         .await?;
     let mailed = match &app.mailer {
@@ -237,6 +243,12 @@ pub async fn from_token(app: &App, secret: &str, scope: TokenScope) -> Result<Pr
         label: format!("api token {}", found.name),
         credential: Credential::ApiToken { id: found.id },
         tenants: vec![(found.tenant, found.role)],
+        // No token has the client role (the store refuses to mint one); were one found, it would see
+        // no practice at all.
+        practices: match found.role {
+            Role::Client => PracticeFilter::only([]),
+            _ => PracticeFilter::All,
+        },
         revision,
     })
 }
@@ -261,9 +273,16 @@ pub async fn from_session(app: &App, secret: &str) -> Result<Principal, Refused>
             user.email
         ))));
     };
+    // A client sees the practices it is linked to, read with every request: an owner's change applies
+    // at once (and ends the client's sessions besides).
+    let practices = match role {
+        Role::Client => PracticeFilter::only(app.store.client_practices(tenant, user.id).await?),
+        _ => PracticeFilter::All,
+    };
     Ok(Principal {
         tenant,
         role,
+        practices,
         user: Some(user.id),
         label: user.email,
         credential: Credential::Session {

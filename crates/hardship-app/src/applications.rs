@@ -131,7 +131,10 @@ pub async fn check_applicant(
     p: &Principal,
     draft: &ApplicationDraft,
 ) -> Result<(), AppError> {
-    let pr = app.store.get_practice(p.tenant, draft.practice).await?;
+    let pr = app
+        .store_for(p)
+        .get_practice(p.tenant, draft.practice)
+        .await?;
     match &draft.applicant {
         Applicant::Group { tin } if *tin != pr.tin => Err(AppError::invalid(
             "applicant.tin",
@@ -148,7 +151,7 @@ pub async fn check_applicant(
             ),
         )),
         Applicant::Individual { npi, .. } => {
-            let roster = app.store.list_clinicians(p.tenant, pr.id).await?;
+            let roster = app.store_for(p).list_clinicians(p.tenant, pr.id).await?;
             if roster.iter().any(|c| c.npi == *npi) {
                 Ok(())
             } else {
@@ -170,10 +173,10 @@ pub async fn create_application(
     p: &Principal,
     draft: ApplicationDraft,
 ) -> Result<Application, AppError> {
-    p.require_write()?;
+    p.require_contribute()?;
     check_applicant(app, p, &draft).await?;
     Ok(app
-        .store
+        .store_for(p)
         .create_application(p.tenant, &p.actor(), draft)
         .await?)
 }
@@ -185,10 +188,10 @@ pub async fn update_application(
     version: i64,
     draft: ApplicationDraft,
 ) -> Result<Application, AppError> {
-    p.require_write()?;
+    p.require_contribute()?;
     check_applicant(app, p, &draft).await?;
     Ok(app
-        .store
+        .store_for(p)
         .update_application(p.tenant, &p.actor(), id, version, draft)
         .await?)
 }
@@ -202,7 +205,13 @@ pub async fn transition(
     version: i64,
     t: Transition,
 ) -> Result<Application, AppError> {
-    p.require_write()?;
+    // Getting a draft ready (and back) is the practice's own work, a client's too; sending it and
+    // recording CMS's answer are the organization's.
+    if t.prepares() {
+        p.require_contribute()?;
+    } else {
+        p.require_write()?;
+    }
     if let Transition::Approve {
         email: Some(doc), ..
     }
@@ -211,8 +220,8 @@ pub async fn transition(
     }
     | Transition::LinkDecisionEmail { email: doc } = &t
     {
-        let d = app.store.get_document(p.tenant, *doc).await?;
-        let application = app.store.get_application(p.tenant, id).await?;
+        let d = app.store_for(p).get_document(p.tenant, *doc).await?;
+        let application = app.store_for(p).get_application(p.tenant, id).await?;
         if d.practice != application.draft.practice {
             return Err(AppError::invalid(
                 "decision_email",
@@ -222,7 +231,7 @@ pub async fn transition(
     }
     let submitting = matches!(t, Transition::Submit { .. });
     let application = app
-        .store
+        .store_for(p)
         .transition_application(p.tenant, &p.actor(), id, version, t)
         .await?;
     if submitting {
@@ -268,6 +277,8 @@ async fn file_decision(
             .map_err(|e| AppError::Internal(e.to_string()))?,
         decided_at: app.now(),
     };
-    app.store.record_decision(p.tenant, &p.actor(), d).await?;
+    app.store_for(p)
+        .record_decision(p.tenant, &p.actor(), d)
+        .await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use hardship_rules::PerformanceYear;
 /// The feed's text, for a calendar app (through a calendar link) or a signed-in user.
 pub async fn feed(app: &App, p: &Principal) -> Result<String, AppError> {
     let now = app.now();
-    let org = app.store.get_organization(p.tenant).await?;
+    let org = app.store_for(p).get_organization(p.tenant).await?;
     let mut events = Vec::new();
     for y in PerformanceYear::all() {
         let d = years::deadline_view(y, now)?;

@@ -77,7 +77,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
             StoreError::Duplicate { .. }
             | StoreError::Conflict { .. }
-            | StoreError::IllegalTransition { .. } => AppError::Conflict(e.to_string()),
+            | StoreError::IllegalTransition { .. }
+            | StoreError::Refused(_) => AppError::Conflict(e.to_string()),
             StoreError::Invalid { field, .. } => AppError::Invalid {
                 field: field.to_owned(),
                 message: e.to_string(),

@@ -32,11 +32,14 @@ pub async fn check_upload(
     p: &Principal,
     meta: &UploadMeta,
 ) -> Result<(DocumentId, chrono::NaiveDate), AppError> {
-    p.require_write()?;
-    app.store.get_practice(p.tenant, meta.practice).await?;
+    // Evidence is the practice's own: a client uploads its practices' too.
+    p.require_contribute()?;
+    app.store_for(p)
+        .get_practice(p.tenant, meta.practice)
+        .await?;
     let year = match meta.application {
         Some(a) => {
-            let application = app.store.get_application(p.tenant, a).await?;
+            let application = app.store_for(p).get_application(p.tenant, a).await?;
             if application.draft.practice != meta.practice {
                 return Err(AppError::NotFound(format!(
                     "application {a} not found in this practice"
@@ -111,7 +114,10 @@ pub async fn store_upload(
         object_key: stored.key,
         retain_until,
     };
-    Ok(app.store.record_document(p.tenant, &p.actor(), doc).await?)
+    Ok(app
+        .store_for(p)
+        .record_document(p.tenant, &p.actor(), doc)
+        .await?)
 }
 
 fn vault_full(filename: &str) -> AppError {
@@ -139,11 +145,11 @@ pub async fn open_document(
     p: &Principal,
     id: DocumentId,
 ) -> Result<(Document, tokio::io::DuplexStream), AppError> {
-    let doc = app.store.get_document(p.tenant, id).await?;
+    let doc = app.store_for(p).get_document(p.tenant, id).await?;
     // The record against its upload event, the key against the record, the bytes against the hash:
     // any failure is named to the user and recorded, and nothing is sent.
     let events = app
-        .store
+        .store_for(p)
         .audit_events(p.tenant, Some(&id.to_string()))
         .await?;
     let upload = events
@@ -163,7 +169,7 @@ pub async fn open_document(
     };
     if let Some(problem) = problem {
         tracing::error!(document = %id, %problem, "evidence failed its integrity check");
-        app.store
+        app.store_for(p)
             .record_observation(
                 p.tenant,
                 &p.actor(),
@@ -177,7 +183,7 @@ pub async fn open_document(
         )));
     }
     // Who read which evidence, and when: the auditor's "who looked at what".
-    app.store
+    app.store_for(p)
         .record_observation(
             p.tenant,
             &p.actor(),
@@ -214,13 +220,13 @@ pub struct AuditCheck {
 /// Verifies the tenant's audit chain and its records against it.
 pub async fn verify_audit(app: &App, p: &Principal) -> Result<AuditCheck, AppError> {
     let records: Vec<String> = app
-        .store
+        .store_for(p)
         .verify_records(p.tenant)
         .await?
         .iter()
         .map(ToString::to_string)
         .collect();
-    Ok(match app.store.verify_audit(p.tenant).await? {
+    Ok(match app.store_for(p).verify_audit(p.tenant).await? {
         Ok(n) => AuditCheck {
             ok: records.is_empty(),
             events: n,

@@ -238,7 +238,7 @@ pub async fn check_submission(
 ) -> Result<GuardReport, AppError> {
     let b = practice_years::practice_year(app, p, practice, year).await?;
     let report = check(&b, year, bytes)?;
-    app.store
+    app.store_for(p)
         .record_observation(
             p.tenant,
             &p.actor(),

@@ -119,7 +119,7 @@ pub async fn import_file(
     opts: ImportOptions,
 ) -> Result<ImportResult, ImportFailure> {
     p.require_write()?;
-    let pr = app.store.get_practice(p.tenant, practice).await?;
+    let pr = app.store_for(p).get_practice(p.tenant, practice).await?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'{') {
         return import_eligibility(app, p, &pr, bytes, opts).await;
@@ -140,7 +140,7 @@ async fn import_nppes(
     let (file, left_out) =
         csv_lines::parse_keeping_good(bytes, keep_good, |b| nppes::parse_nppes(b, 100))
             .map_err(ImportFailure::Rows)?;
-    let existing = app.store.list_clinicians(p.tenant, pr.id).await?;
+    let existing = app.store_for(p).list_clinicians(p.tenant, pr.id).await?;
     let entries = file
         .clinicians
         .iter()
@@ -157,7 +157,7 @@ async fn import_nppes(
         })
         .collect();
     let sum = app
-        .store
+        .store_for(p)
         .import_roster(p.tenant, &p.actor(), pr.id, entries, vec![])
         .await?;
     let mut notes = Vec::new();
@@ -216,7 +216,10 @@ async fn import_roster(
             .map_err(ImportFailure::Rows)?;
     let mut profiles = Vec::new();
     for y in &file.years {
-        let current = app.store.get_practice_year(p.tenant, pr.id, y.year).await?;
+        let current = app
+            .store_for(p)
+            .get_practice_year(p.tenant, pr.id, y.year)
+            .await?;
         let mut profile = current.profile.clone();
         // A file that states the year's level decides it; one that does not leaves it as it is.
         if y.level_stated {
@@ -263,7 +266,7 @@ async fn import_roster(
         .collect();
     let years: Vec<u16> = profiles.iter().map(|w| w.year.get()).collect();
     let sum = app
-        .store
+        .store_for(p)
         .import_roster(p.tenant, &p.actor(), pr.id, entries, profiles)
         .await?;
     Ok(ImportResult {
@@ -362,7 +365,7 @@ async fn import_eligibility(
         .into());
     }
     let existing = app
-        .store
+        .store_for(p)
         .list_clinicians(p.tenant, pr.id)
         .await?
         .into_iter()

@@ -11,6 +11,8 @@ pub mod access;
 pub mod applications;
 /// A practice-year's records turned into decisions, warnings and what is missing (pure).
 pub mod assess;
+/// Signing an application's packet: its hash, the signature, and whether it still matches.
+pub mod attest;
 /// The audit trail as people read it: sentences, names, field changes, filters, CSV.
 pub mod audit_trail;
 /// Caches valid for one tenant revision.
@@ -35,6 +37,8 @@ pub mod impact;
 pub mod imports;
 /// E-mail: the `Mailer` door, its SMTP implementation and the messages' words.
 pub mod mail;
+/// Members after they joined: roles changed, members removed (owners only).
+pub mod members;
 /// A client list of many practices (CSV or XLSX), previewed then written in one transaction.
 pub mod onboarding;
 /// Password reset by e-mail: asking for a link, checking it, setting the new password.
@@ -57,13 +61,15 @@ pub mod queue;
 pub mod reminders;
 /// The application packet, the audit binder and the portfolio export.
 pub mod report;
+/// The store as a principal may see it: a client's practices and nothing else.
+pub mod scope;
 /// The records as JSON, for every front end.
 pub mod views;
 /// The rule book's years, windows and levels.
 pub mod years;
 
 pub use error::{AppError, AppResult};
-pub use principal::{Credential, Principal};
+pub use principal::{Credential, PracticeFilter, Principal};
 
 use chrono::{DateTime, Utc};
 use hardship_rules::PerformanceYear;
@@ -111,8 +117,12 @@ pub struct Caches {
         (TenantId, PracticeId, PerformanceYear, bool),
         practice_years::PracticeYearBundle,
     >,
-    /// By tenant, year, and whether the year's window has closed.
-    pub portfolios: cache::RevisionCache<(TenantId, PerformanceYear, bool), portfolio::Portfolio>,
+    /// By tenant, year, whether the year's window has closed, and the practices the caller sees (a
+    /// client's portfolio is its own practices', totals included).
+    pub portfolios: cache::RevisionCache<
+        (TenantId, PerformanceYear, bool, PracticeFilter),
+        portfolio::Portfolio,
+    >,
     /// API tokens by hash, with the tenant revision they were read at (a revocation moves it).
     pub tokens: Mutex<HashMap<[u8; 32], (ApiToken, i64)>>,
     /// How many portfolios were computed in full, and how many patched from a previous revision (what
@@ -192,5 +202,18 @@ impl App {
             .public_url
             .as_deref()
             .map(|u| u.trim_end_matches('/'))
+    }
+
+    /// The store as `p` may see it: the store itself for owners, staff and auditors; for a client, a
+    /// [`scope::ScopedStore`] over its practices. Every use case reads and writes through this.
+    pub fn store_for(&self, p: &Principal) -> Arc<dyn Store> {
+        match &p.practices {
+            PracticeFilter::All => Arc::clone(&self.store),
+            filter => Arc::new(scope::ScopedStore {
+                inner: Arc::clone(&self.store),
+                filter: filter.clone(),
+                user: p.user,
+            }),
+        }
     }
 }

@@ -109,7 +109,7 @@ pub async fn onboard(
     let mut totals = sum(&plans);
     if !opts.preview {
         let done = app
-            .store
+            .store_for(p)
             .import_portfolio(p.tenant, &p.actor(), year, writes)
             .await
             .map_err(AppError::from)?;

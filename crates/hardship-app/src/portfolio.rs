@@ -126,7 +126,8 @@ pub struct Dashboard {
     pub practices: Vec<DashboardRow>,
 }
 
-/// The tenant's portfolio for a year: every practice assessed (counts only), read in six queries.
+/// The tenant's portfolio for a year as the caller sees it (a client: its practices, totals included):
+/// every practice assessed (counts only), read in six queries.
 pub async fn portfolio(
     app: &App,
     p: &Principal,
@@ -134,26 +135,25 @@ pub async fn portfolio(
 ) -> Result<Arc<Portfolio>, AppError> {
     let revision = revision(app, p).await?;
     let closed = crate::years::window_closed(year, app.now());
-    let key = (p.tenant, year, closed);
+    let key = (p.tenant, year, closed, p.practices.clone());
     // Taken before the entry moves to the new revision: the rows to patch.
     let previous = app.caches.portfolios.latest(&key);
     app.caches
         .portfolios
         .get_or_try_init(key, revision, || async move {
-            if let Some((from, old)) = previous.filter(|(r, _)| *r < revision) {
-                let s = &*app.store;
-                if let Some(fresh) =
-                    portfolio_refresh::refresh(s, p.tenant, year, closed, &old, from, revision)
+            let s = app.store_for(p);
+            if let Some((from, old)) = previous.filter(|(r, _)| *r < revision)
+                && let Some(fresh) =
+                    portfolio_refresh::refresh(&*s, p.tenant, year, closed, &old, from, revision)
                         .await?
-                {
-                    app.caches.portfolio_patches.fetch_add(1, Ordering::Relaxed);
-                    return Ok(fresh);
-                }
+            {
+                app.caches.portfolio_patches.fetch_add(1, Ordering::Relaxed);
+                return Ok(fresh);
             }
             app.caches
                 .portfolio_full_loads
                 .fetch_add(1, Ordering::Relaxed);
-            load_portfolio(&*app.store, p.tenant, year, closed).await
+            load_portfolio(&*s, p.tenant, year, closed).await
         })
         .await
 }

@@ -41,15 +41,21 @@ pub async fn practice_year(
     practice: PracticeId,
     year: PerformanceYear,
 ) -> Result<Arc<PracticeYearBundle>, AppError> {
+    // A client's filter before the cache: a cached practice-year of another practice is not its to see.
+    p.practices.check(practice, "practice", practice)?;
     // Read the revision first: anything written while loading makes the entry miss next time.
     let revision = revision(app, p).await?;
     // The window's closing changes what is missing, without any write: it is part of the key.
     let closed = crate::years::window_closed(year, app.now());
     app.caches
         .assessments
-        .get_or_try_init((p.tenant, practice, year, closed), revision, || {
-            load_practice_year(&*app.store, p.tenant, practice, year, closed)
-        })
+        .get_or_try_init(
+            (p.tenant, practice, year, closed),
+            revision,
+            || async move {
+                load_practice_year(&*app.store_for(p), p.tenant, practice, year, closed).await
+            },
+        )
         .await
 }
 
@@ -168,7 +174,7 @@ pub async fn set_profile(
 ) -> Result<PracticeYear, AppError> {
     p.require_write()?;
     let current = app
-        .store
+        .store_for(p)
         .get_practice_year(p.tenant, practice, year)
         .await?;
     let not_applying = match input.not_applying {
@@ -199,7 +205,7 @@ pub async fn set_profile(
         notes: current.profile.notes.clone(),
     };
     Ok(app
-        .store
+        .store_for(p)
         .set_practice_year(
             p.tenant,
             &p.actor(),
@@ -232,7 +238,7 @@ pub async fn set_work_item(
 ) -> Result<PracticeYear, AppError> {
     p.require_write()?;
     let current = app
-        .store
+        .store_for(p)
         .get_practice_year(p.tenant, practice, year)
         .await?;
     let mut profile = current.profile.clone();
@@ -241,7 +247,7 @@ pub async fn set_work_item(
             None => None,
             Some(a) if a.is_empty() => None,
             Some(a) => {
-                let members = app.store.members(p.tenant).await?;
+                let members = app.store_for(p).members(p.tenant).await?;
                 let Some((_, user)) = members
                     .iter()
                     .find(|(_, u)| u.email.eq_ignore_ascii_case(&a))
@@ -279,7 +285,7 @@ pub async fn set_work_item(
         return Ok(current);
     }
     Ok(app
-        .store
+        .store_for(p)
         .set_practice_year(
             p.tenant,
             &p.actor(),

@@ -3,6 +3,7 @@
 //! command line exports them, so the two are the same document). The shapes a client also sends back
 //! (contacts, applicants, submitters, facts) parse here too, naming the field and value they refuse.
 
+pub use crate::attest::{AttestationDto, AttestationsDto};
 pub use crate::audit_trail::AuditEntry;
 use crate::error::AppError;
 use crate::report::{
@@ -465,6 +466,13 @@ pub struct ApplicationPacketDto {
     pub documents: Vec<DocumentDto>,
     pub history: Vec<AuditEntry>,
     pub generated_at: DateTime<Utc>,
+    /// The SHA-256 of what the packet says is sent (the organization, the practice and its TIN, the
+    /// application and year, the fields, who it covers, the reason's criteria): what a signature signs.
+    pub packet_sha256: String,
+    /// `signed` (for this packet), `stale` (an earlier packet was signed: sign again) or `unsigned`.
+    pub attestation_status: String,
+    /// The signature of this packet, or the latest one when it was given for an earlier packet.
+    pub attestation: Option<AttestationDto>,
 }
 
 impl From<&ApplicationPacket> for ApplicationPacketDto {
@@ -482,6 +490,14 @@ impl From<&ApplicationPacket> for ApplicationPacketDto {
             documents: p.documents.iter().map(DocumentDto::from).collect(),
             history: p.history.clone(),
             generated_at: p.generated_at,
+            packet_sha256: hex::encode(p.sha256),
+            attestation_status: p.attestation.code().to_owned(),
+            attestation: match &p.attestation {
+                crate::attest::Status::Signed(a) | crate::attest::Status::Stale(a) => {
+                    Some(AttestationDto::new(a, p.sha256))
+                }
+                crate::attest::Status::Unsigned => None,
+            },
         }
     }
 }

@@ -118,7 +118,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
             StoreError::Duplicate { .. }
             | StoreError::Conflict { .. }
-            | StoreError::IllegalTransition { .. } => ApiError::Conflict(e.to_string()),
+            | StoreError::IllegalTransition { .. }
+            | StoreError::Refused(_) => ApiError::Conflict(e.to_string()),
             StoreError::Invalid { .. } => ApiError::Unprocessable(e.to_string()),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
             StoreError::Unavailable(m) => ApiError::Unavailable(m),

@@ -251,6 +251,14 @@ impl Backend for PgBackend {
         .await
     }
 
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>> {
+        queries::client_practices(&self.pool, tenant, user).await
+    }
+
     async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>> {
         self.all(
             "SELECT m.tenant, m.user_id, m.role, u.email, u.password_hash, u.created_at \
@@ -424,6 +432,22 @@ impl Backend for PgBackend {
 
     async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>> {
         queries::document(&self.pool, tenant, id).await
+    }
+
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<Attestation>> {
+        self.all(
+            format!(
+                "SELECT {ATTESTATION_COLUMNS} FROM attestations \
+                 WHERE tenant = $1 AND application = $2 ORDER BY signed_at, row_no"
+            ),
+            |q| q.bind(tenant.0).bind(application.0),
+            AttestationRow::into_model,
+        )
+        .await
     }
 
     async fn documents(

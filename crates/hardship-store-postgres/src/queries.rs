@@ -199,3 +199,21 @@ pub async fn password_reset<'e, E: Executor<'e, Database = Postgres>>(
         .map(PasswordResetRow::into_model)
         .transpose()
 }
+
+/// The practices a client member sees, in a stable order.
+pub async fn client_practices<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    user: UserId,
+) -> StoreResult<Vec<PracticeId>> {
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT practice FROM client_practices WHERE tenant = $1 AND user_id = $2 \
+         ORDER BY practice::text",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_all(ex)
+    .await
+    .map_err(db)?;
+    Ok(ids.into_iter().map(PracticeId).collect())
+}

@@ -5,11 +5,12 @@ use crate::error::corrupt;
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::{
-    ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, AuditEvent,
-    Clinician, ClinicianId, ClinicianStatus, CmsAnswer, Contact, DecisionId, Document, DocumentId,
-    Invite, InviteId, Membership, Organization, OrganizationKind, PasswordReset, Practice,
-    PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile, ReviewState, Role,
-    StatusOrigin, StoreResult, StoredDecision, TargetedReview, TenantId, TokenScope, User, UserId,
+    ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, Attestation,
+    AttestationId, AuditEvent, Clinician, ClinicianId, ClinicianStatus, CmsAnswer, Contact,
+    DecisionId, Document, DocumentId, Invite, InviteId, Membership, Organization, OrganizationKind,
+    PasswordReset, Practice, PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile,
+    ReviewState, Role, StatusOrigin, StoreResult, StoredDecision, TargetedReview, TenantId,
+    TokenScope, User, UserId,
 };
 use uuid::Uuid;
 
@@ -434,6 +435,7 @@ pub(crate) struct ApiTokenRow {
     scope: String,
     token_hash: Vec<u8>,
     created_by: String,
+    user_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     revoked: bool,
 }
@@ -448,6 +450,7 @@ impl ApiTokenRow {
             scope: TokenScope::parse(&self.scope).ok_or_else(|| corrupt("scope", &self.scope))?,
             token_hash: hash32("API token hash", self.token_hash)?,
             created_by: self.created_by,
+            user: self.user_id.map(UserId),
             created_at: self.created_at,
             revoked: self.revoked,
         })
@@ -460,6 +463,7 @@ pub(crate) struct InviteRow {
     tenant: Uuid,
     email: String,
     role: String,
+    practices: serde_json::Value,
     token_hash: Vec<u8>,
     created_by: String,
     created_at: DateTime<Utc>,
@@ -474,6 +478,8 @@ impl InviteRow {
             tenant: TenantId(self.tenant),
             email: self.email,
             role: Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            practices: serde_json::from_value(self.practices)
+                .map_err(|e| corrupt("invitation practices", e))?,
             token_hash: hash32("invitation token hash", self.token_hash)?,
             created_by: self.created_by,
             created_at: self.created_at,
@@ -519,9 +525,9 @@ pub(crate) const STATUS_COLUMNS: &str =
 pub(crate) const PRACTICE_YEAR_COLUMNS: &str =
     "tenant, practice, year, profile, version, updated_at";
 pub(crate) const API_TOKEN_COLUMNS: &str =
-    "id, tenant, name, role, scope, token_hash, created_by, created_at, revoked";
-pub(crate) const INVITE_COLUMNS: &str =
-    "id, tenant, email, role, token_hash, created_by, created_at, expires_at, accepted_at";
+    "id, tenant, name, role, scope, token_hash, created_by, user_id, created_at, revoked";
+pub(crate) const INVITE_COLUMNS: &str = "id, tenant, email, role, practices, token_hash, created_by, created_at, expires_at, accepted_at";
+pub(crate) const ATTESTATION_COLUMNS: &str = "id, tenant, application, practice, application_version, typed_name, user_id, email, role, signed_on, signed_at, packet_sha256";
 pub(crate) const SESSION_COLUMNS: &str =
     "token_hash, user_id, tenant, csrf_token, created_at, expires_at";
 
@@ -621,6 +627,41 @@ impl ReviewRow {
                 .map_err(|e| corrupt("review evidence", e))?,
             created_at: self.created_at,
             created_by: self.created_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttestationRow {
+    id: Uuid,
+    tenant: Uuid,
+    application: Uuid,
+    practice: Uuid,
+    application_version: i64,
+    typed_name: String,
+    user_id: Uuid,
+    email: String,
+    role: String,
+    signed_on: NaiveDate,
+    signed_at: DateTime<Utc>,
+    packet_sha256: Vec<u8>,
+}
+
+impl AttestationRow {
+    pub(crate) fn into_model(self) -> StoreResult<Attestation> {
+        Ok(Attestation {
+            id: AttestationId(self.id),
+            tenant: TenantId(self.tenant),
+            application: ApplicationId(self.application),
+            practice: PracticeId(self.practice),
+            application_version: self.application_version,
+            typed_name: self.typed_name,
+            user: UserId(self.user_id),
+            email: self.email,
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            signed_on: self.signed_on,
+            signed_at: self.signed_at,
+            packet_sha256: hash32("packet hash", self.packet_sha256)?,
         })
     }
 }

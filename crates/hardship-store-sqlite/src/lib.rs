@@ -197,6 +197,14 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>> {
+        queries::client_practices(&self.pool, tenant, user).await
+    }
+
     async fn practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Option<Practice>> {
         queries::practice(&self.pool, tenant, id).await
     }
@@ -357,6 +365,24 @@ impl Backend for SqliteBackend {
 
     async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>> {
         queries::document(&self.pool, tenant, id).await
+    }
+
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<Attestation>> {
+        sqlx::query(
+            "SELECT * FROM attestations WHERE tenant = ? AND application = ? ORDER BY signed_at, rowid",
+        )
+        .bind(tenant.to_string())
+        .bind(application.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::attestation)
+        .collect()
     }
 
     async fn documents(

@@ -187,3 +187,22 @@ pub async fn password_reset<'e, E: Executor<'e, Database = Sqlite>>(
         .map(|r| rows::password_reset(&r))
         .transpose()
 }
+
+/// The practices a client member sees, in a stable order.
+pub async fn client_practices<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    user: UserId,
+) -> StoreResult<Vec<PracticeId>> {
+    sqlx::query(
+        "SELECT practice FROM client_practices WHERE tenant = ? AND user_id = ? ORDER BY practice",
+    )
+    .bind(tenant.to_string())
+    .bind(user.to_string())
+    .fetch_all(ex)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(rows::practice_id)
+    .collect()
+}

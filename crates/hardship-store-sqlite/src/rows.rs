@@ -293,6 +293,7 @@ pub fn api_token(row: &SqliteRow) -> StoreResult<ApiToken> {
             .ok_or_else(|| StoreError::Internal(format!("stored token scope {scope:?}")))?,
         token_hash: to32(&hash)?,
         created_by: text(row, "created_by")?,
+        user: opt_uuid(row, "user_id")?.map(UserId),
         created_at: parse_ts(&text(row, "created_at")?)?,
         revoked: revoked != 0,
     })
@@ -306,12 +307,37 @@ pub fn invite(row: &SqliteRow) -> StoreResult<Invite> {
         tenant: TenantId(uuid_of(row, "tenant")?),
         email: text(row, "email")?,
         role: role_of(row)?,
+        practices: json(row, "practices")?,
         token_hash: to32(&hash)?,
         created_by: text(row, "created_by")?,
         created_at: parse_ts(&text(row, "created_at")?)?,
         expires_at: parse_ts(&text(row, "expires_at")?)?,
         accepted_at: accepted.map(|a| parse_ts(&a)).transpose()?,
     })
+}
+
+pub fn attestation(row: &SqliteRow) -> StoreResult<Attestation> {
+    let sha = text(row, "packet_sha256")?;
+    Ok(Attestation {
+        id: AttestationId(uuid_of(row, "id")?),
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        application: ApplicationId(uuid_of(row, "application")?),
+        practice: PracticeId(uuid_of(row, "practice")?),
+        application_version: row.try_get("application_version").map_err(db)?,
+        typed_name: text(row, "typed_name")?,
+        user: UserId(uuid_of(row, "user_id")?),
+        email: text(row, "email")?,
+        role: role_of(row)?,
+        signed_on: parse_date(&text(row, "signed_on")?)?,
+        signed_at: parse_ts(&text(row, "signed_at")?)?,
+        packet_sha256: unhex32(&sha)
+            .ok_or_else(|| StoreError::Internal(format!("stored packet hash {sha:?}")))?,
+    })
+}
+
+/// A practice id as stored.
+pub fn practice_id(row: &SqliteRow) -> StoreResult<PracticeId> {
+    Ok(PracticeId(uuid_of(row, "practice")?))
 }
 
 /// Maps rows as they arrive instead of collecting them first. A row is allocated on the connection's own

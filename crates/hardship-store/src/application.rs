@@ -61,6 +61,12 @@ impl Transition {
         }
     }
 
+    /// Whether the step only prepares the application (ready ⇄ draft), which the practice's own
+    /// people may take; every other step is the organization's.
+    pub fn prepares(&self) -> bool {
+        matches!(self, Transition::MarkReady | Transition::BackToDraft)
+    }
+
     /// The audit action code.
     pub fn action(&self) -> &'static str {
         match self {

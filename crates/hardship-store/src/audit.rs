@@ -13,6 +13,10 @@ use sha2::{Digest, Sha256};
 pub mod actions {
     pub const ORGANIZATION_CREATE: &str = "organization.create";
     pub const MEMBERSHIP_SET: &str = "membership.set";
+    /// An owner changed a member's role (and a client's practices); its sessions and tokens ended.
+    pub const MEMBERSHIP_CHANGE: &str = "membership.change";
+    /// An owner removed a member; its sessions and tokens ended.
+    pub const MEMBERSHIP_REMOVE: &str = "membership.remove";
     pub const PRACTICE_CREATE: &str = "practice.create";
     pub const PRACTICE_UPDATE: &str = "practice.update";
     pub const PRACTICE_ARCHIVE: &str = "practice.archive";
@@ -27,6 +31,8 @@ pub mod actions {
     pub const INVITE_ACCEPT: &str = "invite.accept";
     pub const APPLICATION_CREATE: &str = "application.create";
     pub const APPLICATION_EDIT: &str = "application.edit";
+    /// Someone signed the attestation of an application's packet.
+    pub const APPLICATION_ATTEST: &str = "application.attest";
     pub const DECISION_RECORD: &str = "decision.record";
     pub const DOCUMENT_UPLOAD: &str = "document.upload";
     pub const DOCUMENT_DELETE_REFUSED: &str = "document.delete_refused";

@@ -37,6 +37,10 @@ pub enum StoreError {
         state: &'static str,
         reason: String,
     },
+    /// A step the records' present state does not allow (outside an application's life): removing the
+    /// last owner, signing a packet that is already signed.
+    #[error("{0}")]
+    Refused(String),
     /// The caller's role does not allow the change.
     #[error("forbidden: {0}")]
     Forbidden(String),

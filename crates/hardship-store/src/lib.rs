@@ -9,6 +9,8 @@
 //! - bad input is refused before anything is written.
 
 pub mod application;
+/// Signed attestations of application packets.
+pub mod attestation;
 pub mod audit;
 /// Every use case of the contract, once, over a backend that only runs SQL.
 pub mod engine;
@@ -16,6 +18,8 @@ pub mod error;
 pub mod integrity;
 /// Password reset links and reminders sent once.
 pub mod mailing;
+/// Members' roles changed and members removed; client practices.
+pub mod members;
 pub mod model;
 /// Targeted-review candidates opened from CMS's final feedback.
 pub mod review;
@@ -23,9 +27,11 @@ pub mod review;
 pub mod testsuite;
 
 pub use application::Transition;
+pub use attestation::{Attestation, NewAttestation};
 pub use audit::{AuditEvent, BrokenLink, Change};
 pub use error::{StoreError, StoreResult};
 pub use mailing::{PasswordReset, Reminder, ReminderKey, ResetRefusal};
+pub use members::{MemberChange, MemberChanged, NewInvite};
 pub use model::*;
 pub use review::{NewTargetedReview, ReviewState, TargetedReview};
 
@@ -119,6 +125,22 @@ pub trait Store: Send + Sync {
     async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>>;
     async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>>;
     async fn count_users(&self) -> StoreResult<u64>;
+    /// The practices a client member is linked to (none for any other member).
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>>;
+    /// Changes a member's role (a client's with its practices) or removes the member, and ends its
+    /// sessions working in the tenant and revokes its API tokens there, with one audit event, in one
+    /// transaction. Owners only; the last owner can be neither demoted nor removed (`Refused`).
+    async fn change_member(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        change: MemberChange,
+    ) -> StoreResult<MemberChanged>;
 
     // Practices and clinicians.
     async fn create_practice(
@@ -303,6 +325,22 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         transition: Transition,
     ) -> StoreResult<Application>;
+    /// Signs a draft or ready application's packet, at the version the signer read, as the actor's own
+    /// account (a token cannot sign). Once per packet hash: signing the same packet again is `Refused`.
+    async fn sign_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        attestation: NewAttestation,
+    ) -> StoreResult<Attestation>;
+    /// An application's signatures, oldest first.
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<Attestation>>;
 
     // Decisions.
     async fn record_decision(
@@ -446,14 +484,12 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<SignInFailures>>;
 
     // Invitations.
+    /// An invitation to join with a role (a client's with its practices, each the tenant's).
     async fn create_invite(
         &self,
         tenant: TenantId,
         actor: &Actor,
-        email: &str,
-        role: Role,
-        token_hash: [u8; 32],
-        expires_at: DateTime<Utc>,
+        new: NewInvite,
     ) -> StoreResult<Invite>;
     /// The invitation with this token hash, if not yet accepted and not expired at `now`.
     async fn find_invite(
@@ -639,14 +675,44 @@ pub fn check_clinician_name(npi: Option<hardship_rules::Npi>, name: &str) -> Sto
     check_text("name", name, 200)
 }
 
-/// Refuses a change by a read-only member before anything is written.
+/// Refuses a change of the organization's records by anyone but owners and staff, before anything is
+/// written.
 pub fn ensure_can_write(actor: &Actor) -> StoreResult<()> {
     if actor.role.can_write() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(match actor.role {
+            Role::Client => format!(
+                "{} is a client: it uploads evidence, answers its applications and signs them, and changes nothing else",
+                actor.label
+            ),
+            _ => format!("{} is an auditor and cannot change anything", actor.label),
+        }))
+    }
+}
+
+/// Refuses a contribution to a practice's file (evidence, application drafts, signatures) by a
+/// read-only member.
+pub fn ensure_can_contribute(actor: &Actor) -> StoreResult<()> {
+    if actor.role.can_contribute() {
         Ok(())
     } else {
         Err(StoreError::Forbidden(format!(
             "{} is an auditor and cannot change anything",
             actor.label
+        )))
+    }
+}
+
+/// Refuses what only an owner may do (managing members).
+pub fn ensure_owner(actor: &Actor) -> StoreResult<()> {
+    if actor.role == Role::Owner {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!(
+            "only an owner can manage the organization's members ({} is {})",
+            actor.label,
+            actor.role.with_article()
         )))
     }
 }

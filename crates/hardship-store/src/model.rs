@@ -2,6 +2,7 @@
 //! single practice); ids are UUIDs so they reveal nothing about other tenants.
 
 use crate::error::{StoreError, StoreResult};
+pub use crate::members::Role;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
 use hardship_rules::{
@@ -45,6 +46,10 @@ id_type!(ApplicationId);
 id_type!(DocumentId);
 id_type!(DecisionId);
 id_type!(InviteId);
+id_type!(
+    /// A signed attestation of an application's packet.
+    AttestationId
+);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -76,39 +81,6 @@ pub struct Organization {
     pub name: String,
     pub kind: OrganizationKind,
     pub created_at: DateTime<Utc>,
-}
-
-/// What a member may do in a tenant.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Staff,
-    /// Read-only: sees evidence and history, changes nothing.
-    Auditor,
-}
-
-impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Staff => "staff",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "owner" => Some(Role::Owner),
-            "staff" => Some(Role::Staff),
-            "auditor" => Some(Role::Auditor),
-            _ => None,
-        }
-    }
-
-    pub fn can_write(self) -> bool {
-        !matches!(self, Role::Auditor)
-    }
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -877,6 +849,10 @@ pub struct ApiToken {
     #[serde(skip_serializing)]
     pub token_hash: [u8; 32],
     pub created_by: String,
+    /// The member who minted it (none from the command line): its tokens stop working when that
+    /// member's role changes or it leaves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub revoked: bool,
 }
@@ -888,6 +864,9 @@ pub struct Invite {
     pub tenant: TenantId,
     pub email: String,
     pub role: Role,
+    /// The practices a client invitation links the new member to (empty for every other role).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub practices: Vec<PracticeId>,
     #[serde(skip_serializing)]
     pub token_hash: [u8; 32],
     pub created_by: String,

@@ -101,10 +101,14 @@ impl AuditFilter {
     }
 }
 
-/// An event read with names: the sentence, the changes, the practice it belongs to.
-pub fn describe(e: &AuditEvent, names: &Names) -> AuditEntry {
-    let practice = if e.entity == "practice" {
+/// The practice an event belongs to: the practice itself, the practice of the record it touched, or the
+/// one its payload names (a filed decision). Events of the organization (members, tokens) have none.
+pub fn event_practice(e: &AuditEvent, names: &Names) -> Option<PracticeId> {
+    if e.entity == "practice" {
         uuid::Uuid::parse_str(&e.entity_id).ok().map(PracticeId)
+    } else if e.entity == "membership" || e.entity == "invite" || e.entity == "api_token" {
+        // A client invitation names practices, but it is the organization's business.
+        None
     } else {
         names.practice_of(&e.entity_id).or_else(|| {
             // A filed decision names its practice in its payload.
@@ -118,7 +122,12 @@ pub fn describe(e: &AuditEvent, names: &Names) -> AuditEntry {
                 })
                 .map(PracticeId)
         })
-    };
+    }
+}
+
+/// An event read with names: the sentence, the changes, the practice it belongs to.
+pub fn describe(e: &AuditEvent, names: &Names) -> AuditEntry {
+    let practice = event_practice(e, names);
     let observation = hardship_store::audit::actions::OBSERVATIONS.contains(&e.action.as_str());
     // Transitions carry the new state whole; the sentence says what changed, not a field list.
     // A transition carries the new state whole and an observation changes nothing: the sentence says
@@ -158,15 +167,16 @@ fn capitalised(s: String) -> String {
     }
 }
 
-/// The names of every record of the principal's tenant, archived ones included.
+/// The names of every record the principal sees in its tenant, archived ones included.
 pub async fn names(app: &App, p: &Principal) -> Result<Names, AppError> {
-    let org = app.store.get_organization(p.tenant).await?;
-    let practices = app.store.list_practices(p.tenant).await?;
-    let clinicians = app.store.list_tenant_clinicians(p.tenant).await?;
-    let applications = app.store.list_applications(p.tenant, None).await?;
-    let documents = app.store.list_documents(p.tenant, None).await?;
-    let members = app.store.members(p.tenant).await?;
-    let tokens = app.store.list_api_tokens(p.tenant).await?;
+    let store = app.store_for(p);
+    let org = store.get_organization(p.tenant).await?;
+    let practices = store.list_practices(p.tenant).await?;
+    let clinicians = store.list_tenant_clinicians(p.tenant).await?;
+    let applications = store.list_applications(p.tenant, None).await?;
+    let documents = store.list_documents(p.tenant, None).await?;
+    let members = store.members(p.tenant).await?;
+    let tokens = store.list_api_tokens(p.tenant).await?;
     let org_id = org.id.to_string();
     Ok(Names::new(Records {
         organization: (&org_id, &org.name),
@@ -186,7 +196,7 @@ pub async fn trail(
     filter: &AuditFilter,
 ) -> Result<Vec<AuditEntry>, AppError> {
     let events = app
-        .store
+        .store_for(p)
         .audit_events(p.tenant, filter.entity.as_deref())
         .await?;
     let names = names(app, p).await?;

@@ -10,6 +10,8 @@ use serde_json::Value;
 pub const ACTIONS: &[(&str, &str)] = &[
     (a::ORGANIZATION_CREATE, "organization created"),
     (a::MEMBERSHIP_SET, "role set"),
+    (a::MEMBERSHIP_CHANGE, "role changed"),
+    (a::MEMBERSHIP_REMOVE, "member removed"),
     (a::INVITE_CREATE, "invitation sent"),
     (a::INVITE_ACCEPT, "invitation accepted"),
     (a::API_TOKEN_CREATE, "API token created"),
@@ -27,6 +29,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     (a::CLINICIAN_RESTORE, "clinician restored"),
     (a::APPLICATION_CREATE, "application started"),
     (a::APPLICATION_EDIT, "application edited"),
+    (a::APPLICATION_ATTEST, "attestation signed"),
     ("application.ready", "application marked ready"),
     ("application.draft", "application back to draft"),
     ("application.submit", "application sent"),
@@ -70,6 +73,21 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     at.as_str().unwrap_or("")
 }
 
+/// " (for …)" naming a client's practices from a payload, or "".
+fn practices_of(v: &Value, names: &Names) -> String {
+    match v["practices"].as_array() {
+        Some(list) if !list.is_empty() => format!(
+            " (for {})",
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(|p| names.name(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => String::new(),
+    }
+}
+
 /// "" or ": why", for reasons people typed.
 fn because(why: &str) -> String {
     if why.trim().is_empty() {
@@ -103,10 +121,26 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             ),
             None => format!("{who} gave {record} the role {}.", text(&after, &["role"])),
         },
+        a::MEMBERSHIP_CHANGE | a::MEMBERSHIP_REMOVE => {
+            let what = match after["role"].as_str() {
+                Some(role) => format!(
+                    "changed the role of {record} from {} to {role}{}",
+                    text(&before, &["role"]),
+                    practices_of(&after, names)
+                ),
+                None => format!("removed {record} ({})", text(&before, &["role"])),
+            };
+            format!(
+                "{who} {what}; {} session(s) ended and {} API token(s) revoked.",
+                after["sessions_ended"],
+                after["tokens_revoked"].as_array().map_or(0, Vec::len)
+            )
+        }
         a::INVITE_CREATE => format!(
-            "{who} invited {} as {}.",
+            "{who} invited {} as {}{}.",
             text(&after, &["email"]),
-            text(&after, &["role"])
+            text(&after, &["role"]),
+            practices_of(&after, names)
         ),
         a::INVITE_ACCEPT => format!(
             "{} accepted an invitation and joined as {}.",
@@ -161,6 +195,12 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             format!("{who} started the {record}{}.", of_practice(&e.entity_id))
         }
         a::APPLICATION_EDIT => format!("{who} edited the {record}{}.", of_practice(&e.entity_id)),
+        a::APPLICATION_ATTEST => format!(
+            "{} ({who}) signed the attestation of the {record} on {}, packet SHA-256 {}.",
+            text(&after, &["typed_name"]),
+            text(&after, &["signed_on"]),
+            text(&after, &["packet_sha256"])
+        ),
         "application.ready" => format!("{who} marked the {record} ready to send."),
         "application.draft" => format!("{who} took the {record} back to draft."),
         "application.submit" => format!(

@@ -170,6 +170,7 @@ fn principal(tenant: TenantId) -> Principal {
         credential: Credential::Cli,
         tenants: vec![(tenant, Role::Auditor)],
         revision: None,
+        practices: crate::principal::PracticeFilter::All,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Binder {
     pub decisions: Vec<StoredDecision>,
     /// Each application with its history (and its documents'), as sentences with names.
     pub applications: Vec<(Application, Vec<AuditEntry>)>,
+    /// Each application's attestation as printed: who signed which packet, or that it is not signed
+    /// for the packet as it reads now.
+    pub attestations: Vec<(ApplicationId, String)>,
     pub documents: Vec<Document>,
     /// Each document re-read from the vault: (id, Ok or the failure).
     pub vault_checks: Vec<(DocumentId, Result<(), String>)>,
@@ -44,9 +47,9 @@ pub async fn binder(
     year: PerformanceYear,
 ) -> Result<Binder, AppError> {
     let b = practice_years::practice_year(app, p, practice, year).await?;
-    let org = app.store.get_organization(p.tenant).await?;
+    let org = app.store_for(p).get_organization(p.tenant).await?;
     let decisions: Vec<StoredDecision> = app
-        .store
+        .store_for(p)
         .list_decisions(p.tenant, practice)
         .await?
         .into_iter()
@@ -57,11 +60,17 @@ pub async fn binder(
         .iter()
         .filter(|a| a.draft.year == year)
         .collect();
-    let all = app.store.audit_events(p.tenant, None).await?;
+    let all = app.store_for(p).audit_events(p.tenant, None).await?;
     let names = audit_trail::names(app, p).await?;
     let everything = audit_trail::read(&all, &names, &audit_trail::AuditFilter::default());
     let mut applications = Vec::new();
+    let mut attestations = Vec::new();
     for a in &apps {
+        let content = super::packet::content(a, &b)?;
+        let sha = crate::attest::content_sha256(a, &b.practice, &org.name, &content);
+        let signed = app.store_for(p).attestations(p.tenant, a.id).await?;
+        let status = crate::attest::Status::of(&signed, sha);
+        attestations.push((a.id, status.line(sha, a.draft.attested)));
         // The application's changes and its documents' (not who looked at them).
         let own: Vec<String> = std::iter::once(a.id.to_string())
             .chain(
@@ -146,6 +155,7 @@ pub async fn binder(
         assessment: b.assessment.clone(),
         decisions,
         applications,
+        attestations,
         documents: docs.into_iter().cloned().collect(),
         vault_checks,
         emails,
@@ -378,6 +388,9 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
                 format!("{} {} <{}> {}", s.first_name, s.last_name, s.email, s.phone),
             ),
         ];
+        if let Some((_, line)) = b.attestations.iter().find(|(id, _)| *id == ap.id) {
+            kv.push(("Attestation".into(), line.clone()));
+        }
         if let Some(sent) = ap.state.sent() {
             kv.push((
                 "Sent".into(),

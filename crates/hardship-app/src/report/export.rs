@@ -30,7 +30,7 @@ pub async fn portfolio(
     p: &Principal,
     year: PerformanceYear,
 ) -> Result<Vec<PortfolioRow>, AppError> {
-    let practices = app.store.list_practices(p.tenant).await?;
+    let practices = app.store_for(p).list_practices(p.tenant).await?;
     let mut rows = Vec::new();
     // Archived practices are in no view.
     for pr in practices.into_iter().filter(|p| p.archived.is_none()) {
@@ -83,7 +83,7 @@ pub(crate) async fn record_export(
     id: impl ToString,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    app.store
+    app.store_for(p)
         .record_observation(
             p.tenant,
             &p.actor(),

@@ -4,9 +4,11 @@
 use super::{QPP_SERVICE_CENTER, docs_table, euc_kind_label, history_table, when};
 use crate::App;
 use crate::assess;
+use crate::attest;
 use crate::audit_trail::{self, AuditEntry};
 use crate::error::AppError;
 use crate::pdf::{self, Block, Column, Section};
+use crate::practice_years::PracticeYearBundle;
 use crate::principal::Principal;
 use crate::years::{self, DeadlineView};
 use chrono::{DateTime, Utc};
@@ -73,6 +75,19 @@ pub struct ApplicationPacket {
     /// The application's changes, as sentences with names.
     pub history: Vec<AuditEntry>,
     pub generated_at: DateTime<Utc>,
+    /// The SHA-256 of what the packet says is sent (what a signature covers; see [`crate::attest`]).
+    pub sha256: [u8; 32],
+    /// Whether it is signed, for this packet or an earlier one.
+    pub attestation: attest::Status,
+}
+
+/// What the packet says is sent: the form's fields (the attestation's aside), who it covers, the
+/// reason's criteria. A signature covers exactly this (with the application, practice and organization).
+#[derive(Clone, Debug)]
+pub struct PacketContent {
+    pub fields: Vec<PacketField>,
+    pub clinicians: Vec<CoveredClinician>,
+    pub reason: ReasonCriteria,
 }
 
 fn field(label: &str, value: impl Into<String>) -> PacketField {
@@ -138,20 +153,19 @@ fn keep_list(reason: HardshipReason) -> Vec<(&'static str, &'static str, &'stati
     list
 }
 
-/// Gathers an application's packet.
+/// Gathers an application's packet; making it is recorded in the audit trail.
 pub async fn packet(
     app: &App,
     p: &Principal,
     id: ApplicationId,
 ) -> Result<ApplicationPacket, AppError> {
-    let application = app.store.get_application(p.tenant, id).await?;
-    let pr = app
-        .store
+    let store = app.store_for(p);
+    let application = store.get_application(p.tenant, id).await?;
+    let pr = store
         .get_practice(p.tenant, application.draft.practice)
         .await?;
-    let org = app.store.get_organization(p.tenant).await?;
-    let docs: Vec<Document> = app
-        .store
+    let org = store.get_organization(p.tenant).await?;
+    let docs: Vec<Document> = store
         .list_documents(p.tenant, Some(pr.id))
         .await?
         .into_iter()
@@ -171,8 +185,62 @@ pub async fn packet(
     .filter(|e| !e.observation)
     .collect();
     let d = &application.draft;
-    let rules = years::rules(d.year)?;
     let year = crate::practice_years::practice_year(app, p, pr.id, d.year).await?;
+    let content = content(&application, &year)?;
+    let sha256 = attest::content_sha256(&application, &pr, &org.name, &content);
+    let attestation = attest::Status::of(&store.attestations(p.tenant, id).await?, sha256);
+    let PacketContent {
+        mut fields,
+        clinicians,
+        reason,
+    } = content;
+    fields.push(field("Attestation", attestation.line(sha256, d.attested)));
+    let keep = keep_list(d.reason)
+        .into_iter()
+        .map(|(what, kind, sources)| KeepItem {
+            what: what.to_owned(),
+            kind: kind.to_owned(),
+            on_file: docs.iter().any(|x| x.kind == kind),
+            sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+        })
+        .collect();
+    super::export::record_export(
+        app,
+        p,
+        "packet",
+        "application",
+        id,
+        serde_json::json!({ "year": d.year.get() }),
+    )
+    .await?;
+    Ok(ApplicationPacket {
+        application: application.clone(),
+        practice: pr.clone(),
+        organization: org.name,
+        fields,
+        clinicians,
+        reason,
+        how_to_send: vec![
+            "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → MIPS Promoting Interoperability Performance Category Hardship Exception → the participation level; enter the fields above; keep the confirmation [AASM-2020] [EYEF-2023] [ANATOMY-2023].".to_owned(),
+            format!("By phone: the QPP Service Center, {QPP_SERVICE_CENTER}; read the fields above to the representative and note the call's reference [APMA-2017] [AASM-2020] [RHIHUB]. (Phone channel in the 2024/2025 guides: UNCONFIRMED.)"),
+        ],
+        deadline: years::deadline_view(d.year, app.now())?,
+        keep,
+        documents: docs,
+        history,
+        generated_at: app.now(),
+        sha256,
+        attestation,
+    })
+}
+
+/// What the packet of `application` says is sent, from its practice-year (for the roster it covers).
+pub fn content(
+    application: &Application,
+    year: &PracticeYearBundle,
+) -> Result<PacketContent, AppError> {
+    let d = &application.draft;
+    let rules = years::rules(d.year)?;
     let clinicians: Vec<CoveredClinician> = year
         .assessment
         .clinicians
@@ -234,14 +302,6 @@ pub async fn packet(
     if !s.extension.is_empty() {
         fields.push(field("Extension", s.extension.clone()));
     }
-    fields.push(field(
-        "Attestation",
-        if d.attested {
-            "the submitter attests that the information is accurate"
-        } else {
-            "NOT YET ATTESTED"
-        },
-    ));
     let screened = hardship_rules::screening::screen(rules, &d.practice_facts(), None);
     let verdict = screened.reasons.iter().find(|v| v.reason == d.reason);
     let rule = rules.reason_rule(d.reason);
@@ -254,40 +314,10 @@ pub async fn packet(
         how_met: verdict.map(|v| v.why.clone()).unwrap_or_default(),
         met: verdict.is_some_and(|v| v.may_cite),
     };
-    let keep = keep_list(d.reason)
-        .into_iter()
-        .map(|(what, kind, sources)| KeepItem {
-            what: what.to_owned(),
-            kind: kind.to_owned(),
-            on_file: docs.iter().any(|x| x.kind == kind),
-            sources: sources.iter().map(|s| (*s).to_owned()).collect(),
-        })
-        .collect();
-    super::export::record_export(
-        app,
-        p,
-        "packet",
-        "application",
-        id,
-        serde_json::json!({ "year": d.year.get() }),
-    )
-    .await?;
-    Ok(ApplicationPacket {
-        application: application.clone(),
-        practice: pr.clone(),
-        organization: org.name,
+    Ok(PacketContent {
         fields,
         clinicians,
         reason,
-        how_to_send: vec![
-            "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → MIPS Promoting Interoperability Performance Category Hardship Exception → the participation level; enter the fields above; keep the confirmation [AASM-2020] [EYEF-2023] [ANATOMY-2023].".to_owned(),
-            format!("By phone: the QPP Service Center, {QPP_SERVICE_CENTER}; read the fields above to the representative and note the call's reference [APMA-2017] [AASM-2020] [RHIHUB]. (Phone channel in the 2024/2025 guides: UNCONFIRMED.)"),
-        ],
-        deadline: years::deadline_view(d.year, app.now())?,
-        keep,
-        documents: docs,
-        history,
-        generated_at: app.now(),
     })
 }
 
@@ -369,12 +399,17 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             format!("{} (TIN {})", pk.practice.name, pk.practice.tin),
             format!("{} — state: {}", a.draft.reason.label(), a.state.label()),
             format!("Application {} (version {})", a.id, a.version),
+            format!("Packet SHA-256 {}", hex::encode(pk.sha256)),
             format!("Generated {}", when(&pk.generated_at)),
         ],
         sections: vec![
             Section {
                 title: "What the CMS form or the phone call needs".into(),
                 blocks: send,
+            },
+            Section {
+                title: "Attestation".into(),
+                blocks: attestation_blocks(pk),
             },
             Section {
                 title: "Who it covers".into(),
@@ -400,6 +435,22 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             },
         ],
     })
+}
+
+/// The attestation as printed: who signed which packet and when, or that it is not signed (for this
+/// packet).
+fn attestation_blocks(pk: &ApplicationPacket) -> Vec<Block> {
+    let line = pk
+        .attestation
+        .line(pk.sha256, pk.application.draft.attested);
+    let mut blocks = vec![Block::Paragraph(format!("{line}."))];
+    if !matches!(pk.attestation, attest::Status::Signed(_)) {
+        blocks.push(Block::Note(format!(
+            "This packet's SHA-256 is {}: a person signs it, with their full name, on the application's page.",
+            hex::encode(pk.sha256)
+        )));
+    }
+    blocks
 }
 
 /// The clinicians the application covers, by name.

@@ -31,9 +31,16 @@ use hardship_store::{Env, Store};
 use std::path::Path;
 use std::sync::Arc;
 
+/// A role the command line gives: a client is invited by an owner for its practices instead (the
+/// People page or `POST /api/v1/invites`), since a client with no practice would see nothing.
 pub fn parse_role(s: &str) -> Result<hardship_store::Role, String> {
-    hardship_store::Role::parse(s)
-        .ok_or_else(|| format!("invalid role {s:?}: owner, staff or auditor"))
+    match hardship_store::Role::parse(s) {
+        Some(hardship_store::Role::Client) => Err(format!(
+            "invalid role {s:?}: a client is invited by an owner for its practices (People page or POST /api/v1/invites)"
+        )),
+        Some(r) => Ok(r),
+        None => Err(format!("invalid role {s:?}: owner, staff or auditor")),
+    }
 }
 
 pub fn parse_year(s: &str) -> Result<PerformanceYear, String> {

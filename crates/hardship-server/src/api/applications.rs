@@ -19,7 +19,10 @@ pub(super) async fn list_applications(
         Some(pr) if !pr.is_empty() => Some(practice_id(pr)?),
         _ => None,
     };
-    let list = state.store.list_applications(p.tenant, year).await?;
+    let list = state
+        .store_for(&p)
+        .list_applications(p.tenant, year)
+        .await?;
     Ok(Json(
         list.iter()
             .filter(|a| practice.is_none_or(|pr| a.draft.practice == pr))
@@ -38,7 +41,7 @@ pub(super) async fn create_application(
     ApiCaller(p): ApiCaller,
     ApiJson(body): ApiJson<ApplicationInput>,
 ) -> ApiResult<Response> {
-    p.require_write()?;
+    p.require_contribute()?;
     let app = hardship_app::applications::create_application(&state, &p, body.parse()?).await?;
     Ok(created(ApplicationDto::from(&app)))
 }
@@ -58,7 +61,7 @@ pub(super) async fn get_application(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApplicationDto>> {
     let app = state
-        .store
+        .store_for(&p)
         .get_application(p.tenant, application_id(&id)?)
         .await?;
     Ok(Json(ApplicationDto::from(&app)))
@@ -75,7 +78,7 @@ pub(super) async fn update_application(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ApplicationInput>,
 ) -> ApiResult<Json<ApplicationDto>> {
-    p.require_write()?;
+    p.require_contribute()?;
     let id = application_id(&id)?;
     let version = body.version.ok_or_else(|| {
         ApiError::BadRequest("invalid version \"\": send the version you read".into())
@@ -99,7 +102,9 @@ pub(super) async fn transition_application(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TransitionInput>,
 ) -> ApiResult<Json<ApplicationDto>> {
-    p.require_write()?;
+    // The role first (an auditor is refused whatever it sends); which steps a client may take is the
+    // use case's to say.
+    p.require_contribute()?;
     let id = application_id(&id)?;
     let (version, t) = body.parse()?;
     let app = hardship_app::applications::transition(&state, &p, id, version, t).await?;
@@ -117,7 +122,7 @@ pub(super) async fn application_audit(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     let id = application_id(&id)?;
-    state.store.get_application(p.tenant, id).await?;
+    state.store_for(&p).get_application(p.tenant, id).await?;
     let filter = hardship_app::audit_trail::AuditFilter {
         entity: Some(id.to_string()),
         ..Default::default()
@@ -188,4 +193,54 @@ pub(super) async fn application_packet_pdf(
             pk.practice.tin, pk.application.draft.year
         ),
     ))
+}
+
+/// The packet's attestation: its SHA-256 as it reads now, whether that is signed (`signed`, `stale`
+/// when only an earlier packet was, `unsigned`) and every signature given.
+#[utoipa::path(get, path = "/api/v1/applications/{application}/attestations", tag = "applications",
+    params(("application" = String, Path, description = "Application id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AttestationsDto), (status = 404, body = ErrorBody)))]
+pub(super) async fn list_attestations(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AttestationsDto>> {
+    let id = application_id(&id)?;
+    let (sha, status, list) = hardship_app::attest::current(&state, &p, id).await?;
+    let ticked = state
+        .store_for(&p)
+        .get_application(p.tenant, id)
+        .await?
+        .draft
+        .attested;
+    Ok(Json(AttestationsDto::new(sha, &status, &list, ticked)))
+}
+
+/// Signs the packet of a draft or ready application as the caller's own account (an API token cannot
+/// sign): the full name as typed, today, and the packet's SHA-256 as the signer read it (409 when the
+/// packet has changed since, or when that packet is already signed).
+#[utoipa::path(post, path = "/api/v1/applications/{application}/attestations", tag = "applications",
+    request_body = SignInput,
+    params(("application" = String, Path, description = "Application id")),
+    security(("session" = [])),
+    responses((status = 201, body = AttestationDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn sign_attestation(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SignInput>,
+) -> ApiResult<Response> {
+    p.require_contribute()?;
+    let id = application_id(&id)?;
+    let a = hardship_app::attest::sign(
+        &state,
+        &p,
+        id,
+        body.version,
+        &body.typed_name,
+        &body.packet_sha256,
+    )
+    .await?;
+    Ok(created(AttestationDto::new(&a, a.packet_sha256)))
 }

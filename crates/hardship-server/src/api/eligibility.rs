@@ -14,7 +14,7 @@ pub(super) async fn get_profile(
     Path((practice, year)): Path<(String, String)>,
 ) -> ApiResult<Json<ProfileDto>> {
     let py = state
-        .store
+        .store_for(&p)
         .get_practice_year(p.tenant, practice_id(&practice)?, parse_year(&year)?)
         .await?;
     Ok(Json(ProfileDto::from(&py)))
@@ -139,8 +139,8 @@ pub(super) async fn list_decisions(
     Path(practice): Path<String>,
 ) -> ApiResult<Json<Vec<DecisionDto>>> {
     let id = practice_id(&practice)?;
-    state.store.get_practice(p.tenant, id).await?;
-    let list = state.store.list_decisions(p.tenant, id).await?;
+    state.store_for(&p).get_practice(p.tenant, id).await?;
+    let list = state.store_for(&p).list_decisions(p.tenant, id).await?;
     Ok(Json(
         list.into_iter()
             .map(|d| DecisionDto {

@@ -13,8 +13,11 @@ pub(super) async fn list_documents(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<DocumentDto>>> {
     let id = practice_id(&id)?;
-    state.store.get_practice(p.tenant, id).await?;
-    let docs = state.store.list_documents(p.tenant, Some(id)).await?;
+    state.store_for(&p).get_practice(p.tenant, id).await?;
+    let docs = state
+        .store_for(&p)
+        .list_documents(p.tenant, Some(id))
+        .await?;
     Ok(Json(docs.iter().map(DocumentDto::from).collect()))
 }
 
@@ -31,7 +34,8 @@ pub(super) async fn upload_document(
     Path(id): Path<String>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    p.require_write()?;
+    // A client uploads its practices' evidence too.
+    p.require_contribute()?;
     let id = practice_id(&id)?;
     let multipart = multipart
         .map_err(|e| ApiError::BadRequest(format!("expected a multipart/form-data upload: {e}")))?;
@@ -57,7 +61,7 @@ pub(super) async fn edit_document(
 ) -> ApiResult<Json<DocumentDto>> {
     p.require_write()?;
     let d = state
-        .store
+        .store_for(&p)
         .edit_document(p.tenant, &p.actor(), document_id(&id)?, body.into_edit())
         .await?;
     Ok(Json(DocumentDto::from(&d)))
@@ -74,7 +78,7 @@ pub(super) async fn get_document(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DocumentDto>> {
     let d = state
-        .store
+        .store_for(&p)
         .get_document(p.tenant, document_id(&id)?)
         .await?;
     Ok(Json(DocumentDto::from(&d)))

@@ -155,6 +155,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(application_audit))
         .routes(routes!(application_packet))
         .routes(routes!(application_packet_pdf))
+        .routes(routes!(list_attestations, sign_attestation))
         .routes(routes!(list_documents, upload_document))
         .routes(routes!(get_document, edit_document))
         .routes(routes!(document_content))
@@ -163,6 +164,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(list_members))
+        .routes(routes!(change_member, remove_member))
         .routes(routes!(list_invites, create_invite))
         .split_for_parts();
     let mut doc = doc;

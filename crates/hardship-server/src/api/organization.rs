@@ -147,7 +147,7 @@ pub(super) async fn list_tokens(
     ApiCaller(p): ApiCaller,
 ) -> ApiResult<Json<Vec<TokenDto>>> {
     p.require_owner()?;
-    let list = state.store.list_api_tokens(p.tenant).await?;
+    let list = state.store_for(&p).list_api_tokens(p.tenant).await?;
     Ok(Json(list.iter().map(TokenDto::from).collect()))
 }
 
@@ -185,30 +185,61 @@ pub(super) async fn revoke_token(
     p.require_owner()?;
     let id: uuid::Uuid = parse_id("api token", &id)?;
     state
-        .store
+        .store_for(&p)
         .revoke_api_token(p.tenant, &p.actor(), id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The organization's members.
+/// The organization's members, clients with their practices (not shown to clients).
 #[utoipa::path(get, path = "/api/v1/members", tag = "organization",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Vec<MemberDto>)))]
+    responses((status = 200, body = Vec<MemberDto>), (status = 403, body = ErrorBody)))]
 pub(super) async fn list_members(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
 ) -> ApiResult<Json<Vec<MemberDto>>> {
-    let list = state.store.members(p.tenant).await?;
-    Ok(Json(
-        list.iter()
-            .map(|(m, u)| MemberDto {
-                user: u.id,
-                email: u.email.clone(),
-                role: m.role.code().to_owned(),
-            })
-            .collect(),
-    ))
+    let list = hardship_app::members::list(&state, &p).await?;
+    Ok(Json(list.into_iter().map(MemberDto::from).collect()))
+}
+
+/// Changes a member's role (a client's with its practices); its sessions in this organization end and
+/// its API tokens here are revoked at once (owners only; the last owner cannot be demoted).
+#[utoipa::path(put, path = "/api/v1/members/{user}", tag = "organization", request_body = MemberInput,
+    params(("user" = String, Path, description = "The member's user id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MemberChangedDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn change_member(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(user): Path<String>,
+    ApiJson(body): ApiJson<MemberInput>,
+) -> ApiResult<Json<MemberChangedDto>> {
+    p.require_owner()?;
+    let user: UserId = parse_id("user", &user)?;
+    let change = MemberChange::Role {
+        role: parse_role(&body.role)?,
+        practices: body.practices,
+    };
+    let done = hardship_app::members::change(&state, &p, user, change).await?;
+    Ok(Json((&done).into()))
+}
+
+/// Removes a member; its sessions in this organization end and its API tokens here are revoked at once
+/// (owners only; the last owner cannot be removed).
+#[utoipa::path(delete, path = "/api/v1/members/{user}", tag = "organization",
+    params(("user" = String, Path, description = "The member's user id")),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MemberChangedDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn remove_member(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    Path(user): Path<String>,
+) -> ApiResult<Json<MemberChangedDto>> {
+    p.require_owner()?;
+    let user: UserId = parse_id("user", &user)?;
+    let done = hardship_app::members::change(&state, &p, user, MemberChange::Remove).await?;
+    Ok(Json((&done).into()))
 }
 
 /// Invitations of the organization (owners only).
@@ -220,7 +251,7 @@ pub(super) async fn list_invites(
     ApiCaller(p): ApiCaller,
 ) -> ApiResult<Json<Vec<InviteDto>>> {
     p.require_owner()?;
-    let list = state.store.list_invites(p.tenant).await?;
+    let list = state.store_for(&p).list_invites(p.tenant).await?;
     Ok(Json(list.iter().map(InviteDto::from).collect()))
 }
 
@@ -236,6 +267,14 @@ pub(super) async fn create_invite(
     ApiJson(body): ApiJson<InviteInput>,
 ) -> ApiResult<Response> {
     p.require_owner()?;
-    let inv = make_invite(&state, &p, &body.email, parse_role(&body.role)?, &origin).await?;
+    let inv = make_invite(
+        &state,
+        &p,
+        &body.email,
+        parse_role(&body.role)?,
+        body.practices,
+        &origin,
+    )
+    .await?;
     Ok(created(inv))
 }

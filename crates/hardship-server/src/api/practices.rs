@@ -12,7 +12,7 @@ pub(super) async fn list_practices(
     ApiQuery(q): ApiQuery<PracticesQuery>,
 ) -> ApiResult<Json<Vec<PracticeDto>>> {
     let archived = q.archived()?;
-    let list = state.store.list_practices(p.tenant).await?;
+    let list = state.store_for(&p).list_practices(p.tenant).await?;
     Ok(Json(
         list.iter()
             .filter(|pr| archived || pr.archived.is_none())
@@ -36,7 +36,7 @@ pub(super) async fn archive_practice(
     p.require_write()?;
     let why = Some(body.why.unwrap_or_default());
     let pr = state
-        .store
+        .store_for(&p)
         .archive_practice(p.tenant, &p.actor(), practice_id(&id)?, body.version, why)
         .await?;
     Ok(Json(PracticeDto::from(&pr)))
@@ -55,7 +55,7 @@ pub(super) async fn restore_practice(
 ) -> ApiResult<Json<PracticeDto>> {
     p.require_write()?;
     let pr = state
-        .store
+        .store_for(&p)
         .archive_practice(p.tenant, &p.actor(), practice_id(&id)?, body.version, None)
         .await?;
     Ok(Json(PracticeDto::from(&pr)))
@@ -73,7 +73,7 @@ pub(super) async fn create_practice(
     p.require_write()?;
     let new = body.parse()?;
     let pr = state
-        .store
+        .store_for(&p)
         .create_practice(p.tenant, &p.actor(), new)
         .await?;
     Ok(created(PracticeDto::from(&pr)))
@@ -90,7 +90,7 @@ pub(super) async fn get_practice(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PracticeDto>> {
     let pr = state
-        .store
+        .store_for(&p)
         .get_practice(p.tenant, practice_id(&id)?)
         .await?;
     Ok(Json(PracticeDto::from(&pr)))
@@ -112,7 +112,7 @@ pub(super) async fn update_practice(
     let id = practice_id(&id)?;
     let (version, update) = body.parse()?;
     let pr = state
-        .store
+        .store_for(&p)
         .update_practice(p.tenant, &p.actor(), id, version, update)
         .await?;
     Ok(Json(PracticeDto::from(&pr)))
@@ -129,7 +129,7 @@ pub(super) async fn list_clinicians(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ClinicianDto>>> {
     let list = state
-        .store
+        .store_for(&p)
         .list_clinicians(p.tenant, practice_id(&id)?)
         .await?;
     Ok(Json(list.iter().map(ClinicianDto::from).collect()))
@@ -149,7 +149,7 @@ pub(super) async fn add_clinician(
     p.require_write()?;
     let id = practice_id(&id)?;
     let c = state
-        .store
+        .store_for(&p)
         .add_clinician(p.tenant, &p.actor(), id, body.parse()?)
         .await?;
     Ok(created(ClinicianDto::from(&c)))
@@ -163,7 +163,7 @@ pub(super) async fn clinician_in(
 ) -> ApiResult<Clinician> {
     let practice = practice_id(practice)?;
     let id: ClinicianId = parse_id("clinician", clinician)?;
-    let c = state.store.get_clinician(p.tenant, id).await?;
+    let c = state.store_for(p).get_clinician(p.tenant, id).await?;
     if c.practice != practice {
         return Err(ApiError::NotFound(format!(
             "clinician {id} not found in practice {practice}"
@@ -189,7 +189,7 @@ pub(super) async fn update_clinician(
     let c = clinician_in(&state, &p, &practice, &clinician).await?;
     let (version, update) = body.parse()?;
     let c = state
-        .store
+        .store_for(&p)
         .update_clinician(p.tenant, &p.actor(), c.id, version, update)
         .await?;
     Ok(Json(ClinicianDto::from(&c)))
@@ -212,7 +212,7 @@ pub(super) async fn archive_clinician(
     let c = clinician_in(&state, &p, &practice, &clinician).await?;
     let why = Some(body.why.unwrap_or_default());
     let c = state
-        .store
+        .store_for(&p)
         .archive_clinician(p.tenant, &p.actor(), c.id, body.version, why)
         .await?;
     Ok(Json(ClinicianDto::from(&c)))
@@ -233,7 +233,7 @@ pub(super) async fn restore_clinician(
     p.require_write()?;
     let c = clinician_in(&state, &p, &practice, &clinician).await?;
     let c = state
-        .store
+        .store_for(&p)
         .archive_clinician(p.tenant, &p.actor(), c.id, body.version, None)
         .await?;
     Ok(Json(ClinicianDto::from(&c)))
@@ -261,7 +261,10 @@ pub(super) async fn set_clinician_status(
         origin: StatusOrigin::Manual,
         recorded_at: state.now(),
     };
-    state.store.set_status(p.tenant, &p.actor(), status).await?;
+    state
+        .store_for(&p)
+        .set_status(p.tenant, &p.actor(), status)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -168,3 +168,15 @@ pub struct ApplicationsQuery {
     /// Only this practice's applications.
     pub practice: Option<String>,
 }
+
+/// A signature of an application's packet.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInput {
+    /// The application's version as read.
+    pub version: i64,
+    /// The signer's full name, typed.
+    pub typed_name: String,
+    /// The packet's SHA-256 as read (`packet_sha256` of the packet or its attestations).
+    pub packet_sha256: String,
+}

@@ -111,7 +111,7 @@ pub fn parse_status(text: &str) -> Result<SpecialStatus, ApiError> {
 pub fn parse_role(text: &str) -> Result<Role, ApiError> {
     Role::parse(text.trim()).ok_or_else(|| {
         ApiError::BadRequest(format!(
-            "invalid role {text:?}: expected one of: owner, staff, auditor"
+            "invalid role {text:?}: expected one of: owner, staff, auditor, client"
         ))
     })
 }

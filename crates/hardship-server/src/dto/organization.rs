@@ -34,7 +34,8 @@ impl From<&ApiToken> for TokenDto {
 #[serde(deny_unknown_fields)]
 pub struct NewTokenDto {
     pub name: String,
-    /// `owner`, `staff` or `auditor` (ignored for a calendar token, which can change nothing).
+    /// `owner`, `staff` or `auditor` (ignored for a calendar token, which can change nothing; a client
+    /// signs in with its own account and has no token).
     pub role: String,
     /// `api` (default) or `calendar`: a secret for a calendar subscription URL, which can read the
     /// deadline calendar and nothing else.
@@ -68,13 +69,77 @@ pub struct MemberDto {
     pub user: UserId,
     pub email: String,
     pub role: String,
+    /// A client's practices (empty for every other role, which sees them all).
+    #[schema(value_type = Vec<String>)]
+    pub practices: Vec<PracticeId>,
+    /// Their names, in the same order.
+    pub practice_names: Vec<String>,
+}
+
+impl MemberDto {
+    /// Whether the member (a client) is linked to the practice with this id.
+    pub fn has_practice(&self, id: &str) -> bool {
+        self.practices.iter().any(|p| p.to_string() == id)
+    }
+}
+
+impl From<hardship_app::members::MemberView> for MemberDto {
+    fn from(m: hardship_app::members::MemberView) -> Self {
+        MemberDto {
+            user: m.user,
+            email: m.email,
+            role: m.role,
+            practices: m.practices,
+            practice_names: m.practice_names,
+        }
+    }
+}
+
+/// A member's new role: `owner`, `staff`, `auditor`, or `client` with its `practices`.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    pub role: String,
+    /// A client's practices (at least one); none for any other role.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub practices: Vec<PracticeId>,
+}
+
+/// What changing or removing a member did.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MemberChangedDto {
+    /// The role now (none once removed).
+    pub role: Option<String>,
+    pub previous: String,
+    /// The member's sessions in this organization that were ended.
+    pub sessions_ended: u64,
+    /// The member's API tokens of this organization that were revoked.
+    #[schema(value_type = Vec<String>)]
+    pub tokens_revoked: Vec<uuid::Uuid>,
+}
+
+impl From<&MemberChanged> for MemberChangedDto {
+    fn from(c: &MemberChanged) -> Self {
+        MemberChangedDto {
+            role: c.membership.as_ref().map(|m| m.role.code().to_owned()),
+            previous: c.previous.code().to_owned(),
+            sessions_ended: c.sessions_ended,
+            tokens_revoked: c.tokens_revoked.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
     pub email: String,
+    /// `owner`, `staff`, `auditor` or `client`.
     pub role: String,
+    /// A client's practices (at least one); none for any other role.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub practices: Vec<PracticeId>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -83,6 +148,9 @@ pub struct InviteDto {
     pub id: InviteId,
     pub email: String,
     pub role: String,
+    /// A client invitation's practices.
+    #[schema(value_type = Vec<String>)]
+    pub practices: Vec<PracticeId>,
     pub created_by: String,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -94,6 +162,7 @@ impl From<&Invite> for InviteDto {
             id: i.id,
             email: i.email.clone(),
             role: i.role.code().to_owned(),
+            practices: i.practices.clone(),
             created_by: i.created_by.clone(),
             expires_at: i.expires_at,
             accepted_at: i.accepted_at,
@@ -172,10 +241,11 @@ pub async fn make_invite(
     p: &hardship_app::Principal,
     email: &str,
     role: Role,
+    practices: Vec<PracticeId>,
     origin: &str,
 ) -> Result<CreatedInviteDto, ApiError> {
     use hardship_app::access::Mailed;
-    let made = hardship_app::access::invite(state, p, email, role, origin).await?;
+    let made = hardship_app::access::invite(state, p, email, role, practices, origin).await?;
     let (mailed, mail_error) = match made.mailed {
         Mailed::Sent => ("sent", None),
         Mailed::NotConfigured => ("not_configured", None),

@@ -101,7 +101,7 @@ pub async fn page(
         None
     };
     let mut practices: Vec<(String, String)> = state
-        .store
+        .store_for(p)
         .list_practices(p.tenant)
         .await?
         .into_iter()
@@ -109,7 +109,7 @@ pub async fn page(
         .collect();
     practices.sort_by_key(|p| p.1.to_lowercase());
     let mut people: Vec<String> = state
-        .store
+        .store_for(p)
         .members(p.tenant)
         .await?
         .into_iter()

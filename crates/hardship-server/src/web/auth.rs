@@ -374,6 +374,20 @@ struct InvitePage {
     signed_in_as: Option<String>,
     /// Whether the signed-in user is the invited address.
     is_invitee: bool,
+    /// A client invitation's practices, by name.
+    practices: Vec<String>,
+}
+
+/// The names of a client invitation's practices (the invitee is about to see them).
+async fn practice_names(
+    state: &AppState,
+    invite: &hardship_store::Invite,
+) -> Result<Vec<String>, WebError> {
+    let mut names = Vec::new();
+    for id in &invite.practices {
+        names.push(state.store.get_practice(invite.tenant, *id).await?.name);
+    }
+    Ok(names)
 }
 
 async fn invite_of(
@@ -426,6 +440,7 @@ pub async fn invite_page(
         error: None,
         token,
         organization,
+        practices: practice_names(&state, &invite).await?,
         email: invite.email,
         role: invite.role.code().to_owned(),
         signed_in_as: me.map(|p| p.label),
@@ -453,6 +468,7 @@ pub async fn accept_invite(
     let me = signed_in(&state, &mut parts).await?;
     let req = Request::from_parts(parts, body);
     let (invite, organization) = invite_of(&state, &token).await?;
+    let practices = practice_names(&state, &invite).await?;
     let (acceptance, f) = match &me {
         // Signed in: the session's CSRF token, and the store checks the account is the invited one.
         Some(p) => {
@@ -484,6 +500,7 @@ pub async fn accept_invite(
                 is_invitee: me
                     .as_ref()
                     .is_some_and(|p| p.label.eq_ignore_ascii_case(&invite.email)),
+                practices: practices.clone(),
             },
         )
     };

@@ -80,7 +80,7 @@ pub async fn dashboard(
     nav.year = year.get();
     let members = if nav.can_write {
         state
-            .store
+            .store_for(&user.0)
             .members(user.0.tenant)
             .await
             .map_err(ApiError::from)?

@@ -142,10 +142,16 @@ pub fn router() -> Router<AppState> {
             "/applications/{application}/transition",
             post(applications::transition),
         )
+        .route("/applications/{application}/sign", post(applications::sign))
         .route("/documents/{document}/download", get(practices::download))
         .route("/documents/{document}/edit", post(practices::edit_document))
         .route("/settings/users", get(settings::users))
         .route("/settings/invites", post(settings::invite))
+        .route("/settings/users/{user}/role", post(settings::change_role))
+        .route(
+            "/settings/users/{user}/remove",
+            post(settings::remove_member),
+        )
         .route(
             "/settings/tokens",
             get(settings::tokens).post(settings::create_token),
@@ -285,8 +291,13 @@ pub struct Nav {
     pub email: String,
     pub organization: String,
     pub role: String,
+    /// Changes the organization's records (owners and staff).
     pub can_write: bool,
+    /// Uploads evidence, answers the wizard and signs (owners, staff and clients).
+    pub can_contribute: bool,
     pub is_owner: bool,
+    /// Sees only its own practices, and none of the organization's people or tokens.
+    pub is_client: bool,
     pub csrf: String,
     /// Other organizations the user can switch to: (id, name, role).
     pub others: Vec<(String, String, String)>,
@@ -310,7 +321,7 @@ impl FromRequestParts<AppState> for WebUser {
 impl WebUser {
     pub async fn nav(&self, state: &AppState) -> Result<Nav, WebError> {
         let p = &self.0;
-        let org = state.store.get_organization(p.tenant).await?;
+        let org = state.store_for(p).get_organization(p.tenant).await?;
         let mut others = Vec::new();
         for (t, role) in p.tenants.iter().filter(|(t, _)| *t != p.tenant) {
             let o = state.store.get_organization(*t).await?;
@@ -321,7 +332,9 @@ impl WebUser {
             organization: org.name,
             role: p.role.code().to_owned(),
             can_write: p.role.can_write(),
+            can_contribute: p.role.can_contribute(),
             is_owner: p.role == Role::Owner,
+            is_client: p.role == Role::Client,
             csrf: p.csrf().to_owned(),
             others,
             year: hardship_app::years::current_year(state.now()).get(),

@@ -1,6 +1,7 @@
 //! Members and invitations, API tokens (and the calendar feed's address), and changing one's password.
-//! Inviting and minting tokens is for owners; a token's secret and an invitation's link are shown once
-//! and only their hashes are stored.
+//! Inviting, changing a member's role, removing a member and minting tokens are for owners; a token's
+//! secret and an invitation's link are shown once and only their hashes are stored. Clients see none of
+//! this but their own password.
 
 use super::{Form, Nav, PageResult, WebError, WebUser, html, html_status};
 use crate::AppState;
@@ -13,7 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hardship_app::passwords::{HashError, check_password_policy};
-use hardship_store::{Role, TokenScope};
+use hardship_store::{MemberChange, PracticeId, Role, TokenScope, UserId};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -21,11 +22,26 @@ use serde::Deserialize;
 struct UsersPage {
     nav: Nav,
     error: Option<String>,
+    notice: Option<String>,
     members: Vec<MemberDto>,
     invites: Vec<InviteDto>,
     created: Option<CreatedInviteDto>,
     host: String,
+    /// (id, name) of the practices a client can be linked to (for owners' forms).
+    practices: Vec<(String, String)>,
+    roles: Vec<(&'static str, &'static str)>,
 }
+
+/// The roles an owner gives, with what each may do.
+const ROLES: &[(&str, &str)] = &[
+    ("staff", "staff — prepares and files applications"),
+    ("auditor", "auditor — sees everything, changes nothing"),
+    (
+        "client",
+        "client — sees only its practices: uploads evidence, answers and signs their applications",
+    ),
+    ("owner", "owner — also manages people and mints API tokens"),
+];
 
 async fn users_page(
     state: &AppState,
@@ -35,27 +51,57 @@ async fn users_page(
     host: String,
 ) -> Result<UsersPage, WebError> {
     let p = &user.0;
-    let members = state.store.members(p.tenant).await?;
-    let invites = if p.role == Role::Owner {
-        state.store.list_invites(p.tenant).await?
+    let members = hardship_app::members::list(state, p).await?;
+    let owner = p.role == Role::Owner;
+    let invites = if owner {
+        state.store_for(p).list_invites(p.tenant).await?
+    } else {
+        Vec::new()
+    };
+    let practices = if owner {
+        state
+            .store_for(p)
+            .list_practices(p.tenant)
+            .await?
+            .into_iter()
+            .filter(|x| x.archived.is_none())
+            .map(|x| {
+                (
+                    x.id.to_string(),
+                    format!("{} (TIN {})", x.name, x.tin.dashed()),
+                )
+            })
+            .collect()
     } else {
         Vec::new()
     };
     Ok(UsersPage {
         nav: user.nav(state).await?,
         error,
-        members: members
-            .iter()
-            .map(|(m, u)| MemberDto {
-                user: u.id,
-                email: u.email.clone(),
-                role: m.role.code().to_owned(),
-            })
-            .collect(),
+        notice: None,
+        members: members.into_iter().map(MemberDto::from).collect(),
         invites: invites.iter().map(InviteDto::from).collect(),
         created,
         host,
+        practices,
+        roles: ROLES.to_vec(),
     })
+}
+
+/// A form's values of `name` (a multiple select sends one pair per choice), parsed as practice ids.
+fn practice_ids(fields: &[(String, String)]) -> Result<Vec<PracticeId>, ApiError> {
+    fields
+        .iter()
+        .filter(|(k, v)| k == "practices" && !v.trim().is_empty())
+        .map(|(_, v)| parse_id("practice", v.trim()))
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.trim())
 }
 
 pub async fn users(
@@ -67,23 +113,18 @@ pub async fn users(
     Ok(html(&page))
 }
 
-#[derive(Deserialize)]
-pub struct InviteForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
-}
-
 pub async fn invite(
     State(state): State<AppState>,
     super::Origin(origin): super::Origin,
-    Form(p, f): Form<InviteForm>,
+    Form(p, f): Form<Vec<(String, String)>>,
 ) -> PageResult {
     p.require_owner()?;
-    let result =
-        async { dto::make_invite(&state, &p, &f.email, dto::parse_role(&f.role)?, &origin).await }
-            .await;
+    let result = async {
+        let role = dto::parse_role(field(&f, "role"))?;
+        let practices = practice_ids(&f)?;
+        dto::make_invite(&state, &p, field(&f, "email"), role, practices, &origin).await
+    }
+    .await;
     // The link shown is the one mailed: on the public address when one is configured.
     let host = state.public_url().unwrap_or(&origin).to_owned();
     match result {
@@ -117,7 +158,10 @@ async fn tokens_page(
     host: String,
 ) -> Result<TokensPage, WebError> {
     user.0.require_owner()?;
-    let tokens = state.store.list_api_tokens(user.0.tenant).await?;
+    let tokens = state
+        .store_for(&user.0)
+        .list_api_tokens(user.0.tenant)
+        .await?;
     Ok(TokensPage {
         nav: user.nav(state).await?,
         error,
@@ -187,7 +231,7 @@ pub async fn revoke_token(
     p.require_owner()?;
     let id: uuid::Uuid = parse_id("api token", &id)?;
     state
-        .store
+        .store_for(&p)
         .revoke_api_token(p.tenant, &p.actor(), id)
         .await?;
     Ok(super::see("/settings/tokens"))
@@ -318,4 +362,75 @@ pub async fn change_password(
         error: None,
         done: true,
     }))
+}
+
+/// Changes a member's role (a client's practices with it); the member is signed out of this
+/// organization and its API tokens here stop working.
+pub async fn change_role(
+    State(state): State<AppState>,
+    super::Origin(origin): super::Origin,
+    Path(user): Path<String>,
+    Form(p, f): Form<Vec<(String, String)>>,
+) -> PageResult {
+    p.require_owner()?;
+    let user: UserId = parse_id("user", &user)?;
+    let result = async {
+        let change = MemberChange::Role {
+            role: dto::parse_role(field(&f, "role"))?,
+            practices: practice_ids(&f)?,
+        };
+        hardship_app::members::change(&state, &p, user, change)
+            .await
+            .map_err(ApiError::from)
+    }
+    .await;
+    let own = p.user == Some(user);
+    member_changed(&state, p, origin, own, result).await
+}
+
+/// Removes a member; it is signed out of this organization and its API tokens here stop working.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    super::Origin(origin): super::Origin,
+    Path(user): Path<String>,
+    Form(p, _): Form<Nothing>,
+) -> PageResult {
+    p.require_owner()?;
+    let user: UserId = parse_id("user", &user)?;
+    let result = hardship_app::members::change(&state, &p, user, MemberChange::Remove)
+        .await
+        .map_err(ApiError::from);
+    let own = p.user == Some(user);
+    member_changed(&state, p, origin, own, result).await
+}
+
+/// The people page after a member change: what it ended, or why it was refused. A change of one's own
+/// role ends one's own session too: then the way on is signing in again.
+async fn member_changed(
+    state: &AppState,
+    p: Principal,
+    origin: String,
+    own: bool,
+    result: Result<hardship_store::MemberChanged, ApiError>,
+) -> PageResult {
+    match result {
+        // One's own role changed: this session has just ended.
+        Ok(_) if own => Ok(super::see("/login")),
+        Ok(done) => {
+            let mut page = users_page(state, WebUser(p), None, None, origin).await?;
+            page.notice = Some(format!(
+                "Done: {} of the member's session(s) ended and {} API token(s) revoked.",
+                done.sessions_ended,
+                done.tokens_revoked.len()
+            ));
+            Ok(html(&page))
+        }
+        Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden(_))) => Err(e.into()),
+        Err(e) => {
+            let status = e.status();
+            let page =
+                users_page(state, WebUser(p), Some(e.public_message()), None, origin).await?;
+            Ok(html_status(status, &page))
+        }
+    }
 }

@@ -20,6 +20,8 @@ mod audit_trail;
 mod browser;
 /// The portfolio cache patched after changes equals a fresh computation.
 mod cache;
+/// A client practice invited, uploading, answering and signing; members' roles changed and removed.
+mod clients;
 /// "Fetch from CMS": the practice page's button and its API, against a stand-in for CMS's API.
 mod cms_fetch;
 /// Corrections that keep history, and who looked at what, through the API and the pages.

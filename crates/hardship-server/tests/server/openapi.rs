@@ -116,6 +116,7 @@ async fn the_document_is_well_formed_and_lists_exactly_the_served_routes() {
                 .replace("{a}", "{application}")
                 .replace("{d}", "{document}")
                 .replace("{t}", "{token}")
+                .replace("{u}", "{user}")
                 .replace("/years/2026/", "/years/{year}/");
             (m, p)
         })

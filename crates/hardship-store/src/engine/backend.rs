@@ -6,6 +6,7 @@
 //! transaction, holding the lock that keeps a tenant's audit chain single. Reads a write depends on
 //! (the record it updates, the invitation it accepts) are made through the [`Tx`], under that lock.
 
+use crate::attestation::Attestation;
 use crate::audit::AuditEvent;
 use crate::error::StoreResult;
 use crate::mailing::{PasswordReset, Reminder, ReminderKey};
@@ -61,6 +62,38 @@ pub trait Tx: Send {
     ) -> StoreResult<Option<Invite>>;
     /// Marks it accepted unless it already was; false when it was.
     async fn mark_invite_accepted(&mut self, id: InviteId, at: DateTime<Utc>) -> StoreResult<bool>;
+
+    // Members after they joined.
+    /// The member's role, read for update.
+    async fn membership_role(
+        &mut self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Option<Role>>;
+    async fn count_owners(&mut self, tenant: TenantId) -> StoreResult<u64>;
+    async fn client_practices(
+        &mut self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>>;
+    /// Removes the membership (and its client practices); false when there was none.
+    async fn delete_membership(&mut self, tenant: TenantId, user: UserId) -> StoreResult<bool>;
+    /// Replaces the member's client practices with `practices` (none: not a client). A practice of
+    /// another tenant is `NotFound`.
+    async fn set_client_practices(
+        &mut self,
+        tenant: TenantId,
+        user: UserId,
+        practices: &[PracticeId],
+    ) -> StoreResult<()>;
+    /// Revokes the member's unrevoked API tokens of the tenant; returns their ids, sorted.
+    async fn revoke_user_tokens(
+        &mut self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<Uuid>>;
+    /// Deletes the user's sessions working in the tenant or in no tenant yet; returns how many.
+    async fn end_user_sessions(&mut self, tenant: TenantId, user: UserId) -> StoreResult<u64>;
 
     // Practices and clinicians.
     async fn insert_practice(&mut self, p: &Practice) -> StoreResult<()>;
@@ -131,6 +164,8 @@ pub trait Tx: Send {
     -> StoreResult<Option<Document>>;
     /// Writes a document's kind, note and `superseded_by` (nothing else of it ever changes).
     async fn update_document(&mut self, d: &Document) -> StoreResult<()>;
+    /// A packet hash already signed for the application is `Duplicate` on `packet_sha256`.
+    async fn insert_attestation(&mut self, a: &Attestation) -> StoreResult<()>;
 
     // Password resets (in a transaction begun with `Lock::Account`).
     /// Takes the tenant's write lock (as `Lock::Tenant` does at `begin`); `NotFound` when it is gone.
@@ -194,6 +229,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn count_users(&self) -> StoreResult<u64>;
     async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>>;
     async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>>;
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>>;
 
     async fn practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Option<Practice>>;
     async fn practices(&self, tenant: TenantId) -> StoreResult<Vec<Practice>>;
@@ -252,6 +292,12 @@ pub trait Backend: Send + Sync + 'static {
         practice: PracticeId,
     ) -> StoreResult<Vec<StoredDecision>>;
     async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>>;
+    /// An application's signatures, oldest first.
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<Attestation>>;
     async fn documents(
         &self,
         tenant: TenantId,

@@ -13,6 +13,8 @@ pub mod backend;
 mod cases;
 /// Password reset links and reminders sent once.
 mod mailing;
+/// Members' roles changed and members removed, client practices.
+mod members;
 /// The audit payload of every action.
 pub mod payloads;
 /// Organizations, users, memberships, sessions, API tokens, invitations and sign-in attempts.
@@ -161,6 +163,22 @@ impl<B: Backend> Store for Engine<B> {
     }
     async fn count_users(&self) -> StoreResult<u64> {
         self.backend.count_users().await
+    }
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>> {
+        self.backend.client_practices(tenant, user).await
+    }
+    async fn change_member(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        change: crate::MemberChange,
+    ) -> StoreResult<crate::MemberChanged> {
+        self.change_member_(tenant, actor, user, change).await
     }
 
     async fn create_practice(
@@ -411,6 +429,26 @@ impl<B: Backend> Store for Engine<B> {
             .await
     }
 
+    async fn sign_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        attestation: crate::NewAttestation,
+    ) -> StoreResult<crate::Attestation> {
+        self.sign_application_(tenant, actor, id, expected_version, attestation)
+            .await
+    }
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<crate::Attestation>> {
+        self.get_application(tenant, application).await?;
+        self.backend.attestations(tenant, application).await
+    }
+
     async fn record_decision(
         &self,
         tenant: TenantId,
@@ -563,13 +601,9 @@ impl<B: Backend> Store for Engine<B> {
         &self,
         tenant: TenantId,
         actor: &Actor,
-        email: &str,
-        role: Role,
-        token_hash: [u8; 32],
-        expires_at: DateTime<Utc>,
+        new: crate::NewInvite,
     ) -> StoreResult<Invite> {
-        self.create_invite_(tenant, actor, email, role, token_hash, expires_at)
-            .await
+        self.create_invite_(tenant, actor, new).await
     }
     async fn find_invite(
         &self,

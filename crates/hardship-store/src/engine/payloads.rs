@@ -350,17 +350,29 @@ pub fn api_token_revoked(id: uuid::Uuid) -> Change {
     )
 }
 
+/// Adds a client's practices to a payload (other roles have none, and their payloads stay as they were).
+fn with_practices(mut v: Value, practices: &[PracticeId]) -> Value {
+    if let (Value::Object(m), false) = (&mut v, practices.is_empty()) {
+        let list: Vec<String> = practices.iter().map(ToString::to_string).collect();
+        m.insert("practices".into(), json!(list));
+    }
+    v
+}
+
 pub fn invite_created(i: &Invite) -> Change {
     change(
         actions::INVITE_CREATE,
         "invite",
         i.id,
         None,
-        Some(json!({
-            "email": i.email,
-            "role": i.role.code(),
-            "expires_at": i.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        })),
+        Some(with_practices(
+            json!({
+                "email": i.email,
+                "role": i.role.code(),
+                "expires_at": i.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }),
+            &i.practices,
+        )),
     )
 }
 
@@ -370,7 +382,64 @@ pub fn invite_accepted(i: &Invite, user: &User, previous: Option<Role>) -> Chang
         "membership",
         user.id,
         previous.map(|r| json!({ "role": r.code() })),
-        Some(json!({ "invite": i.id.to_string(), "email": user.email, "role": i.role.code() })),
+        Some(with_practices(
+            json!({ "invite": i.id.to_string(), "email": user.email, "role": i.role.code() }),
+            &i.practices,
+        )),
+    )
+}
+
+/// A member's role changed (or the member removed) by an owner, with what it ended at once.
+pub fn member_changed(
+    user: UserId,
+    before: (Role, &[PracticeId]),
+    after: Option<(Role, &[PracticeId])>,
+    sessions_ended: u64,
+    tokens_revoked: &[uuid::Uuid],
+) -> Change {
+    let ended = |v: Value| {
+        let mut v = v;
+        if let Value::Object(m) = &mut v {
+            m.insert("sessions_ended".into(), json!(sessions_ended));
+            let ids: Vec<String> = tokens_revoked.iter().map(ToString::to_string).collect();
+            m.insert("tokens_revoked".into(), json!(ids));
+        }
+        v
+    };
+    let (action, after) = match after {
+        Some((role, practices)) => (
+            actions::MEMBERSHIP_CHANGE,
+            with_practices(json!({ "role": role.code() }), practices),
+        ),
+        None => (actions::MEMBERSHIP_REMOVE, json!({ "removed": true })),
+    };
+    change(
+        action,
+        "membership",
+        user,
+        Some(with_practices(json!({ "role": before.0.code() }), before.1)),
+        Some(ended(after)),
+    )
+}
+
+/// A signature of an application's packet. It names the application's state (unchanged), so the
+/// records-against-the-log check reads the state its last event left.
+pub fn application_attested(a: &crate::Attestation, state: &ApplicationState) -> Change {
+    change(
+        actions::APPLICATION_ATTEST,
+        "application",
+        a.application,
+        None,
+        Some(json!({
+            "attestation": a.id.to_string(),
+            "typed_name": a.typed_name,
+            "account": a.email,
+            "role": a.role.code(),
+            "signed_on": a.signed_on.to_string(),
+            "packet_sha256": hex::encode(a.packet_sha256),
+            "version": a.application_version,
+            "state": state.name(),
+        })),
     )
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Backend, Engine, Lock, payloads};
 use crate::error::{StoreError, StoreResult};
+use crate::members::{NewInvite, check_role_practices, keep_an_owner};
 use crate::model::*;
 use crate::{check_name, ensure_can_write, normalize_email};
 use chrono::{DateTime, Utc};
@@ -49,9 +50,15 @@ impl<B: Backend> Engine<B> {
         role: Role,
     ) -> StoreResult<Membership> {
         ensure_can_write(actor)?;
+        // The set-up and the command line's way in (an operator's): owners manage members with
+        // `change_member`, which keeps the last owner.
         let mut tx = self.begin(tenant).await?;
         let m = Membership { tenant, user, role };
         let previous = tx.upsert_membership(&m).await?;
+        if role != Role::Client {
+            // Only a client is linked to practices; a member given another role sees them all.
+            tx.set_client_practices(tenant, user, &[]).await?;
+        }
         self.audit(
             &mut tx,
             tenant,
@@ -74,6 +81,13 @@ impl<B: Backend> Engine<B> {
     ) -> StoreResult<ApiToken> {
         ensure_can_write(actor)?;
         check_name("an API token", name, 100)?;
+        if role == Role::Client {
+            // A client's access is its account's practices: it signs in; a token carries no practices.
+            return Err(StoreError::invalid(
+                "role",
+                "an API token cannot have the client role: a client signs in with its own account",
+            ));
+        }
         let token = ApiToken {
             id: self.id(),
             tenant,
@@ -82,6 +96,7 @@ impl<B: Backend> Engine<B> {
             scope,
             token_hash,
             created_by: actor.label.clone(),
+            user: actor.user,
             created_at: self.now(),
             revoked: false,
         };
@@ -113,17 +128,23 @@ impl<B: Backend> Engine<B> {
         &self,
         tenant: TenantId,
         actor: &Actor,
-        email: &str,
-        role: Role,
-        token_hash: [u8; 32],
-        expires_at: DateTime<Utc>,
+        new: NewInvite,
     ) -> StoreResult<Invite> {
         ensure_can_write(actor)?;
+        let NewInvite {
+            email,
+            role,
+            practices,
+            token_hash,
+            expires_at,
+        } = new;
+        let practices = check_role_practices(role, &practices)?;
         let invite = Invite {
             id: InviteId(self.id()),
             tenant,
-            email: normalize_email(email)?,
+            email: normalize_email(&email)?,
             role,
+            practices,
             token_hash,
             created_by: actor.label.clone(),
             created_at: self.now(),
@@ -131,6 +152,9 @@ impl<B: Backend> Engine<B> {
             accepted_at: None,
         };
         let mut tx = self.begin(tenant).await?;
+        for p in &invite.practices {
+            self.practice_in(&mut tx, tenant, *p).await?;
+        }
         tx.insert_invite(&invite).await?;
         self.audit(&mut tx, tenant, actor, payloads::invite_created(&invite))
             .await?;
@@ -181,12 +205,19 @@ impl<B: Backend> Engine<B> {
                 ));
             }
         };
+        if let Some(before) = tx.membership_role(tenant, user.id).await? {
+            keep_an_owner(before, Some(invite.role), tx.count_owners(tenant).await?)?;
+        }
         let previous = tx
             .upsert_membership(&Membership {
                 tenant,
                 user: user.id,
                 role: invite.role,
             })
+            .await?;
+        // A client invitation links its practices (still the tenant's: the tenant is locked); any other
+        // role sees every practice.
+        self.link_practices(&mut tx, tenant, user.id, &invite.practices)
             .await?;
         if !tx.mark_invite_accepted(invite.id, accepted).await? {
             return Err(gone());

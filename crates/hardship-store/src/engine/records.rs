@@ -2,10 +2,11 @@
 
 use super::{Backend, Engine, payloads, stale};
 use crate::application::{self, Transition};
+use crate::attestation::{Attestation, NewAttestation, check_typed_name};
 use crate::audit::{Change, actions};
 use crate::error::{StoreError, StoreResult};
 use crate::model::*;
-use crate::{ensure_can_write, validate_new_document};
+use crate::{ensure_can_contribute, ensure_can_write, validate_new_document};
 
 impl<B: Backend> Engine<B> {
     pub(super) async fn create_application_(
@@ -15,7 +16,7 @@ impl<B: Backend> Engine<B> {
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
         // The role first: an auditor is told it may not, whatever the draft holds.
-        ensure_can_write(actor)?;
+        ensure_can_contribute(actor)?;
         application::validate_draft(&draft)?;
         let mut tx = self.begin(tenant).await?;
         self.practice_in(&mut tx, tenant, draft.practice).await?;
@@ -61,7 +62,7 @@ impl<B: Backend> Engine<B> {
         expected: i64,
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
-        ensure_can_write(actor)?;
+        ensure_can_contribute(actor)?;
         application::validate_draft(&draft)?;
         let mut tx = self.begin(tenant).await?;
         let current = self.application_at(&mut tx, tenant, id, expected).await?;
@@ -101,7 +102,13 @@ impl<B: Backend> Engine<B> {
         expected: i64,
         transition: Transition,
     ) -> StoreResult<Application> {
-        ensure_can_write(actor)?;
+        // Getting a draft ready (and back) is the practice's own work; sending it and recording CMS's
+        // answer are the organization's.
+        if transition.prepares() {
+            ensure_can_contribute(actor)?;
+        } else {
+            ensure_can_write(actor)?;
+        }
         let mut tx = self.begin(tenant).await?;
         let current = self.application_at(&mut tx, tenant, id, expected).await?;
         let now = self.now();
@@ -143,6 +150,68 @@ impl<B: Backend> Engine<B> {
         Ok(after)
     }
 
+    /// A signature of the packet as it reads at `expected` (the version the signer read): by a person,
+    /// of a draft or ready application, once per packet hash.
+    pub(super) async fn sign_application_(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected: i64,
+        new: NewAttestation,
+    ) -> StoreResult<Attestation> {
+        ensure_can_contribute(actor)?;
+        let user = actor.user.ok_or_else(|| {
+            StoreError::Forbidden(
+                "an attestation is signed by a person with their own account, not by an API token"
+                    .into(),
+            )
+        })?;
+        check_typed_name(&new.typed_name)?;
+        let mut tx = self.begin(tenant).await?;
+        let app = self.application_at(&mut tx, tenant, id, expected).await?;
+        if !matches!(app.state, ApplicationState::Draft | ApplicationState::Ready) {
+            return Err(StoreError::IllegalTransition {
+                action: "sign",
+                state: app.state.name(),
+                reason: " (the packet is signed before it is sent)".into(),
+            });
+        }
+        let now = self.now();
+        let a = Attestation {
+            id: AttestationId(self.id()),
+            tenant,
+            application: id,
+            practice: app.draft.practice,
+            application_version: app.version,
+            typed_name: new.typed_name.trim().to_owned(),
+            user,
+            email: actor.label.clone(),
+            role: actor.role,
+            signed_on: now.date_naive(),
+            signed_at: now,
+            packet_sha256: new.packet_sha256,
+        };
+        match tx.insert_attestation(&a).await {
+            Err(StoreError::Duplicate { .. }) => {
+                return Err(StoreError::Refused(format!(
+                    "this packet (SHA-256 {}) is already signed; a change to the application makes a new packet to sign",
+                    hex::encode(a.packet_sha256)
+                )));
+            }
+            other => other?,
+        }
+        self.audit(
+            &mut tx,
+            tenant,
+            actor,
+            payloads::application_attested(&a, &app.state),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
     pub(super) async fn record_decision_(
         &self,
         tenant: TenantId,
@@ -170,7 +239,7 @@ impl<B: Backend> Engine<B> {
         actor: &Actor,
         d: NewDocument,
     ) -> StoreResult<Document> {
-        ensure_can_write(actor)?;
+        ensure_can_contribute(actor)?;
         validate_new_document(&d)?;
         let mut tx = self.begin(tenant).await?;
         self.practice_in(&mut tx, tenant, d.practice).await?;

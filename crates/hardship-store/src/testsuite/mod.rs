@@ -15,6 +15,8 @@ use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, Specia
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Client members, members changed and removed, attestations.
+mod clients;
 /// Tenant isolation, audit, concurrency, bad input and auditors.
 mod isolation;
 /// Password reset links and reminders sent once.
@@ -28,6 +30,7 @@ mod records;
 /// One script of every action, for comparing backends.
 pub mod script;
 
+pub use clients::*;
 pub use isolation::*;
 pub use mailing::*;
 pub use people::*;
@@ -94,6 +97,22 @@ pub(crate) fn auditor() -> Actor {
         user: None,
         label: "auditor@example.test".into(),
         role: Role::Auditor,
+    }
+}
+
+/// An invitation of `email` with a role and no practices.
+pub(crate) fn invite(
+    email: &str,
+    role: Role,
+    token_hash: [u8; 32],
+    expires_at: DateTime<Utc>,
+) -> NewInvite {
+    NewInvite {
+        email: email.to_owned(),
+        role,
+        practices: Vec::new(),
+        token_hash,
+        expires_at,
     }
 }
 
@@ -270,7 +289,10 @@ macro_rules! behaviour_suite {
             password_reset_links_work_once,
             racing_password_resets_use_the_link_once, reminders_are_claimed_once,
             concurrent_reminder_claims_pick_one_sender,
-            cms_answers_are_kept_per_practice_npi_and_year);
+            cms_answers_are_kept_per_practice_npi_and_year,
+
+            client_practices_follow_invitations_and_role_changes, the_last_owner_is_kept,
+            clients_contribute_and_change_nothing_else, attestations_are_signed_once_per_packet);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

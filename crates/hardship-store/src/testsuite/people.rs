@@ -112,23 +112,28 @@ pub async fn invitations(f: &dyn StoreFactory) {
     let now = in_2024();
     let later = now + chrono::Duration::days(7);
     assert!(matches!(
-        s.create_invite(w.a, &staff(), "not an email", Role::Staff, [5; 32], later)
-            .await,
+        s.create_invite(
+            w.a,
+            &staff(),
+            invite("not an email", Role::Staff, [5; 32], later)
+        )
+        .await,
         Err(StoreError::Invalid { field: "email", .. })
     ));
     assert!(matches!(
-        s.create_invite(w.a, &auditor(), "eve@x.test", Role::Owner, [5; 32], later)
-            .await,
+        s.create_invite(
+            w.a,
+            &auditor(),
+            invite("eve@x.test", Role::Owner, [5; 32], later)
+        )
+        .await,
         Err(StoreError::Forbidden(_))
     ));
     let inv = s
         .create_invite(
             w.a,
             &staff(),
-            " Audrey@Audit.test ",
-            Role::Auditor,
-            [5; 32],
-            later,
+            invite(" Audrey@Audit.test ", Role::Auditor, [5; 32], later),
         )
         .await
         .unwrap();
@@ -188,10 +193,7 @@ pub async fn invitations(f: &dyn StoreFactory) {
     s.create_invite(
         w.b,
         &staff(),
-        "audrey@audit.test",
-        Role::Staff,
-        [6; 32],
-        later,
+        invite("audrey@audit.test", Role::Staff, [6; 32], later),
     )
     .await
     .unwrap();
@@ -235,12 +237,20 @@ pub async fn racing_invitations_make_one_account(f: &dyn StoreFactory) {
     let s = std::sync::Arc::clone(&w.store);
     let now = in_2024();
     let later = now + chrono::Duration::days(7);
-    s.create_invite(w.a, &staff(), "victim@x.test", Role::Owner, [21; 32], later)
-        .await
-        .unwrap();
-    s.create_invite(w.b, &staff(), "victim@x.test", Role::Staff, [22; 32], later)
-        .await
-        .unwrap();
+    s.create_invite(
+        w.a,
+        &staff(),
+        invite("victim@x.test", Role::Owner, [21; 32], later),
+    )
+    .await
+    .unwrap();
+    s.create_invite(
+        w.b,
+        &staff(),
+        invite("victim@x.test", Role::Staff, [22; 32], later),
+    )
+    .await
+    .unwrap();
     let tasks: Vec<_> = [[21u8; 32], [22u8; 32]]
         .into_iter()
         .map(|h| {

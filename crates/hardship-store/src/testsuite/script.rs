@@ -11,6 +11,9 @@ use hardship_rules::screening::EucKind;
 pub const EVERY_ACTION: &[&str] = &[
     actions::ORGANIZATION_CREATE,
     actions::MEMBERSHIP_SET,
+    actions::MEMBERSHIP_CHANGE,
+    actions::MEMBERSHIP_REMOVE,
+    actions::APPLICATION_ATTEST,
     actions::PRACTICE_CREATE,
     actions::PRACTICE_UPDATE,
     actions::PRACTICE_ARCHIVE,
@@ -256,6 +259,25 @@ async fn act(s: &Scripted) -> TenantId {
             .await
             .unwrap();
     }
+    s.tick();
+    // The ready packet signed by a person, with a name that is not ASCII.
+    let signer = Actor {
+        user: Some(user.id),
+        label: user.email.clone(),
+        role: Role::Staff,
+    };
+    st.sign_application(
+        t,
+        &signer,
+        a.id,
+        a.version,
+        NewAttestation {
+            typed_name: "Nguyễn Văn An".into(),
+            packet_sha256: [3; 32],
+        },
+    )
+    .await
+    .unwrap();
     s.tick();
     a = st
         .transition_application(
@@ -526,10 +548,7 @@ async fn act(s: &Scripted) -> TenantId {
     st.create_invite(
         t,
         &owner(),
-        "New.Person@Example.test",
-        Role::Auditor,
-        [1; 32],
-        expires,
+        invite("New.Person@Example.test", Role::Auditor, [1; 32], expires),
     )
     .await
     .unwrap();
@@ -539,10 +558,7 @@ async fn act(s: &Scripted) -> TenantId {
     st.create_invite(
         t,
         &owner(),
-        "owner@example.test",
-        Role::Owner,
-        [2; 32],
-        expires,
+        invite("owner@example.test", Role::Owner, [2; 32], expires),
     )
     .await
     .unwrap();
@@ -562,7 +578,67 @@ async fn act(s: &Scripted) -> TenantId {
         .await
         .unwrap()
         .unwrap();
+    members(s, t, p.id).await;
     t
+}
+
+/// A client invited for a practice, made staff (with a token and a session), then removed.
+async fn members(s: &Scripted, t: TenantId, practice: PracticeId) {
+    let st = &s.store;
+    let expires = s.clock.now() + chrono::Duration::days(7);
+    st.create_invite(
+        t,
+        &owner(),
+        NewInvite {
+            practices: vec![practice],
+            ..invite("client@example.test", Role::Client, [3; 32], expires)
+        },
+    )
+    .await
+    .unwrap();
+    let (_, client) = st
+        .accept_invite(&[3; 32], s.clock.now(), new_account("$argon2id$z"))
+        .await
+        .unwrap();
+    s.tick();
+    let to_staff = MemberChange::Role {
+        role: Role::Staff,
+        practices: vec![],
+    };
+    st.change_member(t, &owner(), client.id, to_staff)
+        .await
+        .unwrap();
+    s.tick();
+    let as_member = Actor {
+        user: Some(client.id),
+        label: client.email.clone(),
+        role: Role::Staff,
+    };
+    st.create_api_token(
+        t,
+        &as_member,
+        "Nightly",
+        Role::Staff,
+        TokenScope::Api,
+        [8; 32],
+    )
+    .await
+    .unwrap();
+    let now = s.clock.now();
+    st.create_session(Session {
+        token_hash: [8; 32],
+        user: client.id,
+        tenant: Some(t),
+        csrf_token: "csrf".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(8),
+    })
+    .await
+    .unwrap();
+    s.tick();
+    st.change_member(t, &owner(), client.id, MemberChange::Remove)
+        .await
+        .unwrap();
 }
 
 /// The script on one backend: it writes every action, and its chain verifies.

@@ -74,10 +74,10 @@ pub(super) async fn edit_page_for(
 ) -> Result<EditPage, WebError> {
     let p = &user.0;
     let pr = state
-        .store
+        .store_for(p)
         .get_practice(p.tenant, app.draft.practice)
         .await?;
-    let roster = state.store.list_clinicians(p.tenant, pr.id).await?;
+    let roster = state.store_for(p).list_clinicians(p.tenant, pr.id).await?;
     let rules = hardship_app::years::rules(app.draft.year)?;
     Ok(EditPage {
         nav: user.nav(state).await?,
@@ -112,9 +112,9 @@ pub(super) async fn editable(
     p: &Principal,
     id: &str,
 ) -> Result<Application, WebError> {
-    p.require_write()?;
+    p.require_contribute()?;
     let id: ApplicationId = parse_id("application", id)?;
-    Ok(state.store.get_application(p.tenant, id).await?)
+    Ok(state.store_for(p).get_application(p.tenant, id).await?)
 }
 
 pub async fn edit_page(
@@ -135,7 +135,7 @@ pub async fn edit(
 ) -> PageResult {
     let app = editable(&state, &p, &id).await?;
     let pr = state
-        .store
+        .store_for(&p)
         .get_practice(p.tenant, app.draft.practice)
         .await?;
     let result = async {

@@ -28,8 +28,8 @@ pub async fn list(
         Some(y) if !y.is_empty() => Some(parse_year(y)?),
         _ => None,
     };
-    let apps = state.store.list_applications(p.tenant, year).await?;
-    let practices = state.store.list_practices(p.tenant).await?;
+    let apps = state.store_for(p).list_applications(p.tenant, year).await?;
+    let practices = state.store_for(p).list_practices(p.tenant).await?;
     let name = |id: PracticeId| {
         practices
             .iter()

@@ -473,7 +473,8 @@ pub async fn wizard(
     Path((id, year)): Path<(String, String)>,
     Query(f): Query<WizardFields>,
 ) -> PageResult {
-    user.0.require_write()?;
+    // A client answers its practices' wizards too.
+    user.0.require_contribute()?;
     let (status, page) = wizard_page(
         &state,
         user,
@@ -491,10 +492,10 @@ pub async fn create(
     Path((id, year)): Path<(String, String)>,
     Form(p, f): Form<WizardFields>,
 ) -> PageResult {
-    p.require_write()?;
+    p.require_contribute()?;
     let practice: PracticeId = parse_id("practice", &id)?;
     let year = parse_year(&year)?;
-    let pr = state.store.get_practice(p.tenant, practice).await?;
+    let pr = state.store_for(&p).get_practice(p.tenant, practice).await?;
     let created = async {
         let draft = f.input(practice, year, pr.tin.as_str())?.parse()?;
         hardship_app::applications::create_application(&state, &p, draft)

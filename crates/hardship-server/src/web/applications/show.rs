@@ -20,6 +20,8 @@ pub(super) struct ApplicationPage {
     pub(super) readiness: Option<String>,
     pub(super) today: String,
     pub(super) phone_number: &'static str,
+    /// The packet's hash now, whether it is signed, and by whom.
+    pub(super) attestation: dto::AttestationsDto,
 }
 
 pub(super) async fn show_page(
@@ -30,12 +32,15 @@ pub(super) async fn show_page(
     error: Option<String>,
 ) -> Result<(StatusCode, ApplicationPage), WebError> {
     let p = &user.0;
-    let app = state.store.get_application(p.tenant, id).await?;
+    let app = state.store_for(p).get_application(p.tenant, id).await?;
     let pr = state
-        .store
+        .store_for(p)
         .get_practice(p.tenant, app.draft.practice)
         .await?;
-    let docs = state.store.list_documents(p.tenant, Some(pr.id)).await?;
+    let docs = state
+        .store_for(p)
+        .list_documents(p.tenant, Some(pr.id))
+        .await?;
     // The application's own events and those of the evidence filed with it, in order, with names.
     let own: Vec<String> = std::iter::once(id.to_string())
         .chain(
@@ -62,6 +67,8 @@ pub(super) async fn show_page(
             .map(|e| e.to_string()),
         _ => None,
     };
+    let (sha, signed, list) = hardship_app::attest::current(state, p, id).await?;
+    let attestation = dto::AttestationsDto::new(sha, &signed, &list, app.draft.attested);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -92,6 +99,7 @@ pub(super) async fn show_page(
             readiness,
             today: state.now().date_naive().to_string(),
             phone_number: QPP_SERVICE_CENTER,
+            attestation,
         },
     ))
 }
@@ -112,6 +120,9 @@ pub async fn show(
         Some("moved") => Some("Done.".to_owned()),
         Some("saved") => Some("Saved.".to_owned()),
         Some("uploaded") => Some("Evidence stored in the vault.".to_owned()),
+        Some("signed") => {
+            Some("Signed: the attestation is recorded with this packet's SHA-256.".to_owned())
+        }
         _ => None,
     };
     let (status, page) =
@@ -137,9 +148,10 @@ pub async fn transition(
     Path(id): Path<String>,
     Form(p, f): Form<TransitionForm>,
 ) -> PageResult {
-    p.require_write()?;
+    // Which steps a client may take (ready and back) is the use case's to say.
+    p.require_contribute()?;
     let id: ApplicationId = parse_id("application", &id)?;
-    state.store.get_application(p.tenant, id).await?;
+    state.store_for(&p).get_application(p.tenant, id).await?;
     let result = async {
         let version: i64 = f
             .version
@@ -167,6 +179,56 @@ pub async fn transition(
     .await;
     match result {
         Ok(_) => Ok(see(&format!("/applications/{id}?notice=moved"))),
+        Err(e) => {
+            let status = e.status();
+            let (_, page) =
+                show_page(&state, WebUser(p), id, None, Some(e.public_message())).await?;
+            Ok(html_status(status, &page))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    pub(super) version: String,
+    #[serde(default)]
+    pub(super) typed_name: String,
+    #[serde(default)]
+    pub(super) packet_sha256: String,
+    pub(super) agree: Option<String>,
+}
+
+/// Signs the packet the page showed: the typed name, the signer's account, today, and the packet's hash
+/// as the page had it (refused when the packet changed since).
+pub async fn sign(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(p, f): Form<SignForm>,
+) -> PageResult {
+    p.require_contribute()?;
+    let id: ApplicationId = parse_id("application", &id)?;
+    let result = async {
+        if !super::ticked(&f.agree) {
+            return Err(ApiError::Unprocessable(
+                "agree: tick the attestation to sign it".into(),
+            ));
+        }
+        let version: i64 = f
+            .version
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("invalid version {:?}", f.version)))?;
+        hardship_app::attest::sign(&state, &p, id, version, &f.typed_name, &f.packet_sha256)
+            .await
+            .map_err(ApiError::from)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see(&format!(
+            "/applications/{id}?notice=signed#attestation"
+        ))),
+        Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden(_))) => Err(e.into()),
         Err(e) => {
             let status = e.status();
             let (_, page) =

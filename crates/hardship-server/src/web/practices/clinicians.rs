@@ -26,7 +26,7 @@ pub async fn add_clinician(
 ) -> PageResult {
     p.require_write()?;
     let id = practice_id(&id)?;
-    state.store.get_practice(p.tenant, id).await?;
+    state.store_for(&p).get_practice(p.tenant, id).await?;
     let dto = NewClinicianDto {
         npi: f.npi,
         name: f.name,
@@ -34,7 +34,7 @@ pub async fn add_clinician(
     };
     let result = match dto.parse() {
         Ok(new) => state
-            .store
+            .store_for(&p)
             .add_clinician(p.tenant, &p.actor(), id, new)
             .await
             .map_err(ApiError::from),
@@ -67,11 +67,11 @@ pub(super) async fn clinician_of(
     clinician: &str,
 ) -> Result<(Practice, Clinician), WebError> {
     let practice = state
-        .store
+        .store_for(p)
         .get_practice(p.tenant, practice_id(practice)?)
         .await?;
     let id: ClinicianId = parse_id("clinician", clinician)?;
-    let c = state.store.get_clinician(p.tenant, id).await?;
+    let c = state.store_for(p).get_clinician(p.tenant, id).await?;
     if c.practice != practice.id {
         return Err(
             ApiError::NotFound(format!("clinician {id} not found in this practice")).into(),
@@ -94,7 +94,7 @@ pub(super) async fn clinician_page_for(
     error: Option<String>,
 ) -> Result<ClinicianPage, WebError> {
     let recorded = state
-        .store
+        .store_for(&user.0)
         .statuses(user.0.tenant, practice.id, year)
         .await?;
     let statuses = SpecialStatus::ALL
@@ -160,7 +160,7 @@ pub async fn edit_clinician(
     };
     let result = match update() {
         Ok(u) => state
-            .store
+            .store_for(&p)
             .update_clinician(p.tenant, &p.actor(), c.id, f.version, u)
             .await
             .map_err(ApiError::from),
@@ -201,7 +201,7 @@ async fn archive_or_restore(
     let (pr, c) = clinician_of(state, &p, practice, clinician).await?;
     let why = archive.then(|| f.why.clone().unwrap_or_default());
     match state
-        .store
+        .store_for(&p)
         .archive_clinician(p.tenant, &p.actor(), c.id, f.version, why)
         .await
     {
@@ -265,7 +265,7 @@ pub async fn set_status(
             }
         };
         state
-            .store
+            .store_for(&p)
             .set_status(
                 p.tenant,
                 &p.actor(),
@@ -503,9 +503,9 @@ pub async fn edit_document(
         note: f.note,
         superseded_by,
     };
-    let doc = state.store.get_document(p.tenant, id).await?;
+    let doc = state.store_for(&p).get_document(p.tenant, id).await?;
     match state
-        .store
+        .store_for(&p)
         .edit_document(p.tenant, &p.actor(), id, edit)
         .await
     {

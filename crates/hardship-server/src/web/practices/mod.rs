@@ -58,7 +58,10 @@ pub(super) struct PracticesPage {
 }
 
 pub async fn list(State(state): State<AppState>, user: WebUser) -> PageResult {
-    let list = state.store.list_practices(user.0.tenant).await?;
+    let list = state
+        .store_for(&user.0)
+        .list_practices(user.0.tenant)
+        .await?;
     let (archived, practices): (Vec<_>, Vec<_>) = list.iter().partition(|p| p.archived.is_some());
     Ok(html(&PracticesPage {
         nav: user.nav(&state).await?,
@@ -96,7 +99,7 @@ async fn set_archived(
     let id = practice_id(id)?;
     let why = archive.then(|| f.why.clone().unwrap_or_default());
     match state
-        .store
+        .store_for(&p)
         .archive_practice(p.tenant, &p.actor(), id, f.version, why)
         .await
     {
@@ -176,7 +179,7 @@ pub async fn create(State(state): State<AppState>, Form(p, f): Form<PracticeForm
     };
     let result = match dto.parse() {
         Ok(new) => state
-            .store
+            .store_for(&p)
             .create_practice(p.tenant, &p.actor(), new)
             .await
             .map_err(ApiError::from),
@@ -211,7 +214,7 @@ pub async fn edit_page(
 ) -> PageResult {
     user.0.require_write()?;
     let pr = state
-        .store
+        .store_for(&user.0)
         .get_practice(user.0.tenant, practice_id(&id)?)
         .await?;
     Ok(html(&PracticeFormPage {
@@ -234,7 +237,7 @@ pub async fn edit(
 ) -> PageResult {
     p.require_write()?;
     let id = practice_id(&id)?;
-    let current = state.store.get_practice(p.tenant, id).await?;
+    let current = state.store_for(&p).get_practice(p.tenant, id).await?;
     let dto = PracticeUpdateDto {
         version: f.version,
         name: f.name.clone(),
@@ -246,7 +249,7 @@ pub async fn edit(
     };
     let result = match dto.parse() {
         Ok((v, u)) => state
-            .store
+            .store_for(&p)
             .update_practice(p.tenant, &p.actor(), id, v, u)
             .await
             .map_err(ApiError::from),
@@ -402,10 +405,13 @@ pub(super) async fn practice_page(
     extras: PracticeExtras,
 ) -> Result<PracticePage, WebError> {
     let p = &user.0;
-    let pr = state.store.get_practice(p.tenant, id).await?;
-    let clinicians = state.store.list_clinicians(p.tenant, id).await?;
-    let apps = state.store.list_applications(p.tenant, None).await?;
-    let docs = state.store.list_documents(p.tenant, Some(id)).await?;
+    let pr = state.store_for(p).get_practice(p.tenant, id).await?;
+    let clinicians = state.store_for(p).list_clinicians(p.tenant, id).await?;
+    let apps = state.store_for(p).list_applications(p.tenant, None).await?;
+    let docs = state
+        .store_for(p)
+        .list_documents(p.tenant, Some(id))
+        .await?;
     Ok(PracticePage {
         nav: user.nav(state).await?,
         notice: extras.notice,

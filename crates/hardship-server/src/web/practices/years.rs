@@ -179,7 +179,10 @@ pub async fn file_decisions(
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
             decided_at: now,
         };
-        state.store.record_decision(p.tenant, &p.actor(), d).await?;
+        state
+            .store_for(&p)
+            .record_decision(p.tenant, &p.actor(), d)
+            .await?;
     }
     Ok(see(&format!("/practices/{id}/years/{year}?notice=filed")))
 }

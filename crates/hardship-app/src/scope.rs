@@ -1,0 +1,792 @@
+//! The one place a client's practices are enforced: [`App::store_for`](crate::App::store_for) hands every
+//! use case the store as its principal may see it. For owners, staff and auditors that is the store
+//! itself; for a client it is a [`ScopedStore`], which finds a record of another practice exactly as it
+//! finds another tenant's (`NotFound`), leaves other practices out of every list (so counts, totals and
+//! the audit trail are the client's own), refuses what would reach beyond its practices (a client list
+//! import, a new practice), and shows none of the organization's members, tokens or invitations but the
+//! client itself. It implements the whole [`Store`] contract, so no call can go around it: a method the
+//! filter has nothing to say about is passed through.
+
+use crate::audit_trail::{Names, Records, event_practice};
+use crate::principal::PracticeFilter;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hardship_rules::PerformanceYear;
+use hardship_store::*;
+use std::collections::HashSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The store seen through a client's practices.
+pub struct ScopedStore {
+    pub(crate) inner: Arc<dyn Store>,
+    pub(crate) filter: PracticeFilter,
+    /// The client, the one member it sees.
+    pub(crate) user: Option<UserId>,
+}
+
+fn beyond() -> StoreError {
+    StoreError::Forbidden(
+        "a client works in its own practices: practices are added by the organization".into(),
+    )
+}
+
+impl ScopedStore {
+    fn check(
+        &self,
+        practice: PracticeId,
+        entity: &'static str,
+        id: impl ToString,
+    ) -> StoreResult<()> {
+        self.filter.check(practice, entity, id)
+    }
+
+    fn practice_ok(&self, practice: PracticeId) -> StoreResult<()> {
+        self.check(practice, "practice", practice)
+    }
+
+    fn keep<T>(&self, list: Vec<T>, practice: impl Fn(&T) -> PracticeId) -> Vec<T> {
+        list.into_iter()
+            .filter(|x| self.filter.allows(practice(x)))
+            .collect()
+    }
+
+    /// The practice of the record with this id, by its key (a practice, application, document or
+    /// clinician), or `None` when it is none of those.
+    async fn record_practice(&self, tenant: TenantId, id: &str) -> StoreResult<Option<PracticeId>> {
+        let Ok(uuid) = Uuid::parse_str(id) else {
+            return Ok(None);
+        };
+        let found = |r: StoreResult<PracticeId>| match r {
+            Ok(p) => Ok(Some(p)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
+        let inner = &self.inner;
+        if let Some(p) = found(
+            inner
+                .get_practice(tenant, PracticeId(uuid))
+                .await
+                .map(|p| p.id),
+        )? {
+            return Ok(Some(p));
+        }
+        let a = inner.get_application(tenant, ApplicationId(uuid)).await;
+        if let Some(p) = found(a.map(|a| a.draft.practice))? {
+            return Ok(Some(p));
+        }
+        let d = inner.get_document(tenant, DocumentId(uuid)).await;
+        if let Some(p) = found(d.map(|d| d.practice))? {
+            return Ok(Some(p));
+        }
+        found(
+            inner
+                .get_clinician(tenant, ClinicianId(uuid))
+                .await
+                .map(|c| c.practice),
+        )
+    }
+
+    /// The tenant's events that belong to one of the client's practices (its own records', those of
+    /// its clinicians, applications, documents and decisions).
+    async fn visible_events(
+        &self,
+        tenant: TenantId,
+        entity: Option<&str>,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        // One record's events (a download's check, an application's history) all belong to its
+        // practice: a few reads by key instead of the tenant's every record.
+        if let Some(id) = entity
+            && let Some(p) = self.record_practice(tenant, id).await?
+        {
+            return if self.filter.allows(p) {
+                self.inner.audit_events(tenant, entity).await
+            } else {
+                Ok(Vec::new())
+            };
+        }
+        let events = self.inner.audit_events(tenant, entity).await?;
+        let practices = self.inner.list_practices(tenant).await?;
+        let clinicians = self.inner.list_tenant_clinicians(tenant).await?;
+        let applications = self.inner.list_applications(tenant, None).await?;
+        let documents = self.inner.list_documents(tenant, None).await?;
+        let org = tenant.to_string();
+        let names = Names::new(Records {
+            organization: (&org, ""),
+            practices: &practices,
+            clinicians: &clinicians,
+            applications: &applications,
+            documents: &documents,
+            members: &[],
+            tokens: &[],
+        });
+        Ok(events
+            .into_iter()
+            .filter(|e| event_practice(e, &names).is_some_and(|p| self.filter.allows(p)))
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Store for ScopedStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        self.inner.migrate().await
+    }
+    async fn create_organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: OrganizationKind,
+    ) -> StoreResult<Organization> {
+        self.inner.create_organization(actor, name, kind).await
+    }
+    async fn get_organization(&self, tenant: TenantId) -> StoreResult<Organization> {
+        self.inner.get_organization(tenant).await
+    }
+    async fn list_tenants(&self) -> StoreResult<Vec<TenantId>> {
+        self.inner.list_tenants().await
+    }
+    async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<User> {
+        self.inner.create_user(email, password_hash).await
+    }
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.inner.find_user_by_email(email).await
+    }
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        self.inner.get_user(id).await
+    }
+    async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        self.inner.set_password(id, password_hash).await
+    }
+    async fn add_membership(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        role: Role,
+    ) -> StoreResult<Membership> {
+        self.inner.add_membership(tenant, actor, user, role).await
+    }
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>> {
+        self.inner.memberships_of(user).await
+    }
+    /// The client itself and no one else: the organization's people are not a client's business.
+    async fn members(&self, tenant: TenantId) -> StoreResult<Vec<(Membership, User)>> {
+        let all = self.inner.members(tenant).await?;
+        Ok(all
+            .into_iter()
+            .filter(|(m, _)| Some(m.user) == self.user)
+            .collect())
+    }
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.inner.count_users().await
+    }
+    async fn client_practices(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Vec<PracticeId>> {
+        self.inner.client_practices(tenant, user).await
+    }
+    async fn change_member(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        user: UserId,
+        change: MemberChange,
+    ) -> StoreResult<MemberChanged> {
+        self.inner.change_member(tenant, actor, user, change).await
+    }
+
+    async fn create_practice(
+        &self,
+        _tenant: TenantId,
+        _actor: &Actor,
+        _new: NewPractice,
+    ) -> StoreResult<Practice> {
+        Err(beyond())
+    }
+    async fn get_practice(&self, tenant: TenantId, id: PracticeId) -> StoreResult<Practice> {
+        self.practice_ok(id)?;
+        self.inner.get_practice(tenant, id).await
+    }
+    async fn list_practices(&self, tenant: TenantId) -> StoreResult<Vec<Practice>> {
+        let all = self.inner.list_practices(tenant).await?;
+        Ok(self.keep(all, |p| p.id))
+    }
+    async fn update_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        update: PracticeUpdate,
+    ) -> StoreResult<Practice> {
+        self.practice_ok(id)?;
+        self.inner
+            .update_practice(tenant, actor, id, expected_version, update)
+            .await
+    }
+    async fn archive_practice(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: PracticeId,
+        expected_version: i64,
+        why: Option<String>,
+    ) -> StoreResult<Practice> {
+        self.practice_ok(id)?;
+        self.inner
+            .archive_practice(tenant, actor, id, expected_version, why)
+            .await
+    }
+    async fn add_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: NewClinician,
+    ) -> StoreResult<Clinician> {
+        self.practice_ok(practice)?;
+        self.inner.add_clinician(tenant, actor, practice, new).await
+    }
+    async fn add_clinicians(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        new: Vec<NewClinician>,
+    ) -> StoreResult<Vec<Clinician>> {
+        self.practice_ok(practice)?;
+        self.inner
+            .add_clinicians(tenant, actor, practice, new)
+            .await
+    }
+    async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician> {
+        let c = self.inner.get_clinician(tenant, id).await?;
+        self.check(c.practice, "clinician", id)?;
+        Ok(c)
+    }
+    async fn update_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        update: ClinicianUpdate,
+    ) -> StoreResult<Clinician> {
+        self.get_clinician(tenant, id).await?;
+        self.inner
+            .update_clinician(tenant, actor, id, expected_version, update)
+            .await
+    }
+    async fn archive_clinician(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ClinicianId,
+        expected_version: i64,
+        why: Option<String>,
+    ) -> StoreResult<Clinician> {
+        self.get_clinician(tenant, id).await?;
+        self.inner
+            .archive_clinician(tenant, actor, id, expected_version, why)
+            .await
+    }
+    async fn import_roster(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        entries: Vec<RosterEntry>,
+        profiles: Vec<ProfileWrite>,
+    ) -> StoreResult<RosterImportSummary> {
+        self.practice_ok(practice)?;
+        self.inner
+            .import_roster(tenant, actor, practice, entries, profiles)
+            .await
+    }
+    async fn import_portfolio(
+        &self,
+        _tenant: TenantId,
+        _actor: &Actor,
+        _year: PerformanceYear,
+        _practices: Vec<PracticeImport>,
+    ) -> StoreResult<PortfolioImportSummary> {
+        Err(beyond())
+    }
+    async fn list_tenant_clinicians(&self, tenant: TenantId) -> StoreResult<Vec<Clinician>> {
+        let all = self.inner.list_tenant_clinicians(tenant).await?;
+        Ok(self.keep(all, |c| c.practice))
+    }
+    async fn tenant_statuses(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>> {
+        let mine: HashSet<ClinicianId> = self
+            .list_tenant_clinicians(tenant)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let all = self.inner.tenant_statuses(tenant, year).await?;
+        Ok(all
+            .into_iter()
+            .filter(|s| mine.contains(&s.clinician))
+            .collect())
+    }
+    async fn list_clinicians(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<Clinician>> {
+        self.practice_ok(practice)?;
+        self.inner.list_clinicians(tenant, practice).await
+    }
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        status: ClinicianStatus,
+    ) -> StoreResult<()> {
+        self.get_clinician(tenant, status.clinician).await?;
+        self.inner.set_status(tenant, actor, status).await
+    }
+    async fn statuses(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<ClinicianStatus>> {
+        self.practice_ok(practice)?;
+        self.inner.statuses(tenant, practice, year).await
+    }
+
+    async fn get_practice_year(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+        year: PerformanceYear,
+    ) -> StoreResult<PracticeYear> {
+        self.practice_ok(practice)?;
+        self.inner.get_practice_year(tenant, practice, year).await
+    }
+    async fn set_practice_year(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        practice: PracticeId,
+        year: PerformanceYear,
+        expected_version: i64,
+        profile: ReportingProfile,
+    ) -> StoreResult<PracticeYear> {
+        self.practice_ok(practice)?;
+        self.inner
+            .set_practice_year(tenant, actor, practice, year, expected_version, profile)
+            .await
+    }
+    async fn list_practice_years(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+    ) -> StoreResult<Vec<PracticeYear>> {
+        let all = self.inner.list_practice_years(tenant, year).await?;
+        Ok(self.keep(all, |y| y.practice))
+    }
+
+    async fn create_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        self.practice_ok(draft.practice)?;
+        self.inner.create_application(tenant, actor, draft).await
+    }
+    async fn get_application(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> StoreResult<Application> {
+        let a = self.inner.get_application(tenant, id).await?;
+        self.check(a.draft.practice, "application", id)?;
+        Ok(a)
+    }
+    async fn list_applications(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<Application>> {
+        let all = self.inner.list_applications(tenant, year).await?;
+        Ok(self.keep(all, |a| a.draft.practice))
+    }
+    async fn update_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        draft: ApplicationDraft,
+    ) -> StoreResult<Application> {
+        self.get_application(tenant, id).await?;
+        self.practice_ok(draft.practice)?;
+        self.inner
+            .update_application(tenant, actor, id, expected_version, draft)
+            .await
+    }
+    async fn transition_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        transition: Transition,
+    ) -> StoreResult<Application> {
+        self.get_application(tenant, id).await?;
+        self.inner
+            .transition_application(tenant, actor, id, expected_version, transition)
+            .await
+    }
+    async fn sign_application(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: ApplicationId,
+        expected_version: i64,
+        attestation: NewAttestation,
+    ) -> StoreResult<Attestation> {
+        self.get_application(tenant, id).await?;
+        self.inner
+            .sign_application(tenant, actor, id, expected_version, attestation)
+            .await
+    }
+    async fn attestations(
+        &self,
+        tenant: TenantId,
+        application: ApplicationId,
+    ) -> StoreResult<Vec<Attestation>> {
+        self.get_application(tenant, application).await?;
+        self.inner.attestations(tenant, application).await
+    }
+
+    async fn record_decision(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        decision: StoredDecision,
+    ) -> StoreResult<()> {
+        self.practice_ok(decision.practice)?;
+        self.inner.record_decision(tenant, actor, decision).await
+    }
+    async fn list_decisions(
+        &self,
+        tenant: TenantId,
+        practice: PracticeId,
+    ) -> StoreResult<Vec<StoredDecision>> {
+        self.practice_ok(practice)?;
+        self.inner.list_decisions(tenant, practice).await
+    }
+
+    async fn record_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        doc: NewDocument,
+    ) -> StoreResult<Document> {
+        self.practice_ok(doc.practice)?;
+        self.inner.record_document(tenant, actor, doc).await
+    }
+    async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document> {
+        let d = self.inner.get_document(tenant, id).await?;
+        self.check(d.practice, "document", id)?;
+        Ok(d)
+    }
+    async fn list_documents(
+        &self,
+        tenant: TenantId,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<Document>> {
+        if let Some(p) = practice {
+            self.practice_ok(p)?;
+        }
+        let all = self.inner.list_documents(tenant, practice).await?;
+        Ok(self.keep(all, |d| d.practice))
+    }
+    async fn edit_document(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        edit: DocumentEdit,
+    ) -> StoreResult<Document> {
+        self.get_document(tenant, id).await?;
+        self.inner.edit_document(tenant, actor, id, edit).await
+    }
+    async fn record_refused_deletion(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: DocumentId,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.get_document(tenant, id).await?;
+        self.inner
+            .record_refused_deletion(tenant, actor, id, reason)
+            .await
+    }
+    async fn record_observation(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        change: audit::Change,
+    ) -> StoreResult<()> {
+        self.inner.record_observation(tenant, actor, change).await
+    }
+
+    async fn audit_events(
+        &self,
+        tenant: TenantId,
+        entity_id: Option<&str>,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.visible_events(tenant, entity_id).await
+    }
+    async fn revision(&self, tenant: TenantId) -> StoreResult<i64> {
+        self.inner.revision(tenant).await
+    }
+    /// The whole chain is verified (it is one per tenant); a client is told how many of its own events
+    /// it covered, not how many the organization has.
+    async fn verify_audit(&self, tenant: TenantId) -> StoreResult<Result<usize, BrokenLink>> {
+        Ok(match self.inner.verify_audit(tenant).await? {
+            Ok(_) => Ok(self.visible_events(tenant, None).await?.len()),
+            Err(b) => Err(b),
+        })
+    }
+    /// The client's records against the whole log.
+    async fn verify_records(&self, tenant: TenantId) -> StoreResult<Vec<integrity::Finding>> {
+        let events = self.inner.audit_events(tenant, None).await?;
+        let practices = self.list_practices(tenant).await?.len();
+        let documents = self.list_documents(tenant, None).await?;
+        let applications = self.list_applications(tenant, None).await?;
+        Ok(integrity::check(&integrity::Records {
+            practices,
+            documents: &documents,
+            applications: &applications,
+            events: &events,
+        }))
+    }
+
+    async fn create_session(&self, session: Session) -> StoreResult<()> {
+        self.inner.create_session(session).await
+    }
+    async fn get_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>> {
+        self.inner.get_session(token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        self.inner.delete_session(token_hash).await
+    }
+    async fn purge_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.inner.purge_sessions(now).await
+    }
+    async fn create_api_token(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        scope: TokenScope,
+        token_hash: [u8; 32],
+    ) -> StoreResult<ApiToken> {
+        self.inner
+            .create_api_token(tenant, actor, name, role, scope, token_hash)
+            .await
+    }
+    async fn find_api_token(&self, token_hash: &[u8; 32]) -> StoreResult<Option<ApiToken>> {
+        self.inner.find_api_token(token_hash).await
+    }
+    async fn revoke_api_token(&self, tenant: TenantId, actor: &Actor, id: Uuid) -> StoreResult<()> {
+        self.inner.revoke_api_token(tenant, actor, id).await
+    }
+    /// None: tokens are the organization's.
+    async fn list_api_tokens(&self, _tenant: TenantId) -> StoreResult<Vec<ApiToken>> {
+        Ok(Vec::new())
+    }
+    async fn set_session_tenant(&self, token_hash: &[u8; 32], tenant: TenantId) -> StoreResult<()> {
+        self.inner.set_session_tenant(token_hash, tenant).await
+    }
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        keep: Option<&[u8; 32]>,
+    ) -> StoreResult<u64> {
+        self.inner.delete_user_sessions(user, keep).await
+    }
+
+    async fn reserve_attempt(
+        &self,
+        attempt: Uuid,
+        limits: &[AttemptLimit],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), DateTime<Utc>>> {
+        self.inner
+            .reserve_attempt(attempt, limits, since, now)
+            .await
+    }
+    async fn release_attempt(&self, attempt: Uuid, forget: &[String]) -> StoreResult<()> {
+        self.inner.release_attempt(attempt, forget).await
+    }
+    async fn sign_in_failures(
+        &self,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SignInFailures>> {
+        self.inner.sign_in_failures(keys, since).await
+    }
+
+    async fn create_invite(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewInvite,
+    ) -> StoreResult<Invite> {
+        self.inner.create_invite(tenant, actor, new).await
+    }
+    async fn find_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Invite>> {
+        self.inner.find_invite(token_hash, now).await
+    }
+    /// None: invitations are the organization's.
+    async fn list_invites(&self, _tenant: TenantId) -> StoreResult<Vec<Invite>> {
+        Ok(Vec::new())
+    }
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        acceptance: InviteAcceptance,
+    ) -> StoreResult<(Invite, User)> {
+        self.inner.accept_invite(token_hash, now, acceptance).await
+    }
+
+    async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        self.inner.backup_to(path).await
+    }
+
+    // CMS's eligibility answers: a client reads its practices' answers; fetching is the organization's.
+    async fn record_cms_answer(
+        &self,
+        _tenant: TenantId,
+        _actor: &Actor,
+        _answer: CmsAnswer,
+        _entry: Option<RosterEntry>,
+    ) -> StoreResult<RosterImportSummary> {
+        Err(StoreError::Forbidden(
+            "a client does not fetch CMS's eligibility data: the organization does".into(),
+        ))
+    }
+    async fn cms_answers(
+        &self,
+        tenant: TenantId,
+        year: PerformanceYear,
+        practice: Option<PracticeId>,
+    ) -> StoreResult<Vec<CmsAnswer>> {
+        if let Some(p) = practice {
+            self.practice_ok(p)?;
+        }
+        let all = self.inner.cms_answers(tenant, year, practice).await?;
+        Ok(self.keep(all, |a| a.practice))
+    }
+
+    // The events since a revision, for patching a cached portfolio: a client gets none, so its (small)
+    // portfolio is always loaded afresh through this filter and no other practice's event is seen.
+    async fn audit_events_after(
+        &self,
+        _tenant: TenantId,
+        _after_seq: i64,
+        _limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        Ok(Vec::new())
+    }
+
+    // Password resets and reminders belong to accounts and organizations, not to practices.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<PasswordReset> {
+        self.inner
+            .create_password_reset(user, token_hash, expires_at)
+            .await
+    }
+    async fn find_password_reset(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<PasswordReset>> {
+        self.inner.find_password_reset(token_hash).await
+    }
+    async fn reset_password(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Result<User, ResetRefusal>> {
+        self.inner
+            .reset_password(token_hash, now, password_hash)
+            .await
+    }
+    async fn claim_reminder(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.inner
+            .claim_reminder(key, claim, now, stale_before)
+            .await
+    }
+    async fn mark_reminder_sent(
+        &self,
+        key: &ReminderKey,
+        claim: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.inner.mark_reminder_sent(key, claim, at).await
+    }
+    async fn release_reminder(&self, key: &ReminderKey, claim: Uuid) -> StoreResult<()> {
+        self.inner.release_reminder(key, claim).await
+    }
+    async fn list_reminders(&self, _tenant: TenantId) -> StoreResult<Vec<Reminder>> {
+        Ok(Vec::new())
+    }
+
+    // Targeted reviews: a client sees its practices'; opening them from CMS's feedback is the
+    // organization's.
+    async fn open_targeted_reviews(
+        &self,
+        _tenant: TenantId,
+        _actor: &Actor,
+        _candidates: Vec<NewTargetedReview>,
+    ) -> StoreResult<Vec<TargetedReview>> {
+        Err(StoreError::Forbidden(
+            "a client does not import CMS's feedback: the organization does".into(),
+        ))
+    }
+    async fn list_targeted_reviews(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<TargetedReview>> {
+        let all = self.inner.list_targeted_reviews(tenant, year).await?;
+        Ok(self.keep(all, |r| r.practice))
+    }
+}
