@@ -73,7 +73,7 @@ application=$(curl -sf -H "Authorization: Bearer $token" "$base/api/v1/applicati
 
 start=$(date +%s.%N)
 curl -sf -b "hardship_session=$session" "$base/dashboard?year=2026" -o "$work/dash.html"
-echo "dashboard first render (cold caches): $(echo "($(date +%s.%N) - $start)*1000" | bc | xargs printf '%.0f') ms, $(grep -c '<tr>' "$work/dash.html") table rows"
+echo "dashboard first render (cold caches): $(echo "($(date +%s.%N) - $start)*1000" | bc | xargs printf '%.0f') ms, $(grep -c '<tr id="row-' "$work/dash.html") queue rows on its first page"
 
 # Each URL once, so the numbers below are the steady state (first requests fill the per-revision caches).
 for u in "/api/v1/practices/$practice/years/2026/eligibility" "/api/v1/dashboard?year=2026"; do
