@@ -60,6 +60,8 @@ mod error;
 mod format;
 mod key;
 mod location;
+/// The process's TLS provider (ring) for every HTTPS client.
+pub mod tls;
 
 use std::collections::HashSet;
 use std::fmt;

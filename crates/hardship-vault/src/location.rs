@@ -141,6 +141,7 @@ impl Location {
                 region,
                 allow_http,
             } => {
+                crate::tls::use_ring();
                 let mut builder = AmazonS3Builder::new()
                     .with_bucket_name(bucket)
                     .with_region(region)

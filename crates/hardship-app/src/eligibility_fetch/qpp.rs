@@ -35,6 +35,7 @@ impl QppClient {
                 "invalid base URL {base_url:?}: expected http:// or https:// and a host"
             ));
         }
+        hardship_vault::tls::use_ring();
         let http = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)

@@ -131,6 +131,7 @@ impl Drop for Instance {
 }
 
 pub fn client() -> reqwest::Client {
+    hardship_vault::tls::use_ring();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
         .build()

@@ -54,6 +54,7 @@ pub enum Auth<'a> {
 }
 
 pub fn client() -> reqwest::Client {
+    hardship_vault::tls::use_ring();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
