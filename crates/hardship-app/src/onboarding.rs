@@ -10,6 +10,7 @@ use crate::principal::Principal;
 use crate::years;
 use hardship_formats::client_list::{self, ClientList, ClientListFormat, ClientPractice};
 use hardship_rules::{Npi, PerformanceYear};
+use hardship_store::engine::{RosterStep, roster_step};
 use hardship_store::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -258,20 +259,20 @@ impl Existing {
                 let name = c.name.clone().unwrap_or_else(|| {
                     known.map_or_else(|| format!("NPI {}", c.npi), |k| k.name.clone())
                 });
-                match known {
-                    None => plan.clinicians_added += 1,
-                    Some(k) if k.name == name.trim() && k.clinician_type == c.clinician_type => {
-                        plan.clinicians_unchanged += 1;
-                    }
-                    Some(_) => plan.clinicians_updated += 1,
-                }
-                RosterEntry {
+                let entry = RosterEntry {
                     npi: c.npi,
                     name,
                     clinician_type: c.clinician_type,
                     statuses: vec![],
                     origin: StatusOrigin::Imported,
+                };
+                // The preview counts with the store's own merge rule, so it says what the commit does.
+                match roster_step(known, &entry) {
+                    RosterStep::Add => plan.clinicians_added += 1,
+                    RosterStep::Unchanged => plan.clinicians_unchanged += 1,
+                    RosterStep::Update => plan.clinicians_updated += 1,
                 }
+                entry
             })
             .collect();
         if let Some(level) = row.level {

@@ -49,11 +49,9 @@ pub struct ImportArgs {
 pub async fn run(storage: &StorageArgs, a: ImportArgs) -> Outcome {
     let Some(file) = a.file.clone() else {
         use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        out.write_all(hardship_formats::spreadsheet::BOM)
-            .and_then(|()| {
-                out.write_all(hardship_formats::client_list::CLIENT_LIST_TEMPLATE_CSV.as_bytes())
-            })
+        std::io::stdout()
+            .lock()
+            .write_all(&hardship_formats::client_list::template_for_excel())
             .map_err(|e| CliError::Internal(e.to_string()))?;
         return Ok(());
     };

@@ -44,6 +44,13 @@ tin,practice_name,practice_zip,reporting_level,npi,name,clinician_type
 987654321,Núñez Chiropractic,60614,individual,1003000126,José Núñez,chiropractor
 ";
 
+/// The template as a file to download: a UTF-8 byte-order mark first, so Excel shows "Nguyễn" right.
+pub fn template_for_excel() -> Vec<u8> {
+    let mut bytes = crate::spreadsheet::BOM.to_vec();
+    bytes.extend_from_slice(CLIENT_LIST_TEMPLATE_CSV.as_bytes());
+    bytes
+}
+
 /// The file's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientListFormat {

@@ -43,7 +43,8 @@ pub(super) async fn import_client_list(
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub(super) async fn client_list_template(ApiCaller(_p): ApiCaller) -> ApiResult<Response> {
-    let mut bytes = hardship_formats::spreadsheet::BOM.to_vec();
-    bytes.extend_from_slice(hardship_formats::client_list::CLIENT_LIST_TEMPLATE_CSV.as_bytes());
-    Ok(csv_response(bytes, "client-list-template.csv"))
+    Ok(csv_response(
+        hardship_formats::client_list::template_for_excel(),
+        "client-list-template.csv",
+    ))
 }

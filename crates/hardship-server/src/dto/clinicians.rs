@@ -168,15 +168,7 @@ impl ImportQuery {
                 })?),
             },
             retrieved_on: parse_opt_date("retrieved_on", self.retrieved_on.as_deref())?,
-            keep_good_rows: match self.keep_good_rows.as_deref().map(str::trim) {
-                None | Some("") | Some("false") => false,
-                Some("true") | Some("on") => true,
-                Some(other) => {
-                    return Err(ApiError::BadRequest(format!(
-                        "invalid keep_good_rows {other:?}: true or false"
-                    )));
-                }
-            },
+            keep_good_rows: flag("keep_good_rows", self.keep_good_rows.as_deref())?,
         })
     }
 }

@@ -53,11 +53,11 @@ pub async fn page(State(state): State<AppState>, user: WebUser) -> PageResult {
 }
 
 /// The template, as the API serves it.
-pub async fn template(user: WebUser) -> PageResult {
-    let _ = user;
-    let mut bytes = hardship_formats::spreadsheet::BOM.to_vec();
-    bytes.extend_from_slice(hardship_formats::client_list::CLIENT_LIST_TEMPLATE_CSV.as_bytes());
-    Ok(crate::api::csv_response(bytes, "client-list-template.csv"))
+pub async fn template(_user: WebUser) -> PageResult {
+    Ok(crate::api::csv_response(
+        hardship_formats::client_list::template_for_excel(),
+        "client-list-template.csv",
+    ))
 }
 
 /// Previews (`action=preview`) or writes (`action=commit`) an uploaded client list.

@@ -27,6 +27,8 @@ mod records;
 mod reviews;
 
 pub use backend::{Backend, Lock, Tx};
+/// The roster merge's decision per entry, for callers that preview an import.
+pub use cases::{RosterStep, roster_step};
 
 use crate::audit::{AuditEvent, Change, truncate_micros};
 use crate::error::{StoreError, StoreResult};
