@@ -5,7 +5,7 @@ use super::row::Row;
 use hardship_rules::cites::{Cites, Warnings};
 use hardship_rules::eligibility::{Basis, Decision};
 use hardship_rules::scoring::ScoreResult;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Write;
 
 pub const OUTPUT_HEADER: &str = "performance_year,npi,tin,reporting_level,pi_reweighted,pi_basis,weight_quality,weight_cost,weight_ia,weight_pi,final_score,adjustment_band,warnings,sources\n";

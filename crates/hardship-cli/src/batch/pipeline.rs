@@ -26,9 +26,54 @@ pub(super) fn to_row_error(line: u64, e: row::CellError) -> RowError {
     }
 }
 
+/// One raw record: split by the csv reader, or by commas when its chunk holds no quotes.
+pub(super) enum Record<'a> {
+    Csv(&'a csv::ByteRecord),
+    Line(&'a row::SplitLine<'a>),
+}
+
+impl row::Fields for Record<'_> {
+    fn width(&self) -> usize {
+        match self {
+            Record::Csv(r) => r.width(),
+            Record::Line(l) => l.width(),
+        }
+    }
+    fn text(&self, i: usize) -> Result<&str, &[u8]> {
+        match self {
+            Record::Csv(r) => r.text(i),
+            Record::Line(l) => l.text(i),
+        }
+    }
+}
+
 /// Calls `f` with every raw record of a chunk and its physical line number. A CSV syntax error is passed
 /// on as a one-field record, which `parse_row` reports as a bad row.
-pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &csv::ByteRecord)) {
+pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
+    match plain_text(&chunk.bytes) {
+        Some(text) => for_each_line(chunk.first_line, text, f),
+        None => for_each_csv(chunk, &mut f),
+    }
+}
+
+/// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
+/// UTF-8, and no carriage return except before a newline (the CSV reader would end a record there).
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    if memchr::memchr(b'"', bytes).is_some()
+        || memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+    {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
+/// The fast path: each line is a record.
+fn for_each_line(first_line: u64, text: &str, mut f: impl FnMut(u64, &Record<'_>)) {
+    row::LineSplitter::default()
+        .for_each_line(text, |i, line| f(first_line + i, &Record::Line(line)));
+}
+
+fn for_each_csv(chunk: &Chunk, f: &mut impl FnMut(u64, &Record<'_>)) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -44,13 +89,13 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &csv::ByteRecor
                 if rec.len() == 1 && rec.get(0).is_some_and(|c| c.is_empty()) {
                     continue; // a blank line
                 }
-                f(line, &rec);
+                f(line, &Record::Csv(&rec));
             }
             Err(e) => {
                 let line = chunk.first_line + lines.line_of(e.position(), 1) - 1;
                 let mut broken = csv::ByteRecord::new();
                 broken.push_field(e.to_string().as_bytes());
-                f(line, &broken);
+                f(line, &Record::Csv(&broken));
                 break;
             }
         }
@@ -235,4 +280,66 @@ pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use hardship_formats::batch_row::Fields;
+
+    /// Each record's line and fields.
+    type Records = Vec<(u64, Vec<String>)>;
+
+    /// The records by the path `for_each_raw` picks, and by the CSV reader alone.
+    fn both_ways(text: &[u8]) -> (Records, Records) {
+        let chunk = Chunk {
+            seq: 0,
+            first_line: 2,
+            bytes: text.to_vec(),
+        };
+        let collect = |out: &mut Records, line: u64, r: &Record<'_>| {
+            let fields = (0..r.width())
+                .map(|i| match r.text(i) {
+                    Ok(s) => s.to_owned(),
+                    Err(b) => String::from_utf8_lossy(b).into_owned(),
+                })
+                .collect();
+            out.push((line, fields));
+        };
+        let (mut picked, mut reader) = (Vec::new(), Vec::new());
+        for_each_raw(&chunk, |line, r| collect(&mut picked, line, r));
+        for_each_csv(&chunk, &mut |line, r| collect(&mut reader, line, r));
+        (picked, reader)
+    }
+
+    #[test]
+    fn the_fast_path_splits_as_the_csv_reader_does() {
+        let cases: &[&[u8]] = &[
+            b"a,b,c\nd,,f\n",
+            b"a,b\r\nc,d\r\n\r\ne,f",
+            b"\n\na,b\n\nc\n",
+            b" , x ,\n,\n",
+            "Nguyễn,Łukasz\n".as_bytes(),
+            // These leave the fast path: a quote, a lone carriage return, bytes that are not UTF-8.
+            b"a,\"b,c\"\nd,e\n",
+            b"a,b\rc,d\n",
+            b"a,\xff\nb,c\n",
+        ];
+        for text in cases {
+            let (picked, reader) = both_ways(text);
+            assert_eq!(picked, reader, "{:?}", String::from_utf8_lossy(text));
+        }
+        assert!(plain_text(b"a,b\r\nc\n").is_some());
+        assert!(plain_text(b"a,\"b\"\n").is_none());
+        assert!(plain_text(b"a\rb\n").is_none());
+        assert!(plain_text(b"a,\xff\n").is_none());
+    }
+
+    #[test]
+    fn the_fast_path_counts_physical_lines() {
+        let (picked, _) = both_ways(b"a,b\r\n\r\nc,d\n");
+        let lines: Vec<u64> = picked.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![2, 4]);
+    }
 }
