@@ -10,8 +10,37 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
+/// Buffers handed back after use and taken again: a fixed set of buffers, reused, instead of one per
+/// chunk. Fresh buffers of slightly different sizes left the allocator's heap growing with the file.
+#[derive(Clone)]
+pub struct BufferPool {
+    tx: crossbeam_channel::Sender<Vec<u8>>,
+    rx: crossbeam_channel::Receiver<Vec<u8>>,
+}
+
+impl BufferPool {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        BufferPool { tx, rx }
+    }
+
+    /// An empty buffer: a returned one, or a new one of `capacity` bytes.
+    pub fn take(&self, capacity: usize) -> Vec<u8> {
+        self.rx
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(capacity))
+    }
+
+    pub fn give(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        // A full pool drops the buffer.
+        let _ = self.tx.try_send(buffer);
+    }
+}
+
 /// Reads chunks of about `target` bytes, always cut after a newline that lies outside quotes.
 pub struct ChunkReader<R> {
+    pool: BufferPool,
     input: R,
     target: usize,
     carry: Vec<u8>,
@@ -21,11 +50,12 @@ pub struct ChunkReader<R> {
 }
 
 impl<R: Read> ChunkReader<R> {
-    pub fn new(input: R, target: usize, first_line: u64, carry: Vec<u8>) -> Self {
+    pub fn new(input: R, target: usize, first_line: u64, pool: BufferPool) -> Self {
         ChunkReader {
+            carry: pool.take(target),
+            pool,
             input,
             target,
-            carry,
             next_line: first_line,
             seq: 0,
             eof: false,
@@ -57,7 +87,9 @@ impl<R: Read> ChunkReader<R> {
                 self.target *= 2;
                 continue;
             };
-            let rest = self.carry.split_off(cut);
+            let mut rest = self.pool.take(self.target);
+            rest.extend_from_slice(&self.carry[cut..]);
+            self.carry.truncate(cut);
             let bytes = std::mem::replace(&mut self.carry, rest);
             let chunk = Chunk {
                 seq: self.seq,
@@ -87,6 +119,10 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
 /// The offset just after the last newline that is outside a quoted field, if any. Quotes toggle the
 /// state; an escaped quote (`""`) toggles twice and so changes nothing.
 fn last_record_end(buf: &[u8]) -> Option<usize> {
+    // Most files quote nothing: then the last newline ends a record, found without stopping at the others.
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf).map(|i| i + 1);
+    }
     let mut in_quotes = false;
     let mut last = None;
     for i in memchr::memchr2_iter(b'"', b'\n', buf) {
@@ -105,9 +141,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_chunk_without_quotes_ends_after_its_last_newline() {
+        assert_eq!(last_record_end(b"a,b\nc,d\ne"), Some(8));
+        assert_eq!(last_record_end(b"a,b"), None);
+        assert_eq!(last_record_end(b"a,\"b\nc\"\nd"), Some(8));
+        assert_eq!(last_record_end(b"a,\"b\nc"), None);
+    }
+
+    #[test]
     fn cuts_only_outside_quotes_and_counts_lines() {
         let data = b"a,b\n\"x\ny\",2\nc,3\n".to_vec();
-        let mut r = ChunkReader::new(&data[..], 5, 1, Vec::new());
+        let mut r = ChunkReader::new(&data[..], 5, 1, BufferPool::new(4));
         let mut seen = Vec::new();
         while let Some(c) = r.next_chunk().unwrap() {
             seen.push((c.first_line, String::from_utf8(c.bytes).unwrap()));

@@ -14,7 +14,7 @@ mod pipeline;
 pub use hardship_formats::batch_row as row;
 use pipeline::*;
 
-use chunks::{Chunk, ChunkReader};
+use chunks::{BufferPool, Chunk, ChunkReader};
 use crossbeam_channel::bounded;
 use hardship_rules::eligibility::{self, Case, GroupMembers, Subject};
 use hardship_rules::scoring::{self, ScoreInput};
@@ -175,11 +175,47 @@ struct EntityPlan {
     canonical: EntityValues,
     canonical_line: u64,
     /// The output columns from `pi_reweighted` to `sources`, for a member who would not be reweighted on
-    /// its own.
-    suffix: Vec<u8>,
+    /// its own, as two pieces in [`Pieces`].
+    suffix: [u32; 2],
     /// The same for a member who would be (its `pi_basis` is `group_test_not_met` when the entity is not
     /// reweighted: it loses its own reweighting by reporting with the group).
-    suffix_alone: Vec<u8>,
+    suffix_alone: [u32; 2],
+}
+
+/// The distinct pieces of the entities' output, each kept once: memory grows with the number of entities
+/// (a hundred-odd bytes each), while their output columns repeat a few hundred distinct texts.
+#[derive(Default)]
+struct Pieces {
+    ids: HashMap<Box<[u8]>, u32>,
+}
+
+impl Pieces {
+    /// Splits an entity's output columns before `sources` (which holds no comma) and keeps both parts.
+    fn add(&mut self, columns: &[u8]) -> [u32; 2] {
+        let cut = columns
+            .iter()
+            .rposition(|&b| b == b',')
+            .map_or(0, |i| i + 1);
+        [self.id(&columns[..cut]), self.id(&columns[cut..])]
+    }
+
+    fn id(&mut self, piece: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(piece) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(piece.into(), id);
+        id
+    }
+
+    /// The pieces indexed by id.
+    fn into_table(self) -> Vec<Box<[u8]>> {
+        let mut table = vec![Box::<[u8]>::default(); self.ids.len()];
+        for (piece, id) in self.ids {
+            table[id as usize] = piece;
+        }
+        table
+    }
 }
 
 /// Runs the batch contract from `opts.input` to `opts.output`.
@@ -227,6 +263,8 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
     plans.reserve(tally.entities.len());
     let mut disagreements: Vec<RowError> = Vec::new();
     let mut cache = format::SourcesCache::default();
+    let mut pieces = Pieces::default();
+    let mut columns = Vec::with_capacity(512);
     for (key, variants) in &tally.entities {
         let Some(canon) = variants.iter().min_by_key(|v| v.first_line) else {
             continue;
@@ -245,8 +283,9 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             .values
             .tin_clinician_count
             .unwrap_or(canon.members.count);
-        let (mut suffix, mut suffix_alone) = (Vec::with_capacity(160), Vec::with_capacity(160));
-        for (out, alone) in [(&mut suffix, false), (&mut suffix_alone, true)] {
+        let mut suffixes = [[0u32; 2]; 2];
+        for (slot, alone) in suffixes.iter_mut().zip([false, true]) {
+            columns.clear();
             evaluate(
                 book,
                 Who {
@@ -258,20 +297,24 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                     member_alone: Some(alone),
                 },
                 &canon.values,
-                out,
+                &mut columns,
                 &mut cache,
             );
+            *slot = pieces.add(&columns);
         }
         plans.insert(
             *key,
             EntityPlan {
                 canonical: canon.values,
                 canonical_line: canon.first_line,
-                suffix,
-                suffix_alone,
+                suffix: suffixes[0],
+                suffix_alone: suffixes[1],
             },
         );
     }
+    // Pass 2 needs the plans only.
+    drop(std::mem::take(&mut tally.entities));
+    let pieces = pieces.into_table();
     let first_disagreement = disagreements.iter().min_by_key(|e| e.line).cloned();
     if !opts.skip_bad_rows {
         let first = [tally.first_error.clone(), first_disagreement]
@@ -314,6 +357,8 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             header: &header,
             tins: &tally.tins,
             plans: &plans,
+            pieces: &pieces,
+            buffers: BufferPool::new(threads * 4),
         };
         let mut pending: BTreeMap<u64, (Vec<u8>, Vec<RowError>, u64)> = BTreeMap::new();
         let mut next = 0u64;
@@ -348,6 +393,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
                     if let Err(e) = out.write_all(&bytes) {
                         write_err = Some(io(&tmp_out)(e));
                     }
+                    ctx.buffers.give(bytes);
                     if let Some(w) = err_out.as_mut() {
                         for e in &errors {
                             if let Err(e) = format::write_error_row(w, e) {
@@ -421,6 +467,9 @@ struct Pass2<'a> {
     header: &'a Header,
     tins: &'a HashMap<(u16, Tin), [u32; 4]>,
     plans: &'a HashMap<EntityKey, EntityPlan>,
+    pieces: &'a [Box<[u8]>],
+    /// Output buffers, handed back once written.
+    buffers: BufferPool,
 }
 
 impl Pass2<'_> {
@@ -430,7 +479,7 @@ impl Pass2<'_> {
         sources: &mut format::SourcesCache,
     ) -> (Vec<u8>, Vec<RowError>, u64) {
         // Output rows run about three times as long as input rows (the sources column).
-        let mut out = Vec::with_capacity(chunk.bytes.len() * 4);
+        let mut out = self.buffers.take(chunk.bytes.len() * 4);
         let mut errors = Vec::new();
         let mut rows = 0u64;
         for_each_record(chunk, self.header, |line, parsed| {
@@ -445,10 +494,15 @@ impl Pass2<'_> {
                 match self.plans.get(&key) {
                     Some(plan) if plan.canonical == row.values => {
                         let rules = self.book.year(row.year);
-                        if would_qualify_alone(rules, &row) {
-                            out.extend_from_slice(&plan.suffix_alone)
+                        let suffix = if would_qualify_alone(rules, &row) {
+                            plan.suffix_alone
                         } else {
-                            out.extend_from_slice(&plan.suffix)
+                            plan.suffix
+                        };
+                        for id in suffix {
+                            out.extend_from_slice(
+                                self.pieces.get(id as usize).map_or(&[][..], |p| p),
+                            );
                         }
                     }
                     Some(plan) => {

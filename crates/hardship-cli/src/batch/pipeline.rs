@@ -162,23 +162,26 @@ pub(super) fn pipeline<T: Default + Send>(
 ) -> Result<Vec<T>, BatchError> {
     let input = open_after_header(opts, header_bytes)?;
     let (tx, rx) = bounded::<Chunk>(threads * 2);
+    let pool = BufferPool::new(threads * 4);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let rx = rx.clone();
                 let work = &work;
+                let pool = &pool;
                 s.spawn(move || {
                     let mut state = T::default();
                     for chunk in rx {
                         work(&chunk, &mut state);
                         progress.inc(chunk.bytes.len() as u64);
+                        pool.give(chunk.bytes);
                     }
                     state
                 })
             })
             .collect();
         drop(rx);
-        let fed = feed(opts, input, header_lines, &tx);
+        let fed = feed(opts, input, header_lines, &tx, pool.clone());
         drop(tx);
         let states: Vec<T> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
         fed?;
@@ -202,15 +205,18 @@ pub(super) fn ordered_pipeline(
     let input = open_after_header(opts, header_bytes)?;
     let (tx, rx) = bounded::<Chunk>(threads * 2);
     let (rtx, rrx) = bounded::<(u64, (Vec<u8>, Vec<RowError>, u64))>(threads * 2);
+    let pool = BufferPool::new(threads * 4);
     std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = rx.clone();
             let rtx = rtx.clone();
+            let pool = &pool;
             s.spawn(move || {
                 let mut sources = format::SourcesCache::default();
                 for chunk in rx {
                     let result = ctx.process(&chunk, &mut sources);
                     progress.inc(chunk.bytes.len() as u64);
+                    pool.give(chunk.bytes);
                     if rtx.send((chunk.seq, result)).is_err() {
                         break;
                     }
@@ -220,8 +226,9 @@ pub(super) fn ordered_pipeline(
         drop(rx);
         drop(rtx);
         // The reader runs on its own thread so this one can drain results (and bound memory).
+        let pool = pool.clone();
         let feeder = s.spawn(move || {
-            let r = feed(opts, input, header_lines, &tx);
+            let r = feed(opts, input, header_lines, &tx, pool);
             drop(tx);
             r
         });
@@ -239,8 +246,9 @@ pub(super) fn feed(
     input: impl Read,
     header_lines: u64,
     tx: &crossbeam_channel::Sender<Chunk>,
+    pool: BufferPool,
 ) -> Result<(), BatchError> {
-    let mut reader = ChunkReader::new(input, opts.chunk_bytes.max(4096), header_lines, Vec::new());
+    let mut reader = ChunkReader::new(input, opts.chunk_bytes.max(4096), header_lines, pool);
     loop {
         match reader.next_chunk() {
             Ok(Some(chunk)) => {

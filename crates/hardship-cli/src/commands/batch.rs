@@ -36,7 +36,7 @@ pub fn run(a: BatchArgs) -> Outcome {
         skip_bad_rows: a.skip_bad_rows,
         threads,
         progress: std::io::stderr().is_terminal(),
-        chunk_bytes: 1 << 20,
+        chunk_bytes: 1 << 19,
     };
     let summary = batch::run(&opts)?;
     eprintln!(
