@@ -59,6 +59,16 @@ impl RuleSet {
                 .iter()
                 .map(|r| r.cite("redistribution row")),
         );
+        if let Some(e) = &self.euc_application {
+            out.push(e.coverage.cite("EUC application: categories and events"));
+            out.push(e.levels.cite("EUC application: who may file"));
+            out.push(e.data_override.cite("EUC application: data overrides"));
+            out.extend(
+                e.reopened
+                    .iter()
+                    .map(|w| w.cite("EUC window reopened for one reason")),
+            );
+        }
         out.extend(
             self.hardship_reasons
                 .iter()
