@@ -420,6 +420,14 @@ impl CategorySet {
         self.0 == 0
     }
 
+    pub fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    pub fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
     pub fn is_subset_of(self, other: Self) -> bool {
         self.0 & !other.0 == 0
     }

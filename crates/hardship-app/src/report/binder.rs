@@ -378,6 +378,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             Applicant::Individual { npi, tin } => format!("individual, TIN {tin}, NPI {npi}"),
             Applicant::Group { tin } => format!("group, TIN {tin}"),
             Applicant::VirtualGroup { identifier } => format!("virtual group {identifier}"),
+            Applicant::ApmEntity { identifier } => format!("APM entity {identifier}"),
         };
         let s = &d.submitter;
         let mut kv = vec![

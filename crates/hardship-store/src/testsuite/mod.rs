@@ -159,6 +159,7 @@ pub fn draft(practice: PracticeId, year: u16, reason: HardshipReason) -> Applica
             ..ApplicationFacts::default()
         },
         attested: true,
+        euc: None,
     }
 }
 
