@@ -70,8 +70,8 @@ impl ApplicationInput {
                     .iter()
                     .map(|c| Category::parse(c).map_err(bad))
                     .collect::<Result<Vec<_>, _>>()?;
-                let event = EucEventType::parse(self.euc_event.as_deref().unwrap_or(""))
-                    .map_err(bad)?;
+                let event =
+                    EucEventType::parse(self.euc_event.as_deref().unwrap_or("")).map_err(bad)?;
                 Some(EucRequest { categories, event })
             }
             Some(other) => {

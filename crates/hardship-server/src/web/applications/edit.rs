@@ -112,8 +112,8 @@ pub(super) async fn edit_page_for(
             rules.application_levels.levels.clone()
         }
         .iter()
-            .map(|l| (l.code().to_owned(), l.label().to_owned()))
-            .collect(),
+        .map(|l| (l.code().to_owned(), l.label().to_owned()))
+        .collect(),
         roster: roster
             .iter()
             .map(|c| (c.npi.to_string(), c.name.clone()))

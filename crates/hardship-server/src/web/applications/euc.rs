@@ -39,7 +39,13 @@ pub(crate) fn wizard(
         Some(e) => (
             euc::coverable(rules)
                 .into_iter()
-                .map(|c| (c.code().to_owned(), c.label().to_owned(), ticked.contains(c)))
+                .map(|c| {
+                    (
+                        c.code().to_owned(),
+                        c.label().to_owned(),
+                        ticked.contains(c),
+                    )
+                })
                 .collect(),
             e.coverage
                 .event_types
@@ -76,6 +82,21 @@ pub(crate) fn check(
         "" => None,
         l => Some(ReportingLevel::parse(l).map_err(|e| e.to_string())?),
     };
+    let date = |field: &str, v: &Option<String>| match super::text(v) {
+        "" => Ok(None),
+        t => crate::dto::parse_date(field, t)
+            .map(Some)
+            .map_err(|e| e.public_message()),
+    };
+    if let (Some(start), Some(end)) = (
+        date("event_start", &f.event_start)?,
+        date("event_end", &f.event_end)?,
+    ) && end < start
+    {
+        return Err(format!(
+            "invalid event_end: {end} is before the start date {start}"
+        ));
+    }
     let fail = |e: euc::EucRefusal| format!("invalid {}: {e}", e.field());
     // Before the applicant is chosen, the group stands in (every year with the application has it).
     let lvl = level.unwrap_or(ReportingLevel::Group);

@@ -166,12 +166,23 @@ impl WizardFields {
             },
             kind: euc.then(|| "euc".to_owned()),
             categories: if euc {
-                self.categories().iter().map(|c| c.code().to_owned()).collect()
+                self.categories()
+                    .iter()
+                    .map(|c| c.code().to_owned())
+                    .collect()
             } else {
                 Vec::new()
             },
-            euc_event: if euc { some_text(&self.euc_event) } else { None },
-            euc_kind: if euc { None } else { some_text(&self.event_kind) },
+            euc_event: if euc {
+                some_text(&self.euc_event)
+            } else {
+                None
+            },
+            euc_kind: if euc {
+                None
+            } else {
+                some_text(&self.event_kind)
+            },
             circumstance_start: some_text(&self.circumstance_start),
             circumstance_end: some_text(&self.circumstance_end),
             description: text(&self.description).to_owned(),
