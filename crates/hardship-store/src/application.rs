@@ -317,7 +317,9 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
     } else if matches!(d.applicant, Applicant::ApmEntity { .. }) {
         return Err(StoreError::invalid(
             "applicant",
-            format!("an APM entity may not file a PI hardship application in {y}; it may file an EUC exception application"),
+            format!(
+                "an APM entity may not file a PI hardship application in {y}; it may file an EUC exception application"
+            ),
         ));
     }
     match rules.reason_rule(d.reason) {
@@ -430,7 +432,8 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
             "an extreme and uncontrollable circumstance needs its start date (leave the end blank while it goes on)".into(),
         ));
     }
-    if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() && d.euc.is_none() {
+    if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() && d.euc.is_none()
+    {
         problems.push((
             "euc_kind",
             "say what kind of extreme and uncontrollable circumstance it was (the CMS form asks)"

@@ -518,11 +518,20 @@ pub struct CmsStatus {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "level")]
 pub enum Applicant {
-    Individual { npi: Npi, tin: Tin },
-    Group { tin: Tin },
-    VirtualGroup { identifier: String },
+    Individual {
+        npi: Npi,
+        tin: Tin,
+    },
+    Group {
+        tin: Tin,
+    },
+    VirtualGroup {
+        identifier: String,
+    },
     /// An APM entity (EUC applications only, from the years the rule set allows).
-    ApmEntity { identifier: String },
+    ApmEntity {
+        identifier: String,
+    },
 }
 
 impl Applicant {
