@@ -520,7 +520,11 @@ pub fn assess(
     let missing = missing_items(r, roster.is_empty(), &apps, needs_application, year);
     let npis: Vec<hardship_rules::Npi> = roster.iter().map(|c| c.npi).collect();
     let euc = crate::euc::euc_part(rules, profile, level, &apps, &npis, rules_status);
-    for v in euc.applications.iter().filter(|v| v.status == "approved" && !v.overridden.is_empty()) {
+    for v in euc
+        .applications
+        .iter()
+        .filter(|v| v.status == "approved" && !v.overridden.is_empty())
+    {
         alerts.push(alert(
             "data_overrides_euc",
             format!(

@@ -221,7 +221,12 @@ pub fn euc_part(
                 labels(covered)
             ),
         };
-        let sources: Vec<String> = o.cites.source_keys().into_iter().map(str::to_owned).collect();
+        let sources: Vec<String> = o
+            .cites
+            .source_keys()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         part.applications.push(EucApplicationView {
             application: a.id.0,
             level: app_level.code().to_owned(),
@@ -229,8 +234,16 @@ pub fn euc_part(
             event: req.event.code().to_owned(),
             event_label: req.event.label().to_owned(),
             categories: codes(covered),
-            reweighted: if approved { codes(o.reweighted) } else { Vec::new() },
-            overridden: if approved { codes(o.overridden) } else { Vec::new() },
+            reweighted: if approved {
+                codes(o.reweighted)
+            } else {
+                Vec::new()
+            },
+            overridden: if approved {
+                codes(o.overridden)
+            } else {
+                Vec::new()
+            },
             at_practice_level: here,
             text,
             sources,
@@ -291,7 +304,8 @@ pub fn automatic_euc(rules: &RuleSet, practice: &Practice) -> AutomaticEucView {
             ),
             None => (
                 false,
-                "The practice has no ZIP on file: record it to check CMS's designated areas.".into(),
+                "The practice has no ZIP on file: record it to check CMS's designated areas."
+                    .into(),
             ),
         }
     };
@@ -335,5 +349,178 @@ pub fn automatic_euc(rules: &RuleSet, practice: &Practice) -> AutomaticEucView {
             })
             .collect(),
         confirmed: e.confirmed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use crate::assess::{Assessment, Detail, PracticeRecords, assess};
+    use chrono::{DateTime, TimeZone, Utc};
+    use hardship_rules::{
+        Category, ClinicianType, PerformanceYear, PiSubmission, ReportingLevel, RuleBook, Tin,
+    };
+    use hardship_store::testsuite::{euc_draft, npi};
+    use hardship_store::*;
+
+    fn practice() -> Practice {
+        Practice {
+            id: PracticeId(uuid::Uuid::from_u128(1)),
+            tenant: TenantId(uuid::Uuid::from_u128(2)),
+            tin: Tin::parse("123456789").unwrap(),
+            name: "Nguyễn Văn An Clinic".into(),
+            address: String::new(),
+            contact: Contact::default(),
+            zip: None,
+            archived: None,
+            version: 1,
+            created_at: Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    fn roster(n: u32) -> Vec<Clinician> {
+        (1..=n)
+            .map(|i| Clinician {
+                id: ClinicianId(uuid::Uuid::from_u128(100 + u128::from(i))),
+                tenant: TenantId(uuid::Uuid::from_u128(2)),
+                practice: PracticeId(uuid::Uuid::from_u128(1)),
+                npi: npi(i),
+                name: format!("Clinician {i}"),
+                clinician_type: ClinicianType::Physician,
+                joined_on: None,
+                left_on: None,
+                archived: None,
+                version: 1,
+                created_at: Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).unwrap(),
+            })
+            .collect()
+    }
+
+    /// An approved group EUC application for `categories`, sent at `sent`.
+    fn approved(year: u16, categories: &[Category], sent: DateTime<Utc>) -> Application {
+        let p = practice();
+        let mut d = euc_draft(p.id, year, categories);
+        if year == 2019 {
+            d.euc.as_mut().unwrap().event = hardship_rules::EucEventType::Covid19;
+        }
+        Application {
+            id: ApplicationId(uuid::Uuid::from_u128(9)),
+            tenant: p.tenant,
+            draft: d,
+            state: ApplicationState::Approved {
+                submitted: Box::new(ApplicationState::Submitted {
+                    channel: Channel::Portal,
+                    reference: "EUC-1".into(),
+                    at: sent,
+                    by: "x".into(),
+                }),
+                decided_on: sent.date_naive(),
+                email: None,
+                seen: None,
+            },
+            version: 4,
+            created_at: p.created_at,
+            updated_at: p.created_at,
+        }
+    }
+
+    fn run(year: u16, profile: ReportingProfile, app: &Application) -> Assessment {
+        let y = PerformanceYear::new(year).unwrap();
+        let p = practice();
+        let cl = roster(20);
+        let cl: Vec<&Clinician> = cl.iter().collect();
+        assess(
+            RuleBook::embedded().unwrap().year(y),
+            y,
+            &PracticeRecords {
+                practice: &p,
+                profile: &profile,
+                clinicians: &cl,
+                statuses: &[],
+                applications: &[app],
+                documents: &[],
+                window_closed: false,
+            },
+            Detail::Full,
+        )
+    }
+
+    fn group(pi: PiSubmission, quality: Option<f64>) -> ReportingProfile {
+        ReportingProfile {
+            level: ReportingLevel::Group,
+            level_decided: true,
+            pi_submitted: pi,
+            scores: ScoreEstimates {
+                quality,
+                ..ScoreEstimates::default()
+            },
+            ..ReportingProfile::default()
+        }
+    }
+
+    fn in_2024() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 11, 1, 12, 0, 0).unwrap()
+    }
+
+    /// From PY 2020 data submitted in quality overrides that category's EUC reweighting, cost never is
+    /// [PALTC-2020EXT]; PI covered by an EUC application is the EUC reason of 414.1380(c)(2)(i)(C)(2) and PI
+    /// data voids it like any approval ((C) lead-in) [ECFR-414.1380-2024].
+    #[test]
+    fn data_overrides_an_approved_euc_category_by_category() {
+        let all = [Category::Quality, Category::Cost, Category::Pi];
+        let app = approved(2024, &all, in_2024());
+        let a = run(2024, group(PiSubmission::No, None), &app);
+        assert_eq!(a.euc_reweighted, ["quality", "cost"]);
+        assert_eq!(
+            a.group.as_ref().unwrap().basis,
+            "hardship:extreme_uncontrollable"
+        );
+        assert_eq!(a.reweighted_by_hardship, 20);
+
+        let a = run(2024, group(PiSubmission::Qualifying, Some(80.0)), &app);
+        assert_eq!(
+            a.euc_reweighted,
+            ["cost"],
+            "quality data overrides, cost never"
+        );
+        assert_eq!(a.group.as_ref().unwrap().basis, "voided_by_pi_submission");
+        let v = &a.euc_applications[0];
+        assert_eq!(v.overridden, ["quality", "pi"]);
+        assert!(a.alerts.iter().any(|x| x.code == "data_overrides_euc"));
+    }
+
+    /// PY 2019: an application citing COVID-19 in the April 3–30, 2020 window overrides data already
+    /// submitted, PI included ((A)(6), (C)(11); [AAOE-2020]).
+    #[test]
+    fn the_py2019_covid_window_keeps_its_approval_despite_data() {
+        let all = [
+            Category::Quality,
+            Category::Cost,
+            Category::Ia,
+            Category::Pi,
+        ];
+        let in_window = Utc.with_ymd_and_hms(2020, 4, 20, 15, 0, 0).unwrap();
+        let app = approved(2019, &all, in_window);
+        let a = run(2019, group(PiSubmission::Qualifying, Some(70.0)), &app);
+        assert_eq!(a.euc_reweighted, ["quality", "cost", "ia"]);
+        assert!(a.group.as_ref().unwrap().reweighted, "{:?}", a.group);
+        assert_eq!(a.group.as_ref().unwrap().basis, "hardship:covid19");
+    }
+
+    /// An application leaving PI alone does not touch PI, and one filed by a clinician does not change a
+    /// group-reporting practice's score.
+    #[test]
+    fn an_euc_without_pi_or_at_another_level_leaves_the_practice_alone() {
+        let app = approved(2024, &[Category::Quality, Category::Cost], in_2024());
+        let a = run(2024, group(PiSubmission::No, None), &app);
+        assert!(!a.group.as_ref().unwrap().reweighted);
+        let mut solo = app.clone();
+        solo.draft.applicant = Applicant::Individual {
+            npi: npi(1),
+            tin: practice().tin,
+        };
+        let a = run(2024, group(PiSubmission::No, None), &solo);
+        assert!(a.euc_reweighted.is_empty());
+        assert!(!a.euc_applications[0].at_practice_level);
     }
 }

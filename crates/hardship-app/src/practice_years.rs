@@ -127,7 +127,10 @@ pub fn impact_of(
     // they are left out, and the year's redistribution row for what remains applies.
     let euc = |c: &str| !b.assessment.euc_reweighted.iter().any(|x| x == c);
     let est = ScoreEstimates {
-        quality: overrides.quality.or(base.quality).filter(|_| euc("quality")),
+        quality: overrides
+            .quality
+            .or(base.quality)
+            .filter(|_| euc("quality")),
         cost: overrides
             .cost
             .or(base.cost)

@@ -404,7 +404,12 @@ impl From<&Application> for ApplicationDto {
             categories: d
                 .euc
                 .as_ref()
-                .map(|e| e.category_set().iter().map(|c| c.code().to_owned()).collect())
+                .map(|e| {
+                    e.category_set()
+                        .iter()
+                        .map(|c| c.code().to_owned())
+                        .collect()
+                })
                 .unwrap_or_default(),
             euc_event: d.euc.as_ref().map(|e| e.event.code().to_owned()),
             circumstance_start: d.circumstance_start,

@@ -329,7 +329,10 @@ pub fn content(
         sources.extend(e.data_override.sources.iter().cloned());
         let reason = ReasonCriteria {
             reason: req.event.code().to_owned(),
-            label: format!("extreme and uncontrollable circumstances: {}", req.event.label()),
+            label: format!(
+                "extreme and uncontrollable circumstances: {}",
+                req.event.label()
+            ),
             criteria: format!(
                 "A rare event entirely outside the control of the clinician and the facility that prevented collecting or submitting data for an extended period, or affected performance on cost measures; each category it affected is named. {}",
                 cov.note.clone().unwrap_or_default()
@@ -521,7 +524,8 @@ fn covered(pk: &ApplicationPacket) -> Vec<Block> {
             "The virtual group; the practice's clinicians on its roster:".to_owned()
         }
         Applicant::ApmEntity { .. } => {
-            "The APM entity (every category of its score); the practice's clinicians in it:".to_owned()
+            "The APM entity (every category of its score); the practice's clinicians in it:"
+                .to_owned()
         }
     };
     let mut blocks = vec![Block::Paragraph(intro)];
