@@ -136,9 +136,10 @@ pub fn apply(
             let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
             if draft.euc.is_some() {
                 check_window(draft, now).map_err(|e| match e {
-                    StoreError::Invalid { field, message } if field == "year" => {
-                        illegal(t, state, &format!(": {message}"))
-                    }
+                    StoreError::Invalid {
+                        field: "year",
+                        message,
+                    } => illegal(t, state, &format!(": {message}")),
                     other => other,
                 })?;
             } else {
