@@ -520,6 +520,24 @@ pub fn assess(
     let missing = missing_items(r, roster.is_empty(), &apps, needs_application, year);
     let npis: Vec<hardship_rules::Npi> = roster.iter().map(|c| c.npi).collect();
     let euc = crate::euc::euc_part(rules, profile, level, &apps, &npis, rules_status);
+    // The "PI data voids" trap, category by category: data in a category an approved EUC reweights
+    // undoes it there, as the year's rules say (cost never has data).
+    let at_risk: Vec<&str> = euc
+        .reweighted
+        .iter()
+        .filter(|c| crate::euc::overridable(rules, *c))
+        .map(|c| c.label())
+        .collect();
+    if !at_risk.is_empty() {
+        alerts.push(alert(
+            "reporting_data_overrides_euc",
+            format!(
+                "An approved EUC exception weights {} at 0%. Make sure nobody submits data in {} for this TIN in {year}: data in a category overrides its EUC reweighting.",
+                at_risk.join(", "),
+                if at_risk.len() == 1 { "it" } else { "them" }
+            ),
+        ));
+    }
     for v in euc
         .applications
         .iter()

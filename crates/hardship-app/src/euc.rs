@@ -104,6 +104,14 @@ pub fn submitted_categories(rules: &RuleSet, profile: &ReportingProfile) -> Cate
     s
 }
 
+/// Whether data submitted in `c` overrides an approved EUC reweighting this year.
+pub fn overridable(rules: &RuleSet, c: Category) -> bool {
+    rules
+        .euc_application
+        .as_ref()
+        .is_some_and(|e| e.data_override.categories.contains(&c))
+}
+
 /// The window an EUC application was sent in (for the PY 2019 COVID-19 override).
 fn window_of<'r>(rules: &'r RuleSet, a: &Application) -> EucWindow<'r> {
     match (&a.draft.euc, a.state.sent()) {
@@ -471,6 +479,15 @@ mod tests {
         let app = approved(2024, &all, in_2024());
         let a = run(2024, group(PiSubmission::No, None), &app);
         assert_eq!(a.euc_reweighted, ["quality", "cost"]);
+        let caution = a
+            .alerts
+            .iter()
+            .find(|x| x.code == "reporting_data_overrides_euc");
+        assert!(
+            caution.is_some_and(|c| c.text.contains("weights Quality at 0%")),
+            "{:?}",
+            a.alerts
+        );
         assert_eq!(
             a.group.as_ref().unwrap().basis,
             "hardship:extreme_uncontrollable"

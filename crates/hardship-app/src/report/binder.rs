@@ -368,9 +368,20 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
     }
     for (ap, events) in &b.applications {
         let d = &ap.draft;
+        let subject = match &d.euc {
+            Some(e) => format!(
+                "EUC exception ({}): {}",
+                e.event.label(),
+                e.category_set()
+                    .iter()
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => d.reason.label().to_owned(),
+        };
         apps.push(Block::Heading(format!(
-            "{} — {} ({})",
-            d.reason.label(),
+            "{subject} — {} ({})",
             ap.state.label(),
             ap.id
         )));
