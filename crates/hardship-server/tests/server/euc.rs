@@ -187,6 +187,50 @@ async fn an_euc_application_for_quality_and_cost_goes_from_draft_to_approval_thr
         "{a}"
     );
     assert_quality_and_cost_reweighted(&app, &token, &p).await;
+    // The submission guard, category by category: a file with quality data would override the
+    // approved EUC's quality reweighting, and is blocked; one with IA data only passes.
+    let check = |sets: Value| {
+        json!({"submission": {"performanceYear": 2026, "entityType": "group",
+            "taxpayerIdentificationNumber": "123456789", "measurementSets": sets}})
+    };
+    let path = format!("/api/v1/practices/{p}/years/2026/submission-check");
+    let quality = check(
+        json!([{"category": "quality", "measurements": [{"measureId": "001", "value": {"isEndToEndReported": true}}]}]),
+    );
+    let g: Value = app
+        .request(Method::POST, &path, t)
+        .json(&quality)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (g["blocked"].clone(), g["euc_overridden"].clone()),
+        (json!(true), json!(["quality"])),
+        "{g}"
+    );
+    assert!(
+        g["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved EUC exception"),
+        "{g}"
+    );
+    let ia = check(
+        json!([{"category": "ia", "measurements": [{"measureId": "IA_EPA_1", "value": true}]}]),
+    );
+    let g: Value = app
+        .request(Method::POST, &path, t)
+        .json(&ia)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(g["blocked"], false, "{g}");
     // An EUC application that leaves PI alone does not reweight PI.
     let (_, e) = app
         .get_json(&format!("/api/v1/practices/{p}/years/2026/eligibility"), t)
