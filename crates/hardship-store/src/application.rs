@@ -272,8 +272,16 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
         ));
     }
     // The circumstance must touch the performance year; a decertification may date from the year before.
+    // An EUC event a window was reopened for may come after it (the Change Healthcare cyberattack of
+    // February 2024 for PY 2023; CMS asked for 1/1/2020–4/30/2020 in the PY 2019 COVID-19 window).
+    let later_event = d.euc.as_ref().is_some_and(|r| {
+        rules
+            .euc_application
+            .as_ref()
+            .is_some_and(|e| e.reopened.iter().any(|w| w.reason == r.event))
+    });
     if let Some(start) = d.circumstance_start {
-        if start.year() > y {
+        if start.year() > y && !later_event {
             return Err(StoreError::invalid(
                 "circumstance_start",
                 format!("{start} is after the {y} performance year"),

@@ -166,4 +166,20 @@ pub async fn euc_windows_reopened_for_one_reason_refuse_others(f: &dyn StoreFact
         .await
         .unwrap();
     assert_eq!(app.state.name(), "submitted");
+
+    // PY 2023, reopened for the Change Healthcare cyberattack of February 2024 [INTELLICURE-2024]: an
+    // event after the performance year is what the window is for.
+    w.clock
+        .set(Utc.with_ymd_and_hms(2024, 4, 1, 12, 0, 0).unwrap());
+    let ch = ApplicationDraft {
+        circumstance_start: NaiveDate::from_ymd_opt(2024, 2, 21),
+        circumstance_end: None,
+        euc: Some(EucRequest {
+            categories: cats.to_vec(),
+            event: EucEventType::ChangeHealthcareCyberattack,
+        }),
+        ..euc_draft(w.practice.id, 2023, &cats)
+    };
+    let app = s.create_application(a, &owner(), ch).await.unwrap();
+    assert_eq!(app.draft.year.get(), 2023);
 }
