@@ -464,6 +464,8 @@ async fn a_reopened_one_reason_window_refuses_other_reasons_through_the_api_and_
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{a}");
+    let (_, html) = page(&app, &owner, &format!("/applications/{id}")).await;
+    assert!(html.contains("id=\"reopened-iv_fluid_shortage\""), "{html}");
     // One second after the window closed (8 p.m. EDT = 00:00 UTC), sending is refused.
     app.clock.set("2025-04-15T00:00:00Z".parse().unwrap());
     let (s, err) = step(
