@@ -231,6 +231,18 @@ async fn an_euc_application_for_quality_and_cost_goes_from_draft_to_approval_thr
         .await
         .unwrap();
     assert_eq!(g["blocked"], false, "{g}");
+    // The packet as PDF too; the OpenAPI document describes the new fields.
+    let r = app
+        .get(&format!("/api/v1/applications/{id}/packet.pdf"), t)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (_, doc) = app.get_json("/api/v1/openapi.json", t).await;
+    let input = &doc["components"]["schemas"]["ApplicationInput"]["properties"];
+    for f in ["kind", "categories", "euc_event"] {
+        assert!(input[f].is_object(), "ApplicationInput.{f} documented");
+    }
+    assert!(doc["components"]["schemas"]["EucApplicationView"].is_object());
     // An EUC application that leaves PI alone does not reweight PI.
     let (_, e) = app
         .get_json(&format!("/api/v1/practices/{p}/years/2026/eligibility"), t)
