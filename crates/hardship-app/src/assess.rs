@@ -146,6 +146,13 @@ pub struct Assessment {
     pub alerts: Vec<Alert>,
     /// What is still missing for an approval-ready, audit-ready file.
     pub missing: Vec<String>,
+    /// EUC exception applications sent for the year and what each does, category by category.
+    pub euc_applications: Vec<crate::euc::EucApplicationView>,
+    /// Categories other than PI that approved EUC applications weight 0% at the practice's level (the
+    /// score impact leaves them out; the year's redistribution row applies).
+    pub euc_reweighted: Vec<String>,
+    /// CMS's automatic EUC policy for the practice, with its area list as source.
+    pub automatic_euc: crate::euc::AutomaticEucView,
     /// The content hash of the year's rule set that produced this.
     pub rule_set_version: String,
 }
@@ -185,8 +192,10 @@ pub fn rules_status(state: &ApplicationState) -> Option<ApplicationStatus> {
     }
 }
 
-/// The strongest sent application among `apps`: approved over pending over denied.
+/// The strongest sent application among `apps` for PI: approved over pending over denied. An EUC
+/// application counts when it covers PI (`crate::euc::pi_reason`).
 fn best_application<'a>(
+    rules: &RuleSet,
     apps: impl Iterator<Item = &'a Application>,
 ) -> Option<eligibility::Application> {
     let rank = |s: ApplicationStatus| match s {
@@ -195,10 +204,8 @@ fn best_application<'a>(
         ApplicationStatus::Denied => 1,
     };
     apps.filter_map(|a| {
-        rules_status(&a.state).map(|status| eligibility::Application {
-            reason: a.draft.reason,
-            status,
-        })
+        let reason = crate::euc::pi_reason(rules, a)?;
+        rules_status(&a.state).map(|status| eligibility::Application { reason, status })
     })
     .max_by_key(|a| rank(a.status))
 }
@@ -306,9 +313,12 @@ pub fn assess(
     // Each clinician's own applications, decided once: the individual case uses them, and an approved
     // one is a member ground of the group test.
     let own_application = |c: &Clinician| {
-        best_application(apps.iter().copied().filter(
-            |a| matches!(a.draft.applicant, Applicant::Individual { npi, .. } if npi == c.npi),
-        ))
+        best_application(
+            rules,
+            apps.iter().copied().filter(
+                |a| matches!(a.draft.applicant, Applicant::Individual { npi, .. } if npi == c.npi),
+            ),
+        )
     };
     let own_apps: Vec<Option<eligibility::Application>> =
         roster.iter().map(|c| own_application(c)).collect();
@@ -338,7 +348,7 @@ pub fn assess(
         );
         let case = Case {
             practice_size: Some(size),
-            application: best_application(group_apps),
+            application: best_application(rules, group_apps),
             pi_submission: at_level(collective),
             ..Case::new(
                 year,
@@ -508,6 +518,39 @@ pub fn assess(
     // Deciding to report PI answers "who needs an application" for everyone not reweighted.
     let needs_application = if not_applying.is_some() { 0 } else { uncovered };
     let missing = missing_items(r, roster.is_empty(), &apps, needs_application, year);
+    let npis: Vec<hardship_rules::Npi> = roster.iter().map(|c| c.npi).collect();
+    let euc = crate::euc::euc_part(rules, profile, level, &apps, &npis, rules_status);
+    // The "PI data voids" trap, category by category: data in a category an approved EUC reweights
+    // undoes it there, as the year's rules say (cost never has data).
+    let at_risk: Vec<&str> = euc
+        .reweighted
+        .iter()
+        .filter(|c| crate::euc::overridable(rules, *c))
+        .map(|c| c.label())
+        .collect();
+    if !at_risk.is_empty() {
+        alerts.push(alert(
+            "reporting_data_overrides_euc",
+            format!(
+                "An approved EUC exception weights {} at 0%. Make sure nobody submits data in {} for this TIN in {year}: data in a category overrides its EUC reweighting.",
+                at_risk.join(", "),
+                if at_risk.len() == 1 { "it" } else { "them" }
+            ),
+        ));
+    }
+    for v in euc
+        .applications
+        .iter()
+        .filter(|v| v.status == "approved" && !v.overridden.is_empty())
+    {
+        alerts.push(alert(
+            "data_overrides_euc",
+            format!(
+                "Data submitted in {} overrides the approved EUC exception for that category: it is scored.",
+                v.overridden.join(", ")
+            ),
+        ));
+    }
     Assessment {
         practice: practice.id.0,
         year: year.get(),
@@ -526,6 +569,9 @@ pub fn assess(
         needs_application,
         alerts,
         missing,
+        euc_reweighted: euc.reweighted.iter().map(|c| c.code().to_owned()).collect(),
+        euc_applications: euc.applications,
+        automatic_euc: crate::euc::automatic_euc(rules, practice),
         rule_set_version: rules.version.clone(),
     }
 }

@@ -94,6 +94,10 @@ pub struct GuardReport {
     pub consequence: Option<Consequence>,
     /// Where the file and the practice disagree (TIN, year, NPI not on the roster).
     pub warnings: Vec<String>,
+    /// Categories an approved EUC exception weights 0% at the practice's level in which the file holds
+    /// data: sending it overrides that reweighting category by category (the year's rules); the file is
+    /// then blocked too.
+    pub euc_overridden: Vec<String>,
 }
 
 /// The basis a submitter would keep without PI data, if it is reweighted at all.
@@ -167,7 +171,20 @@ pub fn check(
     let voids = contains_pi
         && rules.pi_submission_voids_reweighting.applies
         && (complete != Some(false) || rules.pi_submission_voids_reweighting.incomplete_voids);
-    let blocked = voids && basis.is_some();
+    // The same trap for the other categories an approved EUC exception reweights.
+    let euc_overridden: Vec<String> = b
+        .assessment
+        .euc_reweighted
+        .iter()
+        .filter(|c| {
+            scan.categories.contains(c)
+                && hardship_rules::Category::parse(c)
+                    .is_ok_and(|cat| crate::euc::overridable(rules, cat))
+        })
+        .cloned()
+        .collect();
+    let pi_blocked = voids && basis.is_some();
+    let blocked = pi_blocked || !euc_overridden.is_empty();
     let completeness_words = match complete {
         Some(true) => "complete: voids the reweighting".to_owned(),
         Some(false) if rules.pi_submission_voids_reweighting.incomplete_voids => {
@@ -186,7 +203,12 @@ pub fn check(
         reported_final_score: impact.reported.final_score,
         reported_adjustment: impact.reported.adjustment.clone(),
     };
-    let message = if blocked {
+    let message = if !euc_overridden.is_empty() && !pi_blocked {
+        format!(
+            "This submission holds {} data, which an approved EUC exception weights at 0% for {year}: sending it overrides that reweighting and the category is scored. Remove those measurement sets before sending.",
+            euc_overridden.join(", ")
+        )
+    } else if blocked {
         format!(
             "This submission contains PI data ({} PI measurement set(s), {completeness_words}) and will void the PI reweighting of {submitter} ({}) for {year}: the final score goes from {:.2} ({}) to {:.2} ({}) at a PI score of {:.0}. Remove the PI measurement sets before sending [RULEBOOK §4].",
             scan.pi.len(),
@@ -220,8 +242,9 @@ pub fn check(
         pi_sets: scan.pi.iter().map(PiSet::from).collect(),
         entity_type: scan.entity_type.clone(),
         message,
-        consequence: blocked.then_some(consequence),
+        consequence: pi_blocked.then_some(consequence),
         warnings,
+        euc_overridden,
     })
 }
 

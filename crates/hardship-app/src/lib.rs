@@ -23,6 +23,8 @@ pub mod calendar;
 pub mod eligibility_fetch;
 /// The use cases' error type.
 pub mod error;
+/// The EUC side of a practice-year: EUC applications, their categories, automatic EUC.
+pub mod euc;
 /// Evidence uploads and downloads, and audit verification.
 pub mod evidence;
 /// CMS's final feedback reconciled with our decisions; targeted-review candidates.

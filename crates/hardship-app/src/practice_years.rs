@@ -123,10 +123,19 @@ pub fn impact_of(
         .cost_not_scored
         .levels
         .contains(&b.profile.profile.level);
+    // An approved EUC exception weights its categories 0% (those without data that overrides it):
+    // they are left out, and the year's redistribution row for what remains applies.
+    let euc = |c: &str| !b.assessment.euc_reweighted.iter().any(|x| x == c);
     let est = ScoreEstimates {
-        quality: overrides.quality.or(base.quality),
-        cost: overrides.cost.or(base.cost).filter(|_| cost_counts),
-        ia: overrides.ia.or(base.ia),
+        quality: overrides
+            .quality
+            .or(base.quality)
+            .filter(|_| euc("quality")),
+        cost: overrides
+            .cost
+            .or(base.cost)
+            .filter(|_| cost_counts && euc("cost")),
+        ia: overrides.ia.or(base.ia).filter(|_| euc("ia")),
         pi: None,
     };
     let pi = overrides.pi.or(base.pi).unwrap_or(0.0);

@@ -120,7 +120,8 @@ impl From<&Practice> for PracticeDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantDto {
-    /// `individual` (TIN/NPI), `group` (TIN) or `virtual_group` (its identifier).
+    /// `individual` (TIN/NPI), `group` (TIN), `virtual_group` or `apm_entity` (its identifier; EUC
+    /// applications only).
     pub level: String,
     #[serde(default)]
     pub npi: Option<String>,
@@ -151,6 +152,12 @@ impl From<&Applicant> for ApplicantDto {
                 tin: None,
                 identifier: Some(identifier.clone()),
             },
+            Applicant::ApmEntity { identifier } => ApplicantDto {
+                level: "apm_entity".into(),
+                npi: None,
+                tin: None,
+                identifier: Some(identifier.clone()),
+            },
         }
     }
 }
@@ -177,17 +184,21 @@ impl ApplicantDto {
             "group" => Ok(Applicant::Group {
                 tin: parse_tin(&need("tin", &self.tin)?)?,
             }),
-            "virtual_group" => {
+            level @ ("virtual_group" | "apm_entity") => {
                 let id = need("identifier", &self.identifier)?;
                 if id.chars().count() > 64 || id.chars().any(char::is_control) {
                     return Err(AppError::Malformed(format!(
                         "invalid applicant.identifier {id:?}: at most 64 printable characters"
                     )));
                 }
-                Ok(Applicant::VirtualGroup { identifier: id })
+                Ok(if level == "apm_entity" {
+                    Applicant::ApmEntity { identifier: id }
+                } else {
+                    Applicant::VirtualGroup { identifier: id }
+                })
             }
             other => Err(AppError::Malformed(format!(
-                "invalid applicant.level {other:?}: expected one of: individual, group, virtual_group"
+                "invalid applicant.level {other:?}: expected one of: individual, group, virtual_group, apm_entity"
             ))),
         }
     }
@@ -358,6 +369,14 @@ pub struct ApplicationDto {
     pub reason: String,
     pub reason_label: String,
     pub euc_kind: Option<String>,
+    /// `pi_hardship` (the default) or `euc` (the extreme and uncontrollable circumstances exception).
+    pub kind: String,
+    /// EUC: the categories it asks to reweight (`quality`, `cost`, `ia`, `pi`); empty for a PI hardship.
+    pub categories: Vec<String>,
+    /// EUC: the event cited (`disaster`, `practice_or_hospital_closure`, `severe_financial_distress`,
+    /// `ehr_vendor_issues`, `covid19`, `change_healthcare_cyberattack`, `iv_fluid_shortage`,
+    /// `third_party_intermediary_failure`).
+    pub euc_event: Option<String>,
     pub circumstance_start: Option<NaiveDate>,
     pub circumstance_end: Option<NaiveDate>,
     pub description: String,
@@ -381,6 +400,18 @@ impl From<&Application> for ApplicationDto {
             reason: d.reason.code().to_owned(),
             reason_label: d.reason.label().to_owned(),
             euc_kind: d.euc_kind.map(|k| euc_kind_code(k).to_owned()),
+            kind: d.kind().code().to_owned(),
+            categories: d
+                .euc
+                .as_ref()
+                .map(|e| {
+                    e.category_set()
+                        .iter()
+                        .map(|c| c.code().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            euc_event: d.euc.as_ref().map(|e| e.event.code().to_owned()),
             circumstance_start: d.circumstance_start,
             circumstance_end: d.circumstance_end,
             description: d.description.clone(),

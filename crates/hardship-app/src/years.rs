@@ -89,6 +89,70 @@ pub fn deadline_view(year: PerformanceYear, now: DateTime<Utc>) -> Result<Deadli
     })
 }
 
+/// A window CMS reopened for one reason, as the wizard and the API show it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReopenedWindowView {
+    /// The one event it accepts (`iv_fluid_shortage`, …) and in words.
+    pub reason: String,
+    pub reason_label: String,
+    pub opens: Option<DateTime<Utc>>,
+    pub closes: DateTime<Utc>,
+    pub closes_local: String,
+    /// Levels it is open to (empty: every level that may file).
+    pub levels: Vec<String>,
+    /// Whether applications approved in it override data already submitted.
+    pub overrides_data: bool,
+    pub via: Option<String>,
+    pub confirmed: bool,
+    pub sources: Vec<String>,
+    /// "CMS will deny applications for reasons outside …".
+    pub text: String,
+}
+
+/// The EUC windows CMS reopened for one reason that are open at `now` (after the main deadline these
+/// are the only way to file, citing their reason).
+pub fn reopened_windows(
+    year: PerformanceYear,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReopenedWindowView>, AppError> {
+    let r = rules(year)?;
+    Ok(hardship_rules::euc::reopened_open_at(r, now, None)
+        .into_iter()
+        .map(|w| ReopenedWindowView {
+            reason: w.reason.code().to_owned(),
+            reason_label: w.reason.label().to_owned(),
+            opens: hardship_rules::euc::opens_at(r, w).map(|o| o.with_timezone(&Utc)),
+            closes: w.closes.with_timezone(&Utc),
+            closes_local: format!("{} {}", w.closes.format("%Y-%m-%d %H:%M %:z"), w.time_zone),
+            levels: w.levels.iter().map(|l| l.code().to_owned()).collect(),
+            overrides_data: w.overrides_data,
+            via: w.via.clone(),
+            confirmed: w.confirmed,
+            sources: w.sources.clone(),
+            text: format!(
+                "The {year} EUC application window is reopened to {} for {} only: CMS will deny applications for reasons outside {}.{}",
+                w.closes.format("%Y-%m-%d %H:%M %:z"),
+                w.reason.label(),
+                w.reason.label(),
+                w.via
+                    .as_ref()
+                    .map(|v| format!(" Filed through {v}."))
+                    .unwrap_or_default()
+            ),
+        })
+        .collect())
+}
+
+/// The levels that may file an EUC application in a year (none when the year has no such application).
+pub fn euc_levels(year: PerformanceYear) -> Result<Vec<ReportingLevel>, AppError> {
+    Ok(rules(year)?
+        .euc_application
+        .as_ref()
+        .map(|e| e.levels.levels.clone())
+        .unwrap_or_default())
+}
+
 /// The levels that may apply in a year (the wizard offers only these).
 pub fn application_levels(year: PerformanceYear) -> Result<Vec<ReportingLevel>, AppError> {
     Ok(rules(year)?.application_levels.levels.clone())

@@ -89,6 +89,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..ApplicationFacts::default()
             },
             attested: true,
+            euc: None,
         };
         let mut app = store.create_application(org.id, &actor, draft).await?;
         let start = Instant::now();

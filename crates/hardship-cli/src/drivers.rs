@@ -161,6 +161,7 @@ pub async fn seed_portfolio(
                     ..ApplicationFacts::default()
                 },
                 attested: true,
+                euc: None,
             };
             let app = store
                 .create_application(org.id, &actor, draft)

@@ -30,6 +30,9 @@ pub struct SubmissionScan {
     pub year: Option<u16>,
     pub measurement_sets: usize,
     pub pi: Vec<PiFinding>,
+    /// The categories of the measurement sets that hold measurements, lower case, each once
+    /// (`quality`, `ia`, `pi`, …): data in a category overrides an approved EUC reweighting of it.
+    pub categories: Vec<String>,
 }
 
 impl SubmissionScan {
@@ -141,6 +144,7 @@ pub fn scan_submission(bytes: &[u8]) -> Result<SubmissionScan, JsonError> {
         }
     };
     let mut pi = Vec::new();
+    let mut categories: Vec<String> = Vec::new();
     for (i, set) in sets.iter().enumerate() {
         let path = format!("{base}.measurementSets[{i}]");
         let s = set.as_object().ok_or_else(|| {
@@ -167,6 +171,10 @@ pub fn scan_submission(bytes: &[u8]) -> Result<SubmissionScan, JsonError> {
                 }
             }
         }
+        let has_data = matches!(s.get("measurements"), Some(Value::Array(ms)) if !ms.is_empty());
+        if has_data && !category.is_empty() && !categories.contains(&category) {
+            categories.push(category.clone());
+        }
         let pi_category = category == "pi" || category == "aci";
         let pi_measures = measures.iter().any(|m| is_pi_measure(m));
         if pi_category || pi_measures {
@@ -186,6 +194,7 @@ pub fn scan_submission(bytes: &[u8]) -> Result<SubmissionScan, JsonError> {
         year,
         measurement_sets: sets.len(),
         pi,
+        categories,
     })
 }
 

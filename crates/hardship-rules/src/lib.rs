@@ -10,7 +10,8 @@
 //! - [`eligibility`]: is PI reweighted for a clinician or reporting entity, on what basis, or why not;
 //!   [`group`]: the members of a group and the test of 414.1380(c)(2)(iii).
 //! - [`screening`]: which hardship reasons a practice may cite this year, and whether it needs to apply.
-//! - [`deadline`]: the application window and days left.
+//! - [`deadline`]: the application window and days left; [`euc`]: the EUC exception application —
+//!   categories, levels, the year's windows reopened for one reason, what submitted data overrides.
 //! - [`scoring`]: final score and payment adjustment; [`whatif`]: reweighting versus reporting PI.
 
 pub mod book;
@@ -18,6 +19,7 @@ pub mod cites;
 pub mod deadline;
 pub mod eligibility;
 pub mod error;
+pub mod euc;
 pub mod group;
 pub mod ids;
 pub mod model;
@@ -30,7 +32,7 @@ pub use book::RuleBook;
 pub use error::InvalidValue;
 pub use ids::{Npi, Tin, Zip5};
 pub use model::{
-    ApplicationStatus, Category, CategoryScore, CategorySet, ClinicianType, HardshipReason,
-    PerformanceYear, PiSubmission, ReportingLevel, SpecialStatus,
+    ApplicationStatus, Category, CategoryScore, CategorySet, ClinicianType, EucEventType,
+    HardshipReason, PerformanceYear, PiSubmission, ReportingLevel, SpecialStatus,
 };
 pub use ruleset::{Cite, RuleSet};

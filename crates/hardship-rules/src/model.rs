@@ -116,6 +116,22 @@ coded_enum!(
 );
 
 coded_enum!(
+    /// The event an extreme and uncontrollable circumstances (EUC) exception application cites. Which
+    /// ones a year accepts is data of the year (`euc_application.coverage.event_types`); a reopened
+    /// window accepts only its own.
+    EucEventType, "euc_event", {
+        Disaster => "disaster", "a disaster (hurricane, wildfire, flood …)";
+        PracticeOrHospitalClosure => "practice_or_hospital_closure", "a practice or hospital closure";
+        SevereFinancialDistress => "severe_financial_distress", "severe financial distress (bankruptcy or debt restructuring)";
+        EhrVendorIssues => "ehr_vendor_issues", "EHR certification or vendor issues";
+        Covid19 => "covid19", "the COVID-19 public health emergency";
+        ChangeHealthcareCyberattack => "change_healthcare_cyberattack", "the Change Healthcare cyberattack (February 2024)";
+        IvFluidShortage => "iv_fluid_shortage", "the national IV fluid shortage (2024–2025)";
+        ThirdPartyIntermediaryFailure => "third_party_intermediary_failure", "a third-party intermediary that failed to submit the data";
+    }
+);
+
+coded_enum!(
     /// Where a hardship application stands with CMS.
     ApplicationStatus, "hardship_status", {
         Pending => "pending", "pending";
@@ -402,6 +418,14 @@ impl CategorySet {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    pub fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    pub fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
     }
 
     pub fn is_subset_of(self, other: Self) -> bool {

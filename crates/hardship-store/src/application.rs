@@ -4,13 +4,16 @@
 //! draft ⇄ ready → submitted(portal|phone, reference, when, by) → approved | denied
 //!   └──────┴──────────┴→ withdrawn                approved → voided_by_pi_submission
 //! ```
+//!
+//! Both kinds of application share it: the PI hardship and the EUC exception application (whose window
+//! after the main deadline is one CMS reopened for one reason, checked by [`check_window`]).
 
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     Applicant, ApplicationDraft, ApplicationState, Channel, DecisionSeen, DocumentId,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use hardship_rules::{HardshipReason, ReportingLevel, RuleBook, deadline, screening};
+use hardship_rules::{HardshipReason, RuleBook, deadline, euc, screening};
 use serde::{Deserialize, Serialize};
 
 /// A step an application can take.
@@ -131,8 +134,18 @@ pub fn apply(
                 ));
             }
             let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
-            deadline::check_submission(book.year(draft.year), now)
-                .map_err(|e| illegal(t, state, &format!(": {e}")))?;
+            if draft.euc.is_some() {
+                check_window(draft, now).map_err(|e| match e {
+                    StoreError::Invalid {
+                        field: "year",
+                        message,
+                    } => illegal(t, state, &format!(": {message}")),
+                    other => other,
+                })?;
+            } else {
+                deadline::check_submission(book.year(draft.year), now)
+                    .map_err(|e| illegal(t, state, &format!(": {e}")))?;
+            }
             Ok(S::Submitted {
                 channel: *channel,
                 reference: reference.trim().to_owned(),
@@ -259,8 +272,16 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
         ));
     }
     // The circumstance must touch the performance year; a decertification may date from the year before.
+    // An EUC event a window was reopened for may come after it (the Change Healthcare cyberattack of
+    // February 2024 for PY 2023; CMS asked for 1/1/2020–4/30/2020 in the PY 2019 COVID-19 window).
+    let later_event = d.euc.as_ref().is_some_and(|r| {
+        rules
+            .euc_application
+            .as_ref()
+            .is_some_and(|e| e.reopened.iter().any(|w| w.reason == r.event))
+    });
     if let Some(start) = d.circumstance_start {
-        if start.year() > y {
+        if start.year() > y && !later_event {
             return Err(StoreError::invalid(
                 "circumstance_start",
                 format!("{start} is after the {y} performance year"),
@@ -281,7 +302,37 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             format!("{end} is before the {y} performance year"),
         ));
     }
+    if let Some(req) = &d.euc {
+        // The EUC application: its own categories, events and levels (year data), not the PI reasons.
+        if d.reason != HardshipReason::ExtremeUncontrollable {
+            return Err(StoreError::invalid(
+                "reason",
+                format!(
+                    "an EUC exception application cites \"{}\", not \"{}\"",
+                    HardshipReason::ExtremeUncontrollable.code(),
+                    d.reason.code()
+                ),
+            ));
+        }
+        let set = req.category_set();
+        if set.len() as usize != req.categories.len() {
+            return Err(StoreError::invalid(
+                "categories",
+                "a category is named twice",
+            ));
+        }
+        euc::check_request(rules, set, req.event, d.applicant.level())
+            .map_err(|e| StoreError::invalid(e.field(), e.to_string()))?;
+    } else if matches!(d.applicant, Applicant::ApmEntity { .. }) {
+        return Err(StoreError::invalid(
+            "applicant",
+            format!(
+                "an APM entity may not file a PI hardship application in {y}; it may file an EUC exception application"
+            ),
+        ));
+    }
     match rules.reason_rule(d.reason) {
+        _ if d.euc.is_some() => {}
         Some(r) if r.accepted => {}
         _ => {
             return Err(StoreError::invalid(
@@ -293,12 +344,8 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
             ));
         }
     }
-    let level = match d.applicant {
-        Applicant::Individual { .. } => ReportingLevel::Individual,
-        Applicant::Group { .. } => ReportingLevel::Group,
-        Applicant::VirtualGroup { .. } => ReportingLevel::VirtualGroup,
-    };
-    if !rules.application_levels.levels.contains(&level) {
+    let level = d.applicant.level();
+    if d.euc.is_none() && !rules.application_levels.levels.contains(&level) {
         return Err(StoreError::invalid(
             "applicant",
             format!("a {} may not apply in {y}", level.label()),
@@ -339,12 +386,26 @@ pub fn validate_draft(d: &ApplicationDraft) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether an EUC application may be filed at `now`: before the year's main deadline with any event the
+/// year accepts, after it only inside a window CMS reopened and citing that window's reason (refused
+/// naming `euc_event` and the window), else refused naming `year`. A PI hardship draft always passes
+/// (its deadline is checked when it is sent).
+pub fn check_window(d: &ApplicationDraft, now: DateTime<Utc>) -> StoreResult<()> {
+    let Some(req) = &d.euc else {
+        return Ok(());
+    };
+    let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
+    euc::window_at(book.year(d.year), now, req.event, d.applicant.level())
+        .map(|_| ())
+        .map_err(|e| StoreError::invalid(e.field(), e.to_string()))
+}
+
 /// How drafted explanations mark what the consultant still has to write; a ready application has none.
 pub const PLACEHOLDER: &str = "[to fill:";
 
 fn applicant_identifier(a: &Applicant) -> &str {
     match a {
-        Applicant::VirtualGroup { identifier } => identifier,
+        Applicant::VirtualGroup { identifier } | Applicant::ApmEntity { identifier } => identifier,
         _ => "",
     }
 }
@@ -380,7 +441,8 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
             "an extreme and uncontrollable circumstance needs its start date (leave the end blank while it goes on)".into(),
         ));
     }
-    if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() {
+    if d.reason == HardshipReason::ExtremeUncontrollable && d.euc_kind.is_none() && d.euc.is_none()
+    {
         problems.push((
             "euc_kind",
             "say what kind of extreme and uncontrollable circumstance it was (the CMS form asks)"
@@ -393,11 +455,13 @@ pub fn validate_complete(d: &ApplicationDraft) -> StoreResult<()> {
             "give the date the EHR was decertified".into(),
         ));
     }
-    // The practice's own answers must meet the reason's criteria for the year [RULEBOOK §1].
+    // The practice's own answers must meet the reason's criteria for the year [RULEBOOK §1] (a PI
+    // hardship reason; the EUC application has its own checks in `validate_draft`).
     let book = RuleBook::embedded().map_err(|e| StoreError::Internal(e.to_string()))?;
     let screened = screening::screen(book.year(d.year), &d.practice_facts(), None);
     if let Some(v) = screened.reasons.iter().find(|v| v.reason == d.reason)
         && !v.may_cite
+        && d.euc.is_none()
     {
         problems.push((
             "reason",

@@ -6,8 +6,8 @@ pub use crate::members::Role;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hardship_rules::screening::{EucEvent, EucKind, PracticeFacts};
 use hardship_rules::{
-    ClinicianType, HardshipReason, Npi, PerformanceYear, PiSubmission, ReportingLevel,
-    SpecialStatus, Tin, Zip5,
+    Category, CategorySet, ClinicianType, EucEventType, HardshipReason, Npi, PerformanceYear,
+    PiSubmission, ReportingLevel, SpecialStatus, Tin, Zip5,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -518,9 +518,74 @@ pub struct CmsStatus {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "level")]
 pub enum Applicant {
-    Individual { npi: Npi, tin: Tin },
-    Group { tin: Tin },
-    VirtualGroup { identifier: String },
+    Individual {
+        npi: Npi,
+        tin: Tin,
+    },
+    Group {
+        tin: Tin,
+    },
+    VirtualGroup {
+        identifier: String,
+    },
+    /// An APM entity (EUC applications only, from the years the rule set allows).
+    ApmEntity {
+        identifier: String,
+    },
+}
+
+impl Applicant {
+    /// The participation level the applicant files at.
+    pub fn level(&self) -> ReportingLevel {
+        match self {
+            Applicant::Individual { .. } => ReportingLevel::Individual,
+            Applicant::Group { .. } => ReportingLevel::Group,
+            Applicant::VirtualGroup { .. } => ReportingLevel::VirtualGroup,
+            Applicant::ApmEntity { .. } => ReportingLevel::ApmEntity,
+        }
+    }
+}
+
+/// What an application asks CMS for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationKind {
+    /// The PI hardship exception application (reweights PI only).
+    #[default]
+    PiHardship,
+    /// The extreme and uncontrollable circumstances exception application (reweights the categories it
+    /// names).
+    Euc,
+}
+
+impl ApplicationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ApplicationKind::PiHardship => "pi_hardship",
+            ApplicationKind::Euc => "euc",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApplicationKind::PiHardship => "PI hardship exception",
+            ApplicationKind::Euc => "extreme and uncontrollable circumstances (EUC) exception",
+        }
+    }
+}
+
+/// What an EUC exception application asks for: the categories to reweight (each chosen on its own) and
+/// the event it cites. Its dates are the draft's `circumstance_start` / `circumstance_end`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct EucRequest {
+    pub categories: Vec<Category>,
+    pub event: EucEventType,
+}
+
+impl EucRequest {
+    pub fn category_set(&self) -> CategorySet {
+        CategorySet::of(&self.categories)
+    }
 }
 
 /// The submitter contact the CMS form asks for.
@@ -572,9 +637,22 @@ pub struct ApplicationDraft {
     /// The submitter attests that the information is accurate.
     #[serde(default)]
     pub attested: bool,
+    /// Present for an EUC exception application (absent: a PI hardship application, as every draft
+    /// stored before it existed reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub euc: Option<EucRequest>,
 }
 
 impl ApplicationDraft {
+    /// What the application asks for.
+    pub fn kind(&self) -> ApplicationKind {
+        if self.euc.is_some() {
+            ApplicationKind::Euc
+        } else {
+            ApplicationKind::PiHardship
+        }
+    }
+
     /// The draft as screening facts: the answers plus the dates of the circumstance it cites.
     pub fn practice_facts(&self) -> PracticeFacts {
         let f = &self.facts;

@@ -400,6 +400,14 @@ fn approved_cover<'a>(
         else {
             return None;
         };
+        // An EUC exception that leaves PI alone is no PI approval.
+        if a.draft
+            .euc
+            .as_ref()
+            .is_some_and(|e| !e.category_set().contains(hardship_rules::Category::Pi))
+        {
+            return None;
+        }
         let covers = match (&a.draft.applicant, row.npi) {
             (Applicant::Individual { npi, tin: t }, Some(n)) => *npi == n && *t == tin,
             (Applicant::Group { tin: t }, None) => *t == tin,

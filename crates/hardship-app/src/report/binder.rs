@@ -368,9 +368,20 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
     }
     for (ap, events) in &b.applications {
         let d = &ap.draft;
+        let subject = match &d.euc {
+            Some(e) => format!(
+                "EUC exception ({}): {}",
+                e.event.label(),
+                e.category_set()
+                    .iter()
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => d.reason.label().to_owned(),
+        };
         apps.push(Block::Heading(format!(
-            "{} — {} ({})",
-            d.reason.label(),
+            "{subject} — {} ({})",
             ap.state.label(),
             ap.id
         )));
@@ -378,6 +389,7 @@ pub fn binder_pdf(b: &Binder) -> pdf::Document {
             Applicant::Individual { npi, tin } => format!("individual, TIN {tin}, NPI {npi}"),
             Applicant::Group { tin } => format!("group, TIN {tin}"),
             Applicant::VirtualGroup { identifier } => format!("virtual group {identifier}"),
+            Applicant::ApmEntity { identifier } => format!("APM entity {identifier}"),
         };
         let s = &d.submitter;
         let mut kv = vec![

@@ -221,7 +221,10 @@ pub async fn packet(
         clinicians,
         reason,
         how_to_send: vec![
-            "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → MIPS Promoting Interoperability Performance Category Hardship Exception → the participation level; enter the fields above; keep the confirmation [AASM-2020] [EYEF-2023] [ANATOMY-2023].".to_owned(),
+            match d.kind() {
+                ApplicationKind::PiHardship => "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → MIPS Promoting Interoperability Performance Category Hardship Exception → the participation level; enter the fields above; keep the confirmation [AASM-2020] [EYEF-2023] [ANATOMY-2023].".to_owned(),
+                ApplicationKind::Euc => "On qpp.cms.gov: sign in with HARP → Exceptions Application → Add New QPP Exception → Extreme and Uncontrollable Circumstances Exception → the participation level; tick each performance category the event affected, enter the fields above; keep the confirmation [OMB-EUC-2024] [QPP-EA-2023].".to_owned(),
+            },
             format!("By phone: the QPP Service Center, {QPP_SERVICE_CENTER}; read the fields above to the representative and note the call's reference [APMA-2017] [AASM-2020] [RHIHUB]. (Phone channel in the 2024/2025 guides: UNCONFIRMED.)"),
         ],
         deadline: years::deadline_view(d.year, app.now())?,
@@ -263,6 +266,7 @@ pub fn content(
                 Applicant::Individual { .. } => "individual (TIN/NPI)",
                 Applicant::Group { .. } => "group (TIN)",
                 Applicant::VirtualGroup { .. } => "virtual group",
+                Applicant::ApmEntity { .. } => "APM entity",
             },
         ),
     ];
@@ -275,9 +279,26 @@ pub fn content(
         Applicant::VirtualGroup { identifier } => {
             fields.push(field("Virtual group identifier", identifier.clone()))
         }
+        Applicant::ApmEntity { identifier } => {
+            fields.push(field("APM entity identifier", identifier.clone()))
+        }
     }
-    fields.push(field("Hardship category", d.reason.label()));
-    if let Some(k) = d.euc_kind {
+    if let Some(req) = &d.euc {
+        // The EUC form asks which categories were affected, each on its own, and the event.
+        fields.push(field("Application", ApplicationKind::Euc.label()));
+        fields.push(field(
+            "Performance categories to reweight",
+            req.category_set()
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        fields.push(field("Event", req.event.label()));
+    } else {
+        fields.push(field("Hardship category", d.reason.label()));
+    }
+    if let (Some(k), None) = (d.euc_kind, &d.euc) {
         fields.push(field("Kind of circumstance", euc_kind_label(k)));
     }
     if let Some(s) = d.circumstance_start {
@@ -301,6 +322,31 @@ pub fn content(
     fields.push(field("Business telephone", s.phone.clone()));
     if !s.extension.is_empty() {
         fields.push(field("Extension", s.extension.clone()));
+    }
+    if let (Some(req), Some(e)) = (&d.euc, &rules.euc_application) {
+        let cov = &e.coverage;
+        let mut sources = cov.sources.clone();
+        sources.extend(e.data_override.sources.iter().cloned());
+        let reason = ReasonCriteria {
+            reason: req.event.code().to_owned(),
+            label: format!(
+                "extreme and uncontrollable circumstances: {}",
+                req.event.label()
+            ),
+            criteria: format!(
+                "A rare event entirely outside the control of the clinician and the facility that prevented collecting or submitting data for an extended period, or affected performance on cost measures; each category it affected is named. {}",
+                cov.note.clone().unwrap_or_default()
+            ),
+            sources,
+            confirmed: cov.confirmed,
+            how_met: d.description.clone(),
+            met: d.circumstance_start.is_some() && !d.description.trim().is_empty(),
+        };
+        return Ok(PacketContent {
+            fields,
+            clinicians,
+            reason,
+        });
     }
     let screened = hardship_rules::screening::screen(rules, &d.practice_facts(), None);
     let verdict = screened.reasons.iter().find(|v| v.reason == d.reason);
@@ -393,7 +439,14 @@ pub fn packet_pdf(pk: &ApplicationPacket) -> pdf::Document {
             .collect(),
     };
     super::with_bibliography(pdf::Document {
-        title: format!("PI hardship application packet, PY {}", a.draft.year),
+        title: format!(
+            "{} application packet, PY {}",
+            match a.draft.kind() {
+                ApplicationKind::Euc => "EUC exception",
+                ApplicationKind::PiHardship => "PI hardship",
+            },
+            a.draft.year
+        ),
         subtitle: vec![
             pk.organization.clone(),
             format!("{} (TIN {})", pk.practice.name, pk.practice.tin),
@@ -469,6 +522,10 @@ fn covered(pk: &ApplicationPacket) -> Vec<Block> {
         ),
         Applicant::VirtualGroup { .. } => {
             "The virtual group; the practice's clinicians on its roster:".to_owned()
+        }
+        Applicant::ApmEntity { .. } => {
+            "The APM entity (every category of its score); the practice's clinicians in it:"
+                .to_owned()
         }
     };
     let mut blocks = vec![Block::Paragraph(intro)];

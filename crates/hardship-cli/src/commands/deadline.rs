@@ -28,6 +28,17 @@ pub fn run(book: &RuleBook, a: DeadlineArgs) -> Outcome {
             status.describe()
         );
         println!("  sources: {}", ruleset::render_sources(&status.sources));
+        // The EUC application's windows CMS reopened for one reason after the deadline.
+        for w in rules.euc_application.iter().flat_map(|e| e.reopened.iter()) {
+            println!(
+                "EUC window reopened for {} only: closes {} {}{}",
+                w.reason.label(),
+                w.closes.format("%Y-%m-%d %H:%M %:z"),
+                w.time_zone,
+                if w.confirmed { "" } else { " [UNCONFIRMED]" }
+            );
+            println!("  sources: {}", ruleset::render_sources(&w.sources));
+        }
     }
     Ok(())
 }

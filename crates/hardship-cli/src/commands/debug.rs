@@ -164,6 +164,7 @@ mod drivers {
                     ..ApplicationFacts::default()
                 },
                 attested: true,
+                euc: None,
             };
             let app = store.create_application(org.id, &actor, draft).await?;
             // Acknowledged only after the commit returned.

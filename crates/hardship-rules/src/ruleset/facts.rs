@@ -59,6 +59,16 @@ impl RuleSet {
                 .iter()
                 .map(|r| r.cite("redistribution row")),
         );
+        if let Some(e) = &self.euc_application {
+            out.push(e.coverage.cite("EUC application: categories and events"));
+            out.push(e.levels.cite("EUC application: who may file"));
+            out.push(e.data_override.cite("EUC application: data overrides"));
+            out.extend(
+                e.reopened
+                    .iter()
+                    .map(|w| w.cite("EUC window reopened for one reason")),
+            );
+        }
         out.extend(
             self.hardship_reasons
                 .iter()
@@ -262,6 +272,82 @@ impl RuleSet {
             ),
             e.cite(""),
         );
+        if let Some(x) = &self.euc_application {
+            let codes = |v: &[Category]| v.iter().map(|c| c.code()).collect::<Vec<_>>().join(", ");
+            let events: Vec<&str> = x.coverage.event_types.iter().map(|t| t.code()).collect();
+            push(
+                "euc_application".into(),
+                format!(
+                    "may reweight {}; events {}",
+                    codes(&x.coverage.categories),
+                    events.join(", ")
+                ),
+                x.coverage.cite(""),
+            );
+            let levels: Vec<&str> = x.levels.levels.iter().map(|l| l.code()).collect();
+            push(
+                "euc_application.levels".into(),
+                format!(
+                    "{}{}",
+                    levels.join(", "),
+                    if x.levels.apm_entity_all_categories {
+                        "; an APM entity asks for every category"
+                    } else {
+                        ""
+                    }
+                ),
+                x.levels.cite(""),
+            );
+            push(
+                "euc_application.data_override".into(),
+                format!(
+                    "data overrides {}{}",
+                    if x.data_override.categories.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        codes(&x.data_override.categories)
+                    },
+                    if x.data_override.apm_entity {
+                        ""
+                    } else {
+                        "; not for an APM entity"
+                    }
+                ),
+                x.data_override.cite(""),
+            );
+            for (i, w) in x.reopened.iter().enumerate() {
+                push(
+                    format!("euc_application.reopened[{i}]"),
+                    format!(
+                        "{} only, {} – {}{}{}",
+                        w.reason.code(),
+                        w.opens.map_or_else(
+                            || "from the main deadline".to_owned(),
+                            |o| o.format("%Y-%m-%d %H:%M %:z").to_string()
+                        ),
+                        w.closes.format("%Y-%m-%d %H:%M %:z"),
+                        if w.levels.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; {}",
+                                w.levels
+                                    .iter()
+                                    .map(|l| l.code())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                        if w.overrides_data {
+                            "; overrides submitted data"
+                        } else {
+                            ""
+                        }
+                    ),
+                    w.cite(""),
+                );
+            }
+        }
         let levels: Vec<&str> = self
             .cost_not_scored
             .levels

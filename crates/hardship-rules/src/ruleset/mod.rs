@@ -4,7 +4,8 @@
 //! so that every decision built on it can cite them and warn when a value is only the best current belief.
 
 use crate::model::{
-    Category, CategorySet, ClinicianType, HardshipReason, ReportingLevel, SpecialStatus,
+    Category, CategorySet, ClinicianType, EucEventType, HardshipReason, ReportingLevel,
+    SpecialStatus,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
@@ -275,6 +276,56 @@ cited!(
 );
 
 cited!(
+    /// What an EUC exception application may cover this year: the categories (each chosen on its own)
+    /// and the events it may cite (414.1380(c)(2)(i)(A)(6) and (C)(2)).
+    EucCoverage { categories: Vec<Category>, event_types: Vec<EucEventType> }
+);
+
+cited!(
+    /// Who may file an EUC application this year, and whether an APM entity's must cover every category.
+    EucLevels { levels: Vec<ReportingLevel>, apm_entity_all_categories: bool }
+);
+
+cited!(
+    /// The categories in which data submitted later overrides an approved EUC reweighting (the category
+    /// is scored), and whether an APM entity's data does (CMS: it does not).
+    EucDataOverride { categories: Vec<Category>, apm_entity: bool }
+);
+
+cited!(
+    /// A window CMS reopened (or extended) after the main deadline for one reason only: applications
+    /// citing another are denied. `opens` absent: it runs on from the main window's close. `levels`
+    /// empty: every level that may file. `overrides_data`: an application approved in it reweights even
+    /// categories with data (PY 2019 COVID-19); otherwise submitted data is scored as usual.
+    ReopenedWindow {
+        reason: EucEventType,
+        #[serde(default)]
+        opens: Option<DateTime<FixedOffset>>,
+        closes: DateTime<FixedOffset>,
+        time_zone: String,
+        #[serde(default)]
+        levels: Vec<ReportingLevel>,
+        overrides_data: bool,
+        /// How applications were filed when not the usual form (the PY 2023 autumn window: the
+        /// targeted review form).
+        #[serde(default)]
+        via: Option<String>,
+    }
+);
+
+/// The EUC exception application of a year (absent in PY 2017, when EUC was only a reason of the
+/// ACI hardship application). Its main window is the year's `application_window`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EucApplication {
+    pub coverage: EucCoverage,
+    pub levels: EucLevels,
+    pub data_override: EucDataOverride,
+    #[serde(default)]
+    pub reopened: Vec<ReopenedWindow>,
+}
+
+cited!(
     /// Levels whose cost category CMS set to 0% for everyone this year (COVID-19: PY 2020 and 2021): a
     /// cost score given is not used.
     CostNotScored { levels: Vec<ReportingLevel> }
@@ -367,6 +418,8 @@ pub struct RuleSet {
     pub small_practice_bonus: SmallPracticeBonus,
     pub complex_patient_bonus_max: Number,
     pub retention: Retention,
+    #[serde(default)]
+    pub euc_application: Option<EucApplication>,
     /// Filled in after loading: a content hash of the year file, stored with every decision.
     #[serde(skip)]
     pub version: String,

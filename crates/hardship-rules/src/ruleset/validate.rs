@@ -111,6 +111,27 @@ impl RuleSet {
                 "automatic EUC: data in {c} overrides a category the policy does not reweight"
             ));
         }
+        if let Some(e) = &self.euc_application {
+            if e.coverage.categories.is_empty() || e.coverage.event_types.is_empty() {
+                return Err("EUC application: no category or no event type".into());
+            }
+            let main_close = w.closes;
+            for r in &e.reopened {
+                let opens = r.opens.or(main_close);
+                if opens.is_none_or(|o| o >= r.closes) {
+                    return Err(format!(
+                        "EUC window reopened for {} closes {} before it opens",
+                        r.reason, r.closes
+                    ));
+                }
+                if main_close.is_some_and(|c| r.closes <= c) {
+                    return Err(format!(
+                        "EUC window reopened for {} closes {} before the main window does",
+                        r.reason, r.closes
+                    ));
+                }
+            }
+        }
         for cite in self.citations() {
             if cite.confirmed && cite.sources.is_empty() {
                 return Err(format!(

@@ -9,6 +9,8 @@
 mod cases;
 mod deadlines;
 mod eligibility;
+/// The EUC exception application: categories, levels, reopened one-reason windows, overrides (issue 16).
+mod euc;
 mod examples;
 /// Hostile input for the domain's parsers (property tests).
 mod hostile;

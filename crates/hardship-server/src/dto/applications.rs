@@ -12,10 +12,26 @@ pub struct ApplicationInput {
     pub year: u16,
     pub applicant: ApplicantDto,
     /// A reason the year accepts: `small_practice`, `decertified_ehr`, `insufficient_internet`,
-    /// `extreme_uncontrollable`, `lack_of_control_cehrt`.
+    /// `extreme_uncontrollable`, `lack_of_control_cehrt`. For an EUC application it may be left out
+    /// (it is `extreme_uncontrollable`).
+    #[serde(default)]
     pub reason: String,
     #[serde(default)]
     pub euc_kind: Option<String>,
+    /// `pi_hardship` (the default) or `euc`: the extreme and uncontrollable circumstances exception,
+    /// which reweights the `categories` it names.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// EUC: the performance categories to reweight, at least one of `quality`, `cost`, `ia`, `pi`
+    /// (every one for an APM entity).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// EUC: the event cited: `disaster`, `practice_or_hospital_closure`, `severe_financial_distress`,
+    /// `ehr_vendor_issues`, `covid19`, `change_healthcare_cyberattack`, `iv_fluid_shortage`,
+    /// `third_party_intermediary_failure` (the year's own list; after the deadline only a reopened
+    /// window's reason).
+    #[serde(default)]
+    pub euc_event: Option<String>,
     #[serde(default)]
     pub circumstance_start: Option<String>,
     #[serde(default)]
@@ -39,11 +55,40 @@ impl ApplicationInput {
             None | Some("") => None,
             Some(k) => Some(parse_euc_kind(k)?),
         };
+        let euc = match self.kind.as_deref().map(str::trim) {
+            None | Some("") | Some("pi_hardship") => {
+                if !self.categories.is_empty() || self.euc_event.is_some() {
+                    return Err(ApiError::BadRequest(
+                        "invalid kind \"pi_hardship\": categories and euc_event belong to an EUC application (kind \"euc\")".into(),
+                    ));
+                }
+                None
+            }
+            Some("euc") => {
+                let categories = self
+                    .categories
+                    .iter()
+                    .map(|c| Category::parse(c).map_err(bad))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let event =
+                    EucEventType::parse(self.euc_event.as_deref().unwrap_or("")).map_err(bad)?;
+                Some(EucRequest { categories, event })
+            }
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "invalid kind {other:?}: expected one of: pi_hardship, euc"
+                )));
+            }
+        };
+        let reason = match (&euc, self.reason.trim()) {
+            (Some(_), "") => HardshipReason::ExtremeUncontrollable,
+            (_, r) => parse_reason(r)?,
+        };
         Ok(ApplicationDraft {
             practice: self.practice,
             year,
             applicant: self.applicant.parse()?,
-            reason: parse_reason(&self.reason)?,
+            reason,
             circumstance_start: parse_opt_date(
                 "circumstance_start",
                 self.circumstance_start.as_deref(),
@@ -60,6 +105,7 @@ impl ApplicationInput {
             euc_kind,
             facts: (&self.facts).into(),
             attested: self.attested,
+            euc,
         })
     }
 }

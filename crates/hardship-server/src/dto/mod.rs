@@ -39,8 +39,8 @@ use crate::error::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
 use hardship_rules::screening::EucKind;
 use hardship_rules::{
-    ClinicianType, HardshipReason, InvalidValue, Npi, PerformanceYear, ReportingLevel,
-    SpecialStatus, Tin,
+    Category, ClinicianType, EucEventType, HardshipReason, InvalidValue, Npi, PerformanceYear,
+    ReportingLevel, SpecialStatus, Tin,
 };
 use hardship_store::*;
 use serde::{Deserialize, Serialize};

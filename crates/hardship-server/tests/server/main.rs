@@ -26,6 +26,8 @@ mod clients;
 mod cms_fetch;
 /// Corrections that keep history, and who looked at what, through the API and the pages.
 mod corrections;
+/// The EUC exception application through the API and the pages; reopened one-reason windows.
+mod euc;
 /// CMS's final feedback reconciled; targeted-review candidates.
 mod feedback;
 /// NPPES rosters, CMS eligibility data, the submission guard, packets, binders and exports.

@@ -18,9 +18,11 @@ impl<B: Backend> Engine<B> {
         // The role first: an auditor is told it may not, whatever the draft holds.
         ensure_can_contribute(actor)?;
         application::validate_draft(&draft)?;
+        let now = self.now();
+        // An EUC application after the main deadline only inside a window reopened for its reason.
+        application::check_window(&draft, now)?;
         let mut tx = self.begin(tenant).await?;
         self.practice_in(&mut tx, tenant, draft.practice).await?;
-        let now = self.now();
         let app = Application {
             id: ApplicationId(self.id()),
             tenant,
@@ -64,6 +66,7 @@ impl<B: Backend> Engine<B> {
     ) -> StoreResult<Application> {
         ensure_can_contribute(actor)?;
         application::validate_draft(&draft)?;
+        application::check_window(&draft, self.now())?;
         let mut tx = self.begin(tenant).await?;
         let current = self.application_at(&mut tx, tenant, id, expected).await?;
         let state = application::state_after_edit(&current.state)?;

@@ -11,12 +11,16 @@
 use crate::application::Transition;
 use crate::*;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use hardship_rules::{ClinicianType, HardshipReason, Npi, PerformanceYear, SpecialStatus, Tin};
+use hardship_rules::{
+    Category, ClinicianType, EucEventType, HardshipReason, Npi, PerformanceYear, SpecialStatus, Tin,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Client members, members changed and removed, attestations.
 mod clients;
+/// The EUC exception application: categories, events, levels, reopened one-reason windows.
+mod euc;
 /// Tenant isolation, audit, concurrency, bad input and auditors.
 mod isolation;
 /// Password reset links and reminders sent once.
@@ -31,6 +35,7 @@ mod records;
 pub mod script;
 
 pub use clients::*;
+pub use euc::*;
 pub use isolation::*;
 pub use mailing::*;
 pub use people::*;
@@ -159,6 +164,19 @@ pub fn draft(practice: PracticeId, year: u16, reason: HardshipReason) -> Applica
             ..ApplicationFacts::default()
         },
         attested: true,
+        euc: None,
+    }
+}
+
+/// An EUC exception application of the group for `categories`, citing a disaster.
+pub fn euc_draft(practice: PracticeId, year: u16, categories: &[Category]) -> ApplicationDraft {
+    ApplicationDraft {
+        euc_kind: None,
+        euc: Some(EucRequest {
+            categories: categories.to_vec(),
+            event: EucEventType::Disaster,
+        }),
+        ..draft(practice, year, HardshipReason::ExtremeUncontrollable)
     }
 }
 
@@ -292,7 +310,9 @@ macro_rules! behaviour_suite {
             cms_answers_are_kept_per_practice_npi_and_year,
 
             client_practices_follow_invitations_and_role_changes, the_last_owner_is_kept,
-            clients_contribute_and_change_nothing_else, attestations_are_signed_once_per_packet);
+            clients_contribute_and_change_nothing_else, attestations_are_signed_once_per_packet,
+            euc_applications_keep_their_categories_and_events,
+            euc_windows_reopened_for_one_reason_refuse_others);
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
         $(

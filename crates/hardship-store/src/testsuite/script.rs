@@ -384,6 +384,39 @@ async fn act(s: &Scripted) -> TenantId {
     }
     s.tick();
 
+    // An EUC exception application for quality and cost, through to approval: its categories and
+    // event are in the payloads, byte for byte on every backend.
+    let mut e = st
+        .create_application(
+            t,
+            &staff(),
+            euc_draft(p.id, 2024, &[Category::Quality, Category::Cost]),
+        )
+        .await
+        .unwrap();
+    for tr in [
+        Transition::MarkReady,
+        Transition::Submit {
+            channel: Channel::Portal,
+            reference: "EUC-2024-1".into(),
+        },
+        Transition::Approve {
+            decided_on: s.clock.now().date_naive(),
+            email: None,
+            seen: Some(DecisionSeen {
+                channel: Channel::Portal,
+                reference: "QPP portal, exceptions page".into(),
+            }),
+        },
+    ] {
+        s.tick();
+        e = st
+            .transition_application(t, &owner(), e.id, e.version, tr)
+            .await
+            .unwrap();
+    }
+    s.tick();
+
     // Corrections that keep history.
     let second = st
         .create_practice(t, &owner(), practice("987654321"))

@@ -26,7 +26,10 @@ pub(super) fn fields_of(a: &Application) -> WizardFields {
         Applicant::Individual { npi, .. } => ("individual", Some(npi.to_string()), None),
         Applicant::Group { .. } => ("group", None, None),
         Applicant::VirtualGroup { identifier } => ("virtual_group", None, Some(identifier.clone())),
+        Applicant::ApmEntity { identifier } => ("apm_entity", None, Some(identifier.clone())),
     };
+    let cats = d.euc.as_ref().map(|e| e.category_set()).unwrap_or_default();
+    let cat = |c: hardship_rules::Category| cats.contains(c).then(|| "on".to_owned());
     let yes = |b: bool| b.then(|| "on".to_owned());
     WizardFields {
         step: None,
@@ -46,6 +49,12 @@ pub(super) fn fields_of(a: &Application) -> WizardFields {
             .percent_encounters_without_cehrt_control
             .map(|p| p.to_string()),
         no_cehrt: None,
+        kind: d.euc.as_ref().map(|_| "euc".to_owned()),
+        euc_event: d.euc.as_ref().map(|e| e.event.code().to_owned()),
+        cat_quality: cat(hardship_rules::Category::Quality),
+        cat_cost: cat(hardship_rules::Category::Cost),
+        cat_ia: cat(hardship_rules::Category::Ia),
+        cat_pi: cat(hardship_rules::Category::Pi),
         reason: Some(d.reason.code().to_owned()),
         level: Some(level.to_owned()),
         npi,
@@ -93,12 +102,18 @@ pub(super) async fn edit_page_for(
             .filter(|r| r.accepted)
             .map(|r| (r.reason.code().to_owned(), r.reason.label().to_owned()))
             .collect(),
-        levels: rules
-            .application_levels
-            .levels
-            .iter()
-            .map(|l| (l.code().to_owned(), l.label().to_owned()))
-            .collect(),
+        levels: if app.draft.euc.is_some() {
+            rules
+                .euc_application
+                .as_ref()
+                .map(|e| e.levels.levels.clone())
+                .unwrap_or_default()
+        } else {
+            rules.application_levels.levels.clone()
+        }
+        .iter()
+        .map(|l| (l.code().to_owned(), l.label().to_owned()))
+        .collect(),
         roster: roster
             .iter()
             .map(|c| (c.npi.to_string(), c.name.clone()))

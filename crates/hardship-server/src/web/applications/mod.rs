@@ -7,6 +7,8 @@
 
 /// Editing an application (a draft or a ready one).
 mod edit;
+/// The wizard's EUC exception path: categories, events, reopened one-reason windows.
+mod euc;
 /// The list of applications, by year and state.
 mod list;
 /// One application's page and its transitions.
@@ -29,7 +31,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use hardship_app::years::DeadlineView;
-use hardship_rules::{HardshipReason, PerformanceYear};
+use hardship_rules::{Category, HardshipReason, PerformanceYear};
 use hardship_store::*;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,13 @@ pub struct WizardFields {
     pub event_end: Option<String>,
     pub percent_encounters_without_cehrt_control: Option<String>,
     pub no_cehrt: Option<String>,
+    // The EUC exception application: `kind=euc`, the categories ticked, the event cited.
+    pub kind: Option<String>,
+    pub euc_event: Option<String>,
+    pub cat_quality: Option<String>,
+    pub cat_cost: Option<String>,
+    pub cat_ia: Option<String>,
+    pub cat_pi: Option<String>,
     // The reason and the applicant.
     pub reason: Option<String>,
     pub level: Option<String>,
@@ -139,17 +148,41 @@ impl WizardFields {
         tin: &str,
     ) -> Result<ApplicationInput, ApiError> {
         let level = text(&self.level).to_owned();
+        let by_identifier = level == "virtual_group" || level == "apm_entity";
+        let euc = self.is_euc();
         Ok(ApplicationInput {
             practice,
             year: year.get(),
             applicant: ApplicantDto {
                 npi: (level == "individual").then(|| text(&self.npi).to_owned()),
-                tin: (level != "virtual_group").then(|| tin.to_owned()),
-                identifier: (level == "virtual_group").then(|| text(&self.identifier).to_owned()),
+                tin: (!by_identifier).then(|| tin.to_owned()),
+                identifier: by_identifier.then(|| text(&self.identifier).to_owned()),
                 level,
             },
-            reason: text(&self.reason).to_owned(),
-            euc_kind: some_text(&self.event_kind),
+            reason: if euc {
+                String::new()
+            } else {
+                text(&self.reason).to_owned()
+            },
+            kind: euc.then(|| "euc".to_owned()),
+            categories: if euc {
+                self.categories()
+                    .iter()
+                    .map(|c| c.code().to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            euc_event: if euc {
+                some_text(&self.euc_event)
+            } else {
+                None
+            },
+            euc_kind: if euc {
+                None
+            } else {
+                some_text(&self.event_kind)
+            },
             circumstance_start: some_text(&self.circumstance_start),
             circumstance_end: some_text(&self.circumstance_end),
             description: text(&self.description).to_owned(),
@@ -164,6 +197,25 @@ impl WizardFields {
             attested: ticked(&self.attested),
             version: None,
         })
+    }
+
+    /// Whether the wizard files an EUC exception application.
+    pub fn is_euc(&self) -> bool {
+        text(&self.kind) == "euc"
+    }
+
+    /// The categories ticked for an EUC application.
+    pub fn categories(&self) -> Vec<Category> {
+        [
+            (Category::Quality, &self.cat_quality),
+            (Category::Cost, &self.cat_cost),
+            (Category::Ia, &self.cat_ia),
+            (Category::Pi, &self.cat_pi),
+        ]
+        .into_iter()
+        .filter(|(_, v)| ticked(v))
+        .map(|(c, _)| c)
+        .collect()
     }
 
     /// The answers as hidden inputs for the next step: (name, value), empty ones left out.
@@ -219,7 +271,11 @@ impl WizardFields {
         if empty(&self.description)
             && let Some(r) = reason
         {
-            self.description = Some(self.draft_description(practice, r));
+            self.description = Some(if self.is_euc() {
+                self.euc_description(practice)
+            } else {
+                self.draft_description(practice, r)
+            });
         }
     }
 
@@ -288,6 +344,8 @@ pub(super) struct WizardPage {
     pub(super) profile_level: Option<String>,
     /// Who applies differs from the level the practice reports at: said, not refused.
     pub(super) level_warning: Option<String>,
+    /// The EUC exception path (`kind=euc`).
+    pub(super) euc: Option<euc::EucWizard>,
 }
 
 /// A reporting or applicant level in words.
@@ -337,7 +395,14 @@ pub(super) async fn wizard_page(
         StatusCode::OK
     };
     let mut screening = None;
-    if step != "facts" {
+    let is_euc = f.is_euc();
+    if step != "facts" && is_euc {
+        if let Err(e) = euc::check(year, &f, state.now()) {
+            error = Some(e);
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            step = "facts".into();
+        }
+    } else if step != "facts" {
         match f.facts().and_then(|x| x.parse()) {
             Ok(facts) => {
                 screening = Some(
@@ -355,7 +420,19 @@ pub(super) async fn wizard_page(
         }
     }
     let mut reason_label = String::new();
-    if step == "details" {
+    if step == "details" && is_euc {
+        reason_label = f.euc_label();
+        f.prefill(
+            &b.practice,
+            &user.0.label,
+            Some(HardshipReason::ExtremeUncontrollable),
+        );
+        if text(&f.level).is_empty() {
+            error = Some("choose who applies: the group (TIN), a clinician, a virtual group or an APM entity".into());
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            step = "reason".into();
+        }
+    } else if step == "details" {
         let chosen = text(&f.reason).to_owned();
         let verdict = screening
             .as_ref()
@@ -405,7 +482,12 @@ pub(super) async fn wizard_page(
         )),
         _ => None,
     };
-    let levels = hardship_app::years::application_levels(year)?
+    let levels = if is_euc {
+        hardship_app::years::euc_levels(year)?
+    } else {
+        hardship_app::years::application_levels(year)?
+    };
+    let levels = levels
         .into_iter()
         .map(|l| (l.code().to_owned(), l.label().to_owned()))
         .collect();
@@ -422,6 +504,11 @@ pub(super) async fn wizard_page(
             "event_end",
             "percent_encounters_without_cehrt_control",
             "no_cehrt",
+            "euc_event",
+            "cat_quality",
+            "cat_cost",
+            "cat_ia",
+            "cat_pi",
         ],
         "reason" => &["reason", "level", "npi", "identifier"],
         _ => &[
@@ -462,6 +549,11 @@ pub(super) async fn wizard_page(
             roster_size: b.assessment.clinician_count,
             profile_level: chosen_level.map(|l| level_words(l.code()).to_owned()),
             level_warning,
+            euc: if is_euc {
+                Some(euc::wizard(year, &f, state.now())?)
+            } else {
+                None
+            },
             f,
         },
     ))

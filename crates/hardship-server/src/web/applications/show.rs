@@ -22,6 +22,8 @@ pub(super) struct ApplicationPage {
     pub(super) phone_number: &'static str,
     /// The packet's hash now, whether it is signed, and by whom.
     pub(super) attestation: dto::AttestationsDto,
+    /// For an EUC application: the windows CMS reopened for one reason that are open now.
+    pub(super) reopened: Vec<hardship_app::years::ReopenedWindowView>,
 }
 
 pub(super) async fn show_page(
@@ -100,6 +102,11 @@ pub(super) async fn show_page(
             today: state.now().date_naive().to_string(),
             phone_number: QPP_SERVICE_CENTER,
             attestation,
+            reopened: if app.draft.euc.is_some() {
+                hardship_app::years::reopened_windows(app.draft.year, state.now())?
+            } else {
+                Vec::new()
+            },
         },
     ))
 }
