@@ -10,7 +10,7 @@
 //! - [`eligibility`]: is PI reweighted for a clinician or reporting entity, on what basis, or why not;
 //!   [`group`]: the members of a group and the test of 414.1380(c)(2)(iii).
 //! - [`screening`]: which hardship reasons a practice may cite this year, and whether it needs to apply.
-//! - [`deadline`]: the application window and days left.
+//! - [`deadline`]: the application window and days left; [`review`]: the targeted-review window.
 //! - [`scoring`]: final score and payment adjustment; [`whatif`]: reweighting versus reporting PI.
 
 pub mod book;
@@ -21,6 +21,7 @@ pub mod error;
 pub mod group;
 pub mod ids;
 pub mod model;
+pub mod review;
 pub mod ruleset;
 pub mod scoring;
 pub mod screening;
