@@ -6,9 +6,9 @@
 
 use crate::deadline::WindowState;
 use crate::ruleset::{ReviewReason, RuleSet};
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 #[cfg(test)]
 use chrono::Datelike as _;
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
 /// The source that makes CMS's decision final ("no further review or appeal").
@@ -110,7 +110,8 @@ impl ReviewWindowStatus {
     /// "12 days 4 hours left (closes 2025-11-14 20:00 -05:00 America/New_York (ET))".
     pub fn describe(&self) -> String {
         let unconfirmed = if self.confirmed { "" } else { " [UNCONFIRMED]" };
-        let (Some(closes), Some(days), Some(secs)) = (self.closes, self.days_left, self.seconds_left)
+        let (Some(closes), Some(days), Some(secs)) =
+            (self.closes, self.days_left, self.seconds_left)
         else {
             return format!(
                 "not yet announced: CMS has not published the PY {} targeted-review window{unconfirmed}",
@@ -191,7 +192,10 @@ mod tests {
         assert_eq!(check_review_submission(&r, before), Ok(None));
         assert_eq!(review_window(&r, at).state, WindowState::Closed);
         let err = check_review_submission(&r, at).unwrap_err();
-        assert!(err.to_string().contains("2025-11-14 20:00:00 -05:00"), "{err}");
+        assert!(
+            err.to_string().contains("2025-11-14 20:00:00 -05:00"),
+            "{err}"
+        );
     }
 
     /// PY 2023 opened with the feedback on August 14, 2024 (NWAHEC-2023FB) and closed 8 p.m. EDT
@@ -237,7 +241,10 @@ mod tests {
         assert!(!w.confirmed);
         assert!(w.describe().contains("UNCONFIRMED"), "{}", w.describe());
         let warning = check_review_submission(&r, late).unwrap().unwrap();
-        assert!(warning.contains("UNCONFIRMED") && warning.contains("not refused"), "{warning}");
+        assert!(
+            warning.contains("UNCONFIRMED") && warning.contains("not refused"),
+            "{warning}"
+        );
         let early = check_review_submission(&r, utc(2026, 10, 1, 0, 0, 0)).unwrap();
         assert!(early.unwrap().contains("UNCONFIRMED"));
     }
@@ -250,7 +257,11 @@ mod tests {
         assert_eq!(w.state, WindowState::NotAnnounced);
         assert_eq!(w.closes, None);
         assert!(w.describe().contains("not yet announced"));
-        assert!(check_review_submission(&r, utc(2026, 11, 16, 15, 0, 0)).unwrap().is_some());
+        assert!(
+            check_review_submission(&r, utc(2026, 11, 16, 15, 0, 0))
+                .unwrap()
+                .is_some()
+        );
     }
 
     /// Every year carries a window and CMS's reasons with sources; only PY 2018 closed on the
@@ -284,7 +295,14 @@ mod tests {
                 "pi_weighted_expected_reweighted".into(),
             ],
         );
-        assert_eq!(got, ["hardship_not_applied", "other", "eligibility_special_status"]);
+        assert_eq!(
+            got,
+            [
+                "hardship_not_applied",
+                "other",
+                "eligibility_special_status"
+            ]
+        );
         let r = rules(2017);
         assert_eq!(
             reasons_for_discrepancies(&r, &["automatic_reweighting_not_applied".into()]),

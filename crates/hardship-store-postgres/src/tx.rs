@@ -817,8 +817,8 @@ impl Tx for PgTx {
     async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, \
-             evidence, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (tenant, year, tin, npi) DO NOTHING",
+             evidence, created_at, created_by, detail, version, updated_at) VALUES ($1, $2, $3, $4, $5, \
+             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (tenant, year, tin, npi) DO NOTHING",
         )
         .bind(r.id)
         .bind(r.tenant.0)
@@ -832,10 +832,109 @@ impl Tx for PgTx {
         .bind(json_value("review evidence", &r.evidence)?)
         .bind(r.created_at)
         .bind(&r.created_by)
+        .bind(json_value("review detail", &r.detail)?)
+        .bind(r.version)
+        .bind(r.updated_at)
         .execute(&mut *self.0)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn targeted_review(
+        &mut self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> StoreResult<Option<TargetedReview>> {
+        let sql = format!(
+            "SELECT {} FROM targeted_reviews WHERE tenant = $1 AND id = $2",
+            rows::REVIEW_COLUMNS
+        );
+        sqlx::query_as::<_, rows::ReviewRow>(AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db)?
+            .map(rows::ReviewRow::into_model)
+            .transpose()
+    }
+
+    async fn update_targeted_review(
+        &mut self,
+        r: &TargetedReview,
+        expected: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE targeted_reviews SET state = $1, evidence = $2, detail = $3, version = $4, \
+             updated_at = $5 WHERE tenant = $6 AND id = $7 AND version = $8",
+        )
+        .bind(r.state.name())
+        .bind(json_value("review evidence", &r.evidence)?)
+        .bind(json_value("review detail", &r.detail)?)
+        .bind(r.version)
+        .bind(r.updated_at)
+        .bind(r.tenant.0)
+        .bind(r.id)
+        .bind(expected)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO dva_requests (id, tenant, practice, year, notice_date, items, version, \
+             created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (tenant, practice, year) DO NOTHING",
+        )
+        .bind(d.id)
+        .bind(d.tenant.0)
+        .bind(d.practice.0)
+        .bind(year(d.year))
+        .bind(d.notice_date)
+        .bind(json_value("DVA items", &d.items)?)
+        .bind(d.version)
+        .bind(d.created_at)
+        .bind(&d.created_by)
+        .bind(d.updated_at)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn dva_request(&mut self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        let sql = format!(
+            "SELECT {} FROM dva_requests WHERE tenant = $1 AND id = $2",
+            rows::DVA_COLUMNS
+        );
+        sqlx::query_as::<_, rows::DvaRow>(AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db)?
+            .map(rows::DvaRow::into_model)
+            .transpose()
+    }
+
+    async fn update_dva_request(&mut self, d: &DvaRequest, expected: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE dva_requests SET items = $1, version = $2, updated_at = $3 \
+             WHERE tenant = $4 AND id = $5 AND version = $6",
+        )
+        .bind(json_value("DVA items", &d.items)?)
+        .bind(d.version)
+        .bind(d.updated_at)
+        .bind(d.tenant.0)
+        .bind(d.id)
+        .bind(expected)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {

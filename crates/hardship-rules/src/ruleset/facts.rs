@@ -364,7 +364,10 @@ impl RuleSet {
             match w.closes {
                 Some(closes) => format!(
                     "opens {}; closes {} ({})",
-                    w.opens.map_or_else(|| "on the final scores' release".to_owned(), |d| d.to_string()),
+                    w.opens.map_or_else(
+                        || "on the final scores' release".to_owned(),
+                        |d| d.to_string()
+                    ),
                     closes.format("%Y-%m-%d %H:%M %:z"),
                     w.time_zone
                 ),
@@ -373,7 +376,11 @@ impl RuleSet {
             w.cite(""),
         );
         for r in &self.targeted_review_reasons {
-            push(format!("targeted_review_reason[{}]", r.reason), r.label.clone(), r.cite(""));
+            push(
+                format!("targeted_review_reason[{}]", r.reason),
+                r.label.clone(),
+                r.cite(""),
+            );
         }
         out
     }

@@ -109,7 +109,11 @@ impl RuleSet {
                 "targeted-review window opens {opens} after it closes {closes}"
             ));
         }
-        let mut codes: Vec<&str> = self.targeted_review_reasons.iter().map(|r| r.reason.as_str()).collect();
+        let mut codes: Vec<&str> = self
+            .targeted_review_reasons
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect();
         codes.sort_unstable();
         if codes.is_empty() || codes.windows(2).any(|w| w[0] == w[1]) {
             return Err("targeted_review_reasons must list distinct reasons".into());
