@@ -422,6 +422,41 @@ pub async fn change(
     ReviewView::new(&r, &pr.name, app.now())
 }
 
+/// A targeted-review window not yet closed, with the caller's draft cases that wait on it: the
+/// dashboard's countdown, the calendar's event, the reminders' subject.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenWindow {
+    pub window: WindowView,
+    /// The close as an instant (for calendars and reminders).
+    pub closes: DateTime<Utc>,
+    pub drafts: Vec<ReviewView>,
+}
+
+/// The windows, soonest first, that draft cases wait on and that have not closed at `now` (a window
+/// CMS has not announced has no date to count down to).
+pub async fn open_windows(app: &App, p: &Principal) -> Result<Vec<OpenWindow>, AppError> {
+    let mut out: Vec<OpenWindow> = Vec::new();
+    for r in list(app, p, None).await? {
+        if r.state != "draft" || matches!(r.window.state.as_str(), "closed" | "not_announced") {
+            continue;
+        }
+        let Some(closes) = rules(year_of(r.year)?)?.targeted_review.closes else {
+            continue;
+        };
+        match out.iter_mut().find(|w| w.window.year == r.year) {
+            Some(w) => w.drafts.push(r),
+            None => out.push(OpenWindow {
+                window: r.window.clone(),
+                closes: closes.with_timezone(&Utc),
+                drafts: vec![r],
+            }),
+        }
+    }
+    out.sort_by_key(|w| w.closes);
+    Ok(out)
+}
+
 // ---- data validation and audit ---------------------------------------------------------------------
 
 /// A DVA request as shown.
