@@ -38,6 +38,8 @@ mod mail;
 mod onboarding;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;
+/// Targeted-review cases and DVA requests through the API and the pages.
+mod reviews;
 /// Regressions for what a red-team found (issue 11): each attack, tried as it was.
 mod redteam;
 /// The application wizard: no application needed, an ongoing circumstance, everything missing at

@@ -117,6 +117,8 @@ async fn the_document_is_well_formed_and_lists_exactly_the_served_routes() {
                 .replace("{d}", "{document}")
                 .replace("{t}", "{token}")
                 .replace("{u}", "{user}")
+                .replace("{r}", "{review}")
+                .replace("{v}", "{dva}")
                 .replace("/years/2026/", "/years/{year}/");
             (m, p)
         })
