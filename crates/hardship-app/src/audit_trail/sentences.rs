@@ -389,7 +389,11 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
         ),
         a::DVA_ITEM_CHECK => format!(
             "{who} {} item {} of the PY {} audit checklist ({}).",
-            if after["done"] == true { "checked off" } else { "reopened" },
+            if after["done"] == true {
+                "checked off"
+            } else {
+                "reopened"
+            },
             after["item"],
             after["year"],
             text(&after, &["text"])

@@ -11,10 +11,10 @@
 
 /// When reminders are due, and who hears about what (pure).
 pub mod plan;
-/// The words of each message.
-pub mod text;
 /// Before a targeted-review window closes on draft cases.
 mod reviews;
+/// The words of each message.
+pub mod text;
 
 use crate::App;
 use crate::error::AppResult;

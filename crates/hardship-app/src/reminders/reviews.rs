@@ -34,7 +34,10 @@ pub(super) async fn planned(
                     "{} (TIN {}{})",
                     r.practice_name,
                     r.tin,
-                    r.npi.as_ref().map(|n| format!(" / NPI {n}")).unwrap_or_default()
+                    r.npi
+                        .as_ref()
+                        .map(|n| format!(" / NPI {n}"))
+                        .unwrap_or_default()
                 )
             })
             .collect();

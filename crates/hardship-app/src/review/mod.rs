@@ -265,8 +265,15 @@ pub async fn open(app: &App, p: &Principal, input: OpenInput) -> Result<ReviewVi
     p.require_write()?;
     let year = year_of(input.year)?;
     let store = app.store_for(p);
-    let practice = store.get_practice(p.tenant, PracticeId(input.practice)).await?;
-    let npi = match input.npi.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let practice = store
+        .get_practice(p.tenant, PracticeId(input.practice))
+        .await?;
+    let npi = match input
+        .npi
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(n) => Some(Npi::parse(n).map_err(|e| AppError::Invalid {
             field: "npi".into(),
@@ -282,8 +289,12 @@ pub async fn open(app: &App, p: &Principal, input: OpenInput) -> Result<ReviewVi
                 if a.draft.practice != practice.id {
                     continue;
                 }
-                if let ApplicationState::Approved { email: Some(doc), .. }
-                | ApplicationState::Denied { email: Some(doc), .. } = &a.state
+                if let ApplicationState::Approved {
+                    email: Some(doc), ..
+                }
+                | ApplicationState::Denied {
+                    email: Some(doc), ..
+                } = &a.state
                 {
                     e.push(format!("document:{doc}"));
                 }
@@ -498,7 +509,11 @@ pub struct DvaItemView {
 }
 
 /// The sources of the 45-day clock: the regulation and CMS's notice wording.
-pub const DVA_SOURCES: &[&str] = &["ECFR-414.1390-2017", "MIPSCONSULTING-2019", "ACAAI-AUDIT-2023"];
+pub const DVA_SOURCES: &[&str] = &[
+    "ECFR-414.1390-2017",
+    "MIPSCONSULTING-2019",
+    "ACAAI-AUDIT-2023",
+];
 
 fn dva_view(d: &DvaRequest, pr: &Practice, today: NaiveDate) -> DvaView {
     DvaView {
@@ -593,7 +608,9 @@ pub async fn dva_open(app: &App, p: &Principal, input: DvaOpenInput) -> Result<D
         });
     }
     let store = app.store_for(p);
-    let pr = store.get_practice(p.tenant, PracticeId(input.practice)).await?;
+    let pr = store
+        .get_practice(p.tenant, PracticeId(input.practice))
+        .await?;
     let d = store
         .open_dva_request(
             p.tenant,
@@ -648,4 +665,3 @@ pub async fn dva_change(
     let pr = store.get_practice(p.tenant, d.practice).await?;
     Ok(dva_view(&d, &pr, app.now().date_naive()))
 }
-

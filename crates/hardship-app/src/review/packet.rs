@@ -115,7 +115,10 @@ async fn item(
         return Ok(it(
             format!("Audit binder of PY {} (PDF)", bundle.profile.year),
             Some(sha_hex(&bytes)),
-            format!("generated with this packet at {}", report::when(&b.generated_at)),
+            format!(
+                "generated with this packet at {}",
+                report::when(&b.generated_at)
+            ),
         ));
     }
     if let Some(doc) = e.strip_prefix("document:").and_then(|d| d.parse().ok()) {
@@ -140,7 +143,9 @@ async fn item(
                 decided_on, email, ..
             } => format!(
                 "approved {decided_on}{}",
-                email.map(|d| format!(", CMS's e-mail document {d}")).unwrap_or_default()
+                email
+                    .map(|d| format!(", CMS's e-mail document {d}"))
+                    .unwrap_or_default()
             ),
             s => s.label().to_owned(),
         };
@@ -182,7 +187,9 @@ pub fn packet_pdf(pk: &ReviewPacket) -> pdf::Document {
         ("State".into(), r.state.clone()),
         (
             "CMS reference".into(),
-            r.cms_reference.clone().unwrap_or_else(|| "not sent yet".into()),
+            r.cms_reference
+                .clone()
+                .unwrap_or_else(|| "not sent yet".into()),
         ),
     ])];
     request.push(Block::Heading("What is wrong".into()));
@@ -192,10 +199,14 @@ pub fn packet_pdf(pk: &ReviewPacket) -> pdf::Document {
         r.statement.clone()
     }));
     if !r.summary.is_empty() {
-        request.push(Block::Heading("The discrepancies found in CMS's final feedback".into()));
+        request.push(Block::Heading(
+            "The discrepancies found in CMS's final feedback".into(),
+        ));
         request.push(Block::Paragraph(r.summary.clone()));
     }
-    request.push(Block::Heading("Reasons (as CMS lists them for the year)".into()));
+    request.push(Block::Heading(
+        "Reasons (as CMS lists them for the year)".into(),
+    ));
     request.push(Block::Table {
         columns: vec![Column::new("Reason", 4.0), Column::new("Sources", 1.6)],
         rows: r
@@ -240,7 +251,12 @@ pub fn packet_pdf(pk: &ReviewPacket) -> pdf::Document {
             })
             .collect(),
     }];
-    let mut send: Vec<Block> = pk.how_to_send.iter().cloned().map(Block::Paragraph).collect();
+    let mut send: Vec<Block> = pk
+        .how_to_send
+        .iter()
+        .cloned()
+        .map(Block::Paragraph)
+        .collect();
     send.push(Block::Note(pk.finality.clone()));
     if let (Some(on), Some(outcome)) = (r.decided_on, &r.outcome) {
         send.push(Block::KeyValues(vec![
@@ -254,7 +270,11 @@ pub fn packet_pdf(pk: &ReviewPacket) -> pdf::Document {
             pk.organization.clone(),
             format!("{} — {who}", r.practice_name),
             format!("Case {} (version {}), {}", r.id, r.version, r.state),
-            format!("Generated {} by {}", report::when(&pk.generated_at), pk.generated_by),
+            format!(
+                "Generated {} by {}",
+                report::when(&pk.generated_at),
+                pk.generated_by
+            ),
         ],
         sections: vec![
             Section {

@@ -48,10 +48,10 @@ pub async fn run(storage: &StorageArgs, a: ReviewArgs) -> Outcome {
         println!("No targeted-review cases.");
     }
     for r in &cases {
-        let who = r
-            .npi
-            .as_deref()
-            .map_or_else(|| format!("TIN {}", r.tin), |n| format!("TIN {} NPI {n}", r.tin));
+        let who = r.npi.as_deref().map_or_else(
+            || format!("TIN {}", r.tin),
+            |n| format!("TIN {} NPI {n}", r.tin),
+        );
         let step = match r.state.as_str() {
             "draft" => format!("window: {}", r.window.text),
             "submitted" => format!(

@@ -24,10 +24,10 @@ mod onboarding;
 mod organization;
 /// Practices, rosters and imports.
 mod practices;
-/// Targeted-review cases and their packets; data validation and audit requests.
-mod reviews;
 /// The work queue: pages of the portfolio, assignees and notes.
 mod queue;
+/// Targeted-review cases and their packets; data validation and audit requests.
+mod reviews;
 
 pub use exports::{csv_response, pdf_response};
 

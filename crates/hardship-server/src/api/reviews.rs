@@ -105,7 +105,9 @@ pub(super) async fn transition_targeted_review(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ChangeInput>,
 ) -> ApiResult<Json<ReviewView>> {
-    Ok(Json(review::change(&state, &p, review_id(&id)?, body).await?))
+    Ok(Json(
+        review::change(&state, &p, review_id(&id)?, body).await?,
+    ))
 }
 
 /// The case's packet: the request and every piece of evidence with its SHA-256.
@@ -118,7 +120,9 @@ pub(super) async fn targeted_review_packet(
     ApiCaller(p): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReviewPacket>> {
-    Ok(Json(review::packet::packet(&state, &p, review_id(&id)?).await?))
+    Ok(Json(
+        review::packet::packet(&state, &p, review_id(&id)?).await?,
+    ))
 }
 
 /// The case's packet as a PDF.
@@ -190,5 +194,7 @@ pub(super) async fn change_dva_checklist(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DvaChangeInput>,
 ) -> ApiResult<Json<DvaView>> {
-    Ok(Json(review::dva_change(&state, &p, dva_id(&id)?, body).await?))
+    Ok(Json(
+        review::dva_change(&state, &p, dva_id(&id)?, body).await?,
+    ))
 }

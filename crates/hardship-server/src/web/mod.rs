@@ -147,10 +147,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{application}/sign", post(applications::sign))
         .route("/documents/{document}/download", get(practices::download))
         .route("/documents/{document}/edit", post(practices::edit_document))
-        .route(
-            "/targeted-reviews",
-            get(reviews::list).post(reviews::open),
-        )
+        .route("/targeted-reviews", get(reviews::list).post(reviews::open))
         .route("/targeted-reviews/{review}", get(reviews::show))
         .route(
             "/targeted-reviews/{review}/transition",
@@ -161,7 +158,10 @@ pub fn router() -> Router<AppState> {
             get(reviews::dva_list).post(reviews::dva_open),
         )
         .route("/dva-requests/{dva}", get(reviews::dva_show))
-        .route("/dva-requests/{dva}/checklist", post(reviews::dva_checklist))
+        .route(
+            "/dva-requests/{dva}/checklist",
+            post(reviews::dva_checklist),
+        )
         .route("/settings/users", get(settings::users))
         .route("/settings/invites", post(settings::invite))
         .route("/settings/users/{user}/role", post(settings::change_role))

@@ -93,7 +93,10 @@ fn version(f: &BTreeMap<String, String>) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("invalid version {v:?}")))
 }
 
-pub async fn open(State(state): State<AppState>, Form(p, f): Form<BTreeMap<String, String>>) -> PageResult {
+pub async fn open(
+    State(state): State<AppState>,
+    Form(p, f): Form<BTreeMap<String, String>>,
+) -> PageResult {
     let result = async {
         let practice: Uuid = parse_id("practice", field(&f, "practice"))?;
         let year = parse_year(field(&f, "year"))?;
@@ -105,7 +108,9 @@ pub async fn open(State(state): State<AppState>, Form(p, f): Form<BTreeMap<Strin
             statement: field(&f, "statement").to_owned(),
             evidence: None,
         };
-        review::open(&state, &p, input).await.map_err(ApiError::from)
+        review::open(&state, &p, input)
+            .await
+            .map_err(ApiError::from)
     }
     .await;
     match result {

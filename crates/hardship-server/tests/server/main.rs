@@ -38,10 +38,10 @@ mod mail;
 mod onboarding;
 /// The OpenAPI document: valid, and covering every route the server serves.
 mod openapi;
-/// Targeted-review cases and DVA requests through the API and the pages.
-mod reviews;
 /// Regressions for what a red-team found (issue 11): each attack, tried as it was.
 mod redteam;
+/// Targeted-review cases and DVA requests through the API and the pages.
+mod reviews;
 /// The application wizard: no application needed, an ongoing circumstance, everything missing at
 /// once, who applies against the year's level.
 mod wizard;

@@ -50,7 +50,10 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
     let id = r["opened"][0]["id"].as_str().unwrap().to_owned();
 
     let (s, case) = app
-        .get_json(&format!("/api/v1/targeted-reviews/{id}"), Auth::Bearer(&token))
+        .get_json(
+            &format!("/api/v1/targeted-reviews/{id}"),
+            Auth::Bearer(&token),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{case}");
     assert_eq!(case["origin"], "feedback");
@@ -61,7 +64,11 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
         .iter()
         .map(|e| e.as_str().unwrap())
         .collect();
-    for want in [format!("document:{email}").as_str(), "eligibility", "binder"] {
+    for want in [
+        format!("document:{email}").as_str(),
+        "eligibility",
+        "binder",
+    ] {
         assert!(evidence.contains(&want), "{want} in {case}");
     }
     // PY 2026's window is not announced: shown as such, never invented.
@@ -76,7 +83,10 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    assert!(e["message"].as_str().unwrap().contains("bad_weather"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("bad_weather"),
+        "{e}"
+    );
     // Deciding a draft: 409 naming the state.
     let (s, e) = transition(
         &app,
@@ -86,7 +96,10 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
-    assert!(e["message"].as_str().unwrap().contains("it is draft"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("it is draft"),
+        "{e}"
+    );
 
     let (s, case) = transition(
         &app,
@@ -109,7 +122,10 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
     assert_eq!(s, StatusCode::OK, "{case}");
     assert_eq!(case["state"], "submitted");
     assert!(
-        case["submit_warning"].as_str().unwrap().contains("UNCONFIRMED"),
+        case["submit_warning"]
+            .as_str()
+            .unwrap()
+            .contains("UNCONFIRMED"),
         "{case}"
     );
     let (s, case) = transition(
@@ -120,7 +136,10 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{case}");
-    assert_eq!((case["state"].as_str(), case["is_final"].as_bool()), (Some("decided"), Some(true)));
+    assert_eq!(
+        (case["state"].as_str(), case["is_final"].as_bool()),
+        (Some("decided"), Some(true))
+    );
     // CMS's decision is final: nothing moves it, and nothing is written.
     let before = actions(&app, &token).await;
     for body in [
@@ -141,7 +160,11 @@ async fn a_feedback_discrepancy_becomes_a_case_that_is_sent_and_decided_once_and
         "targeted_review.submit",
         "targeted_review.decide",
     ] {
-        assert_eq!(after.iter().filter(|x| *x == a).count(), 1, "{a}: {after:?}");
+        assert_eq!(
+            after.iter().filter(|x| *x == a).count(),
+            1,
+            "{a}: {after:?}"
+        );
     }
 }
 
@@ -155,13 +178,23 @@ async fn a_request_after_a_confirmed_window_is_refused_naming_the_close() {
                "statement": "Our data were filed under the wrong TIN."})
     };
     let (s, late) = app
-        .send_json(Method::POST, "/api/v1/targeted-reviews", Auth::Bearer(&token), &open(2024, None))
+        .send_json(
+            Method::POST,
+            "/api/v1/targeted-reviews",
+            Auth::Bearer(&token),
+            &open(2024, None),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{late}");
     assert_eq!(late["window"]["state"], "closed");
     // One case per subject and year.
     let (s, e) = app
-        .send_json(Method::POST, "/api/v1/targeted-reviews", Auth::Bearer(&token), &open(2024, None))
+        .send_json(
+            Method::POST,
+            "/api/v1/targeted-reviews",
+            Auth::Bearer(&token),
+            &open(2024, None),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     // A bad NPI names the field and the value.
@@ -186,9 +219,15 @@ async fn a_request_after_a_confirmed_window_is_refused_naming_the_close() {
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let m = e["message"].as_str().unwrap();
-    assert!(m.contains("2025-11-14 20:00:00 -05:00") && m.contains("draft"), "{m}");
+    assert!(
+        m.contains("2025-11-14 20:00:00 -05:00") && m.contains("draft"),
+        "{m}"
+    );
     let (_, still) = app
-        .get_json(&format!("/api/v1/targeted-reviews/{id}"), Auth::Bearer(&token))
+        .get_json(
+            &format!("/api/v1/targeted-reviews/{id}"),
+            Auth::Bearer(&token),
+        )
         .await;
     assert_eq!(still["state"], "draft");
 
@@ -210,15 +249,35 @@ async fn a_request_after_a_confirmed_window_is_refused_naming_the_close() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{sent}");
-    assert!(sent["submit_warning"].as_str().unwrap().contains("not refused"), "{sent}");
+    assert!(
+        sent["submit_warning"]
+            .as_str()
+            .unwrap()
+            .contains("not refused"),
+        "{sent}"
+    );
 
     // The year's reasons and window, with sources.
     let (s, r) = app
-        .get_json("/api/v1/targeted-reviews/reasons?year=2024", Auth::Bearer(&token))
+        .get_json(
+            "/api/v1/targeted-reviews/reasons?year=2024",
+            Auth::Bearer(&token),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    assert!(r["window"]["sources"].as_array().unwrap().contains(&json!("PALTMED-2025TR")));
-    assert!(r["reasons"].as_array().unwrap().iter().any(|x| x["code"] == "wrong_tin_npi"));
+    assert!(
+        r["window"]["sources"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PALTMED-2025TR"))
+    );
+    assert!(
+        r["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "wrong_tin_npi")
+    );
 }
 
 #[tokio::test]
@@ -234,13 +293,19 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         )
         .await;
     let p = pr["id"].as_str().unwrap().to_owned();
-    let form = reqwest::multipart::Form::new().text("kind", "cms_decision_email").part(
-        "file",
-        reqwest::multipart::Part::bytes(b"Subject: approved\r\n\r\nApproved.".to_vec())
-            .file_name("approval.eml"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "cms_decision_email")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"Subject: approved\r\n\r\nApproved.".to_vec())
+                .file_name("approval.eml"),
+        );
     let doc: Value = app
-        .request(Method::POST, &format!("/api/v1/practices/{p}/documents"), Auth::Bearer(&token))
+        .request(
+            Method::POST,
+            &format!("/api/v1/practices/{p}/documents"),
+            Auth::Bearer(&token),
+        )
         .multipart(form)
         .send()
         .await
@@ -256,7 +321,12 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .post_form(
             "/targeted-reviews",
             &owner,
-            &[("practice", &p), ("year", "2025"), ("npi", ""), ("statement", "")],
+            &[
+                ("practice", &p),
+                ("year", "2025"),
+                ("npi", ""),
+                ("statement", ""),
+            ],
             true,
         )
         .await;
@@ -268,10 +338,18 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .next()
         .unwrap()
         .to_owned();
-    let page = app.get(&to, Auth::Session(&owner)).await.text().await.unwrap();
+    let page = app
+        .get(&to, Auth::Session(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Nguyễn Văn An Family Clinic"), "{page}");
     assert!(page.contains("UNCONFIRMED"), "the projected window says so");
-    assert!(page.contains(&format!("evidence:document:{doc_id}")), "CMS's e-mail is offered");
+    assert!(
+        page.contains(&format!("evidence:document:{doc_id}")),
+        "CMS's e-mail is offered"
+    );
 
     let action = format!("/targeted-reviews/{id}/transition");
     let evidence_field = format!("evidence:document:{doc_id}");
@@ -283,7 +361,10 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
                 ("version", "1"),
                 ("action", "edit"),
                 ("reason:hardship_not_applied", "yes"),
-                ("statement", "PI weighted 25 % for Nguyễn Văn An despite the approval."),
+                (
+                    "statement",
+                    "PI weighted 25 % for Nguyễn Văn An despite the approval.",
+                ),
                 (&evidence_field, "yes"),
                 ("evidence:binder", "yes"),
                 ("evidence:eligibility", "yes"),
@@ -291,10 +372,24 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
             true,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     // Sending without CMS's reference: the page again, 422, naming the field.
     let r = app
-        .post_form(&action, &owner, &[("version", "2"), ("action", "submit"), ("cms_reference", "")], true)
+        .post_form(
+            &action,
+            &owner,
+            &[
+                ("version", "2"),
+                ("action", "submit"),
+                ("cms_reference", ""),
+            ],
+            true,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("reference"));
@@ -302,7 +397,12 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .post_form(
             &action,
             &owner,
-            &[("version", "2"), ("action", "submit"), ("submitted_on", "2026-11-16"), ("cms_reference", "TR-77")],
+            &[
+                ("version", "2"),
+                ("action", "submit"),
+                ("submitted_on", "2026-11-16"),
+                ("cms_reference", "TR-77"),
+            ],
             true,
         )
         .await;
@@ -313,17 +413,24 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("TR-77") && page.contains("id=\"submit-warning\""), "{page}");
+    assert!(
+        page.contains("TR-77") && page.contains("id=\"submit-warning\""),
+        "{page}"
+    );
     assert!(page.contains("id=\"decide-review\"") && !page.contains("id=\"edit-review\""));
 
     // The packet: the request, each piece of evidence with its SHA-256, the name as written.
     if crate::formats::poppler() {
         let pdf = app
-            .get(&format!("/api/v1/targeted-reviews/{id}/packet.pdf"), Auth::Session(&owner))
+            .get(
+                &format!("/api/v1/targeted-reviews/{id}/packet.pdf"),
+                Auth::Session(&owner),
+            )
             .await;
         assert_eq!(pdf.status(), StatusCode::OK);
         let dir = tempfile::tempdir().unwrap();
-        let (text, _) = crate::formats::pdf_text(dir.path(), "review.pdf", &pdf.bytes().await.unwrap());
+        let (text, _) =
+            crate::formats::pdf_text(dir.path(), "review.pdf", &pdf.bytes().await.unwrap());
         for want in [
             "Targeted review request, PY 2025",
             "Nguyễn Văn An Family Clinic",
@@ -339,7 +446,10 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         assert!(crate::formats::contains_wrapped(&text, &doc_sha), "{text}");
     }
     let (_, packet) = app
-        .get_json(&format!("/api/v1/targeted-reviews/{id}/packet"), Auth::Bearer(&token))
+        .get_json(
+            &format!("/api/v1/targeted-reviews/{id}/packet"),
+            Auth::Bearer(&token),
+        )
         .await;
     let hashes: Vec<&str> = packet["evidence"]
         .as_array()
@@ -354,7 +464,13 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .post_form(
             &action,
             &owner,
-            &[("version", "3"), ("action", "decide"), ("decided_on", "2026-12-01"), ("outcome", "denied"), ("note", "")],
+            &[
+                ("version", "3"),
+                ("action", "decide"),
+                ("decided_on", "2026-12-01"),
+                ("outcome", "denied"),
+                ("note", ""),
+            ],
             true,
         )
         .await;
@@ -368,11 +484,25 @@ async fn the_pages_walk_a_case_from_draft_to_decided_and_print_its_packet() {
         .unwrap();
     assert!(page.contains("id=\"final\"") && !page.contains("id=\"decide-review\""));
     let r = app
-        .post_form(&action, &owner, &[("version", "4"), ("action", "decide"), ("outcome", "approved")], true)
+        .post_form(
+            &action,
+            &owner,
+            &[
+                ("version", "4"),
+                ("action", "decide"),
+                ("outcome", "approved"),
+            ],
+            true,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("it is decided"));
-    let list = app.get("/targeted-reviews", Auth::Session(&owner)).await.text().await.unwrap();
+    let list = app
+        .get("/targeted-reviews", Auth::Session(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("Nguyễn Văn An Family Clinic") && list.contains("decided"));
 }
 
@@ -382,8 +512,11 @@ async fn the_dashboard_calendar_and_reminders_count_down_to_a_window_drafts_wait
     let (owner, token) = owner_and_token(&app).await;
     let p = practice(&app, &token, "123456789").await;
     // 2025-10-20: PY 2024's window is open until 8 p.m. ET November 14 (25 days).
-    app.clock
-        .set(chrono::Utc.with_ymd_and_hms(2025, 10, 20, 15, 0, 0).unwrap());
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2025, 10, 20, 15, 0, 0)
+            .unwrap(),
+    );
     let (s, case) = app
         .send_json(
             Method::POST,
@@ -405,10 +538,21 @@ async fn the_dashboard_calendar_and_reminders_count_down_to_a_window_drafts_wait
     assert!(dash.contains("id=\"review-window-2024\""), "{dash}");
     assert!(dash.contains("25 days") && dash.contains("Lakeside Family Medicine"));
 
-    let ics = app.get("/calendar.ics", Auth::Session(&owner)).await.text().await.unwrap();
+    let ics = app
+        .get("/calendar.ics", Auth::Session(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
     let unfolded = ics.replace("\r\n ", "");
-    assert!(unfolded.contains("SUMMARY:Targeted review window closes\\, PY 2024"), "{unfolded}");
-    assert!(unfolded.contains("DTSTART:20251115T010000Z"), "8 p.m. EST is 01:00 UTC");
+    assert!(
+        unfolded.contains("SUMMARY:Targeted review window closes\\, PY 2024"),
+        "{unfolded}"
+    );
+    assert!(
+        unfolded.contains("DTSTART:20251115T010000Z"),
+        "8 p.m. EST is 01:00 UTC"
+    );
 
     let report = hardship_app::reminders::run(&app.state, hardship_app::reminders::Mode::DryRun)
         .await
@@ -467,25 +611,48 @@ async fn a_dva_request_keeps_its_45_day_clock_and_checklist() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
     // Due 45 days after the notice (414.1390(a)(1)); the harness clock is 2026-11-16.
-    assert_eq!((d["due"].as_str(), d["days_left"].as_i64()), (Some("2026-12-17"), Some(31)));
-    assert_eq!(d["binder_url"], format!("/api/v1/practices/{p}/years/2024/binder.pdf"));
+    assert_eq!(
+        (d["due"].as_str(), d["days_left"].as_i64()),
+        (Some("2026-12-17"), Some(31))
+    );
+    assert_eq!(
+        d["binder_url"],
+        format!("/api/v1/practices/{p}/years/2024/binder.pdf")
+    );
     let id = d["id"].as_str().unwrap();
     let path = format!("/api/v1/dva-requests/{id}/checklist");
     let (s, d) = app
-        .send_json(Method::POST, &path, t, &json!({"version": 1, "text": "Security risk analysis 2024"}))
+        .send_json(
+            Method::POST,
+            &path,
+            t,
+            &json!({"version": 1, "text": "Security risk analysis 2024"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
     let (s, d) = app
         .send_json(Method::POST, &path, t, &json!({"version": 2, "n": 1}))
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
-    assert_eq!((d["items"][0]["done"].as_bool(), d["complete"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (d["items"][0]["done"].as_bool(), d["complete"].as_bool()),
+        (Some(true), Some(true))
+    );
     let (s, _) = app
-        .send_json(Method::POST, &path, t, &json!({"version": 2, "text": "stale"}))
+        .send_json(
+            Method::POST,
+            &path,
+            t,
+            &json!({"version": 2, "text": "stale"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     let log = actions(&app, &token).await;
-    for a in ["dva_request.open", "dva_request.item_add", "dva_request.item_check"] {
+    for a in [
+        "dva_request.open",
+        "dva_request.item_add",
+        "dva_request.item_check",
+    ] {
         assert_eq!(log.iter().filter(|x| *x == a).count(), 1, "{a}");
     }
     // The page: the due day, the checklist, the binder, and a form that adds an item.
@@ -495,7 +662,10 @@ async fn a_dva_request_keeps_its_45_day_clock_and_checklist() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("2026-12-17") && page.contains("31 days left"), "{page}");
+    assert!(
+        page.contains("2026-12-17") && page.contains("31 days left"),
+        "{page}"
+    );
     assert!(page.contains("Security risk analysis 2024") && page.contains("binder.pdf"));
     let r = app
         .post_form(

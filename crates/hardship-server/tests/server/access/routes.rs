@@ -268,7 +268,13 @@ pub(super) fn api_routes() -> Vec<Route> {
             true,
             Json(r#"{"practice":"{p}","year":2024,"reasons":["other"]}"#),
         ),
-        r(g.clone(), "/api/v1/targeted-reviews/reasons", Read, false, None),
+        r(
+            g.clone(),
+            "/api/v1/targeted-reviews/reasons",
+            Read,
+            false,
+            None,
+        ),
         r(g.clone(), "/api/v1/targeted-reviews/{r}", Read, true, None),
         r(
             p.clone(),
@@ -277,7 +283,13 @@ pub(super) fn api_routes() -> Vec<Route> {
             true,
             Json(r#"{"action":"submit","version":99,"cms_reference":"TR-1"}"#),
         ),
-        r(g.clone(), "/api/v1/targeted-reviews/{r}/packet", Read, true, None),
+        r(
+            g.clone(),
+            "/api/v1/targeted-reviews/{r}/packet",
+            Read,
+            true,
+            None,
+        ),
         r(
             g.clone(),
             "/api/v1/targeted-reviews/{r}/packet.pdf",
