@@ -315,7 +315,7 @@ pub async fn dva_requests_keep_a_checklist(f: &dyn StoreFactory) {
     assert!(s.list_dva_requests(w.b, None).await.unwrap().is_empty());
     assert_eq!(
         s.list_dva_requests(w.a, Some(year(2023))).await.unwrap(),
-        [d.clone()]
+        std::slice::from_ref(&d)
     );
     assert_eq!(s.get_dva_request(w.a, d.id).await.unwrap(), d);
     assert_eq!(events(&w).await, before + 4, "open, two items, one check");
