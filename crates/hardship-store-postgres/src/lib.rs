@@ -785,48 +785,18 @@ impl Backend for PgBackend {
         .await
     }
 
-    async fn targeted_review(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> StoreResult<Option<TargetedReview>> {
-        Ok(self
-            .all(
-                format!(
-                    "SELECT {REVIEW_COLUMNS} FROM targeted_reviews WHERE tenant = $1 AND id = $2"
-                ),
-                |q| q.bind(tenant.0).bind(id),
-                ReviewRow::into_model,
-            )
-            .await?
-            .pop())
+    async fn targeted_review(&self, t: TenantId, id: Uuid) -> StoreResult<Option<TargetedReview>> {
+        queries::targeted_review(&self.pool, t, id).await
     }
-
     async fn dva_requests(
         &self,
-        tenant: TenantId,
+        t: TenantId,
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<DvaRequest>> {
-        self.all(
-            format!(
-                "SELECT {DVA_COLUMNS} FROM dva_requests WHERE tenant = $1 \
-                 AND ($2::integer IS NULL OR year = $2) ORDER BY notice_date, created_at"
-            ),
-            |q| q.bind(tenant.0).bind(year.map(|y| i32::from(y.get()))),
-            DvaRow::into_model,
-        )
-        .await
+        queries::dva_requests(&self.pool, t, year).await
     }
-
-    async fn dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
-        Ok(self
-            .all(
-                format!("SELECT {DVA_COLUMNS} FROM dva_requests WHERE tenant = $1 AND id = $2"),
-                |q| q.bind(tenant.0).bind(id),
-                DvaRow::into_model,
-            )
-            .await?
-            .pop())
+    async fn dva_request(&self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&self.pool, t, id).await
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {

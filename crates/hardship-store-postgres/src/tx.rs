@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// Holds the lock it was begun with (the tenant's row, or the attempt keys) until it ends.
 pub struct PgTx(pub Transaction<'static, Postgres>);
 
-fn json_value<T: serde::Serialize>(what: &str, v: &T) -> StoreResult<serde_json::Value> {
+pub(crate) fn json_value<T: serde::Serialize>(what: &str, v: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(v)
         .map_err(|e| StoreError::Internal(format!("cannot encode the {what}: {e}")))
 }
@@ -843,98 +843,22 @@ impl Tx for PgTx {
 
     async fn targeted_review(
         &mut self,
-        tenant: TenantId,
+        t: TenantId,
         id: Uuid,
     ) -> StoreResult<Option<TargetedReview>> {
-        let sql = format!(
-            "SELECT {} FROM targeted_reviews WHERE tenant = $1 AND id = $2",
-            rows::REVIEW_COLUMNS
-        );
-        sqlx::query_as::<_, rows::ReviewRow>(AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(id)
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db)?
-            .map(rows::ReviewRow::into_model)
-            .transpose()
+        queries::targeted_review(&mut *self.0, t, id).await
     }
-
-    async fn update_targeted_review(
-        &mut self,
-        r: &TargetedReview,
-        expected: i64,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE targeted_reviews SET state = $1, evidence = $2, detail = $3, version = $4, \
-             updated_at = $5 WHERE tenant = $6 AND id = $7 AND version = $8",
-        )
-        .bind(r.state.name())
-        .bind(json_value("review evidence", &r.evidence)?)
-        .bind(json_value("review detail", &r.detail)?)
-        .bind(r.version)
-        .bind(r.updated_at)
-        .bind(r.tenant.0)
-        .bind(r.id)
-        .bind(expected)
-        .execute(&mut *self.0)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn update_targeted_review(&mut self, r: &TargetedReview, v: i64) -> StoreResult<bool> {
+        queries::update_targeted_review(&mut *self.0, r, v).await
     }
-
     async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO dva_requests (id, tenant, practice, year, notice_date, items, version, \
-             created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (tenant, practice, year) DO NOTHING",
-        )
-        .bind(d.id)
-        .bind(d.tenant.0)
-        .bind(d.practice.0)
-        .bind(year(d.year))
-        .bind(d.notice_date)
-        .bind(json_value("DVA items", &d.items)?)
-        .bind(d.version)
-        .bind(d.created_at)
-        .bind(&d.created_by)
-        .bind(d.updated_at)
-        .execute(&mut *self.0)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() > 0)
+        queries::insert_dva_request(&mut *self.0, d).await
     }
-
-    async fn dva_request(&mut self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
-        let sql = format!(
-            "SELECT {} FROM dva_requests WHERE tenant = $1 AND id = $2",
-            rows::DVA_COLUMNS
-        );
-        sqlx::query_as::<_, rows::DvaRow>(AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(id)
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db)?
-            .map(rows::DvaRow::into_model)
-            .transpose()
+    async fn dva_request(&mut self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&mut *self.0, t, id).await
     }
-
-    async fn update_dva_request(&mut self, d: &DvaRequest, expected: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE dva_requests SET items = $1, version = $2, updated_at = $3 \
-             WHERE tenant = $4 AND id = $5 AND version = $6",
-        )
-        .bind(json_value("DVA items", &d.items)?)
-        .bind(d.version)
-        .bind(d.updated_at)
-        .bind(d.tenant.0)
-        .bind(d.id)
-        .bind(expected)
-        .execute(&mut *self.0)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn update_dva_request(&mut self, d: &DvaRequest, v: i64) -> StoreResult<bool> {
+        queries::update_dva_request(&mut *self.0, d, v).await
     }
 
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {

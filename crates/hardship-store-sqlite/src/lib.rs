@@ -712,51 +712,18 @@ impl Backend for SqliteBackend {
         .collect()
     }
 
-    async fn targeted_review(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> StoreResult<Option<TargetedReview>> {
-        sqlx::query("SELECT * FROM targeted_reviews WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(rows::targeted_review)
-            .transpose()
+    async fn targeted_review(&self, t: TenantId, id: Uuid) -> StoreResult<Option<TargetedReview>> {
+        queries::targeted_review(&self.pool, t, id).await
     }
-
     async fn dva_requests(
         &self,
-        tenant: TenantId,
+        t: TenantId,
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<DvaRequest>> {
-        sqlx::query(
-            "SELECT * FROM dva_requests WHERE tenant = ? AND (? IS NULL OR year = ?) ORDER BY notice_date, created_at",
-        )
-        .bind(tenant.to_string())
-        .bind(year.map(|y| i64::from(y.get())))
-        .bind(year.map(|y| i64::from(y.get())))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(rows::dva_request)
-        .collect()
+        queries::dva_requests(&self.pool, t, year).await
     }
-
-    async fn dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
-        sqlx::query("SELECT * FROM dva_requests WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(rows::dva_request)
-            .transpose()
+    async fn dva_request(&self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&self.pool, t, id).await
     }
 
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {

@@ -761,82 +761,22 @@ impl Tx for SqliteTx {
 
     async fn targeted_review(
         &mut self,
-        tenant: TenantId,
+        t: TenantId,
         id: Uuid,
     ) -> StoreResult<Option<TargetedReview>> {
-        sqlx::query("SELECT * FROM targeted_reviews WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(rows::targeted_review)
-            .transpose()
+        queries::targeted_review(&mut *self.0, t, id).await
     }
-
-    async fn update_targeted_review(
-        &mut self,
-        r: &TargetedReview,
-        expected: i64,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE targeted_reviews SET state = ?, evidence = ?, detail = ?, version = ?, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
-            .bind(r.state.name())
-            .bind(to_json(&r.evidence)?)
-            .bind(to_json(&r.detail)?)
-            .bind(r.version)
-            .bind(ts(r.updated_at))
-            .bind(r.tenant.to_string())
-            .bind(r.id.to_string())
-            .bind(expected)
-            .execute(&mut *self.0)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn update_targeted_review(&mut self, r: &TargetedReview, v: i64) -> StoreResult<bool> {
+        queries::update_targeted_review(&mut *self.0, r, v).await
     }
-
     async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool> {
-        let done = sqlx::query("INSERT INTO dva_requests (id, tenant, practice, year, notice_date, items, version, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, practice, year) DO NOTHING")
-            .bind(d.id.to_string())
-            .bind(d.tenant.to_string())
-            .bind(d.practice.to_string())
-            .bind(i64::from(d.year.get()))
-            .bind(d.notice_date.to_string())
-            .bind(to_json(&d.items)?)
-            .bind(d.version)
-            .bind(ts(d.created_at))
-            .bind(&d.created_by)
-            .bind(ts(d.updated_at))
-            .execute(&mut *self.0)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() > 0)
+        queries::insert_dva_request(&mut *self.0, d).await
     }
-
-    async fn dva_request(&mut self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
-        sqlx::query("SELECT * FROM dva_requests WHERE tenant = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(rows::dva_request)
-            .transpose()
+    async fn dva_request(&mut self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&mut *self.0, t, id).await
     }
-
-    async fn update_dva_request(&mut self, d: &DvaRequest, expected: i64) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE dva_requests SET items = ?, version = ?, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
-            .bind(to_json(&d.items)?)
-            .bind(d.version)
-            .bind(ts(d.updated_at))
-            .bind(d.tenant.to_string())
-            .bind(d.id.to_string())
-            .bind(expected)
-            .execute(&mut *self.0)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn update_dva_request(&mut self, d: &DvaRequest, v: i64) -> StoreResult<bool> {
+        queries::update_dva_request(&mut *self.0, d, v).await
     }
 
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {

@@ -21,7 +21,6 @@ use uuid::Uuid;
 #[derive(Deserialize)]
 pub struct YearParam {
     year: Option<String>,
-    notice: Option<String>,
 }
 
 fn optional_year(y: Option<&str>) -> Result<Option<PerformanceYear>, WebError> {
@@ -243,13 +242,8 @@ pub async fn transition(
     }
     .await;
     match result {
-        Ok(r) => {
-            let notice = match &r.submit_warning {
-                Some(_) if r.state == "submitted" => "moved&warned=1",
-                _ => "moved",
-            };
-            Ok(see(&format!("/targeted-reviews/{id}?notice={notice}")))
-        }
+        // A warning given when it was sent is shown on the case itself.
+        Ok(_) => Ok(see(&format!("/targeted-reviews/{id}?notice=moved"))),
         Err(e) => {
             let status = e.status();
             let page = case_page(&state, WebUser(p), id, None, Some(e.public_message())).await?;
@@ -301,7 +295,6 @@ pub async fn dva_list(
     user: WebUser,
     Query(q): Query<YearParam>,
 ) -> PageResult {
-    let _ = q.notice;
     let year = optional_year(q.year.as_deref())?;
     Ok(html(&dva_list_page(&state, user, year, None).await?))
 }
