@@ -114,8 +114,12 @@ pub fn apply(
             });
         }
         DvaChange::CheckItem { n, done } => {
+            let count = next.items.len();
             let Some(item) = next.items.iter_mut().find(|i| i.n == *n) else {
-                return Err(StoreError::not_found("checklist item", n));
+                return Err(StoreError::invalid(
+                    "n",
+                    format!("there is no item {n} (the checklist has {count})"),
+                ));
             };
             if item.done == *done {
                 return Err(StoreError::Refused(format!(

@@ -296,7 +296,7 @@ pub async fn dva_requests_keep_a_checklist(f: &dyn StoreFactory) {
             DvaChange::CheckItem { n: 9, done: true }
         )
         .await,
-        Err(StoreError::NotFound { .. })
+        Err(StoreError::Invalid { field: "n", .. })
     ));
     assert!(matches!(
         s.change_dva_request(w.a, &staff(), d.id, 3, add("stale"))
