@@ -1,5 +1,6 @@
 //! The organization's deadline calendar: each open year's deadline, with the practices that still need an
-//! application, as an iCalendar feed ([`crate::ical`] writes it).
+//! application, and the close of each targeted-review window that draft cases wait on, as an iCalendar
+//! feed ([`crate::ical`] writes it).
 
 use crate::error::AppError;
 use crate::principal::Principal;
@@ -31,10 +32,29 @@ pub async fn feed(app: &App, p: &Principal) -> Result<String, AppError> {
                 .collect(),
         });
     }
-    Ok(ical::calendar(
+    let reviews: Vec<ical::ReviewWindowEvent> = crate::review::open_windows(app, p)
+        .await?
+        .into_iter()
+        .map(|w| ical::ReviewWindowEvent {
+            year: w.window.year,
+            closes: w.closes,
+            unconfirmed: !w.window.confirmed,
+            sources: w.window.sources.clone(),
+            cases: w
+                .drafts
+                .iter()
+                .map(|r| match &r.npi {
+                    Some(n) => format!("{} (TIN {} / NPI {n})", r.practice_name, r.tin),
+                    None => format!("{} (TIN {})", r.practice_name, r.tin),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ical::calendar_with_reviews(
         &p.tenant.to_string(),
         &org.name,
         &events,
+        &reviews,
         now,
     ))
 }

@@ -17,6 +17,17 @@ pub struct DeadlineEvent {
     pub practices_to_file: Vec<(String, String)>,
 }
 
+/// The close of a targeted-review window that draft cases wait on.
+pub struct ReviewWindowEvent {
+    pub year: u16,
+    pub closes: DateTime<Utc>,
+    /// No source states the close (a projection, or an hour assumed).
+    pub unconfirmed: bool,
+    pub sources: Vec<String>,
+    /// The draft cases, in words ("Lakeside (TIN 123456789 / NPI …)").
+    pub cases: Vec<String>,
+}
+
 /// Escapes a TEXT value (RFC 5545 §3.3.11).
 fn text(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
@@ -58,6 +69,17 @@ pub fn calendar(
     tenant_id: &str,
     tenant_name: &str,
     events: &[DeadlineEvent],
+    now: DateTime<Utc>,
+) -> String {
+    calendar_with_reviews(tenant_id, tenant_name, events, &[], now)
+}
+
+/// The feed with the targeted-review windows draft cases wait on.
+pub fn calendar_with_reviews(
+    tenant_id: &str,
+    tenant_name: &str,
+    events: &[DeadlineEvent],
+    reviews: &[ReviewWindowEvent],
     now: DateTime<Utc>,
 ) -> String {
     let mut out = String::with_capacity(1024 + events.len() * 1024);
@@ -139,8 +161,61 @@ pub fn calendar(
         }
         line(&mut out, "END:VEVENT");
     }
+    for r in reviews {
+        review_event(&mut out, tenant_id, r, now);
+    }
     line(&mut out, "END:VCALENDAR");
     out
+}
+
+fn review_event(out: &mut String, tenant_id: &str, r: &ReviewWindowEvent, now: DateTime<Utc>) {
+    line(out, "BEGIN:VEVENT");
+    line(
+        out,
+        &format!("UID:targeted-review-window-{}-{tenant_id}@hardship", r.year),
+    );
+    line(out, &format!("DTSTAMP:{}", stamp(now)));
+    line(out, &format!("DTSTART:{}", stamp(r.closes)));
+    line(out, &format!("DTEND:{}", stamp(r.closes)));
+    let unconfirmed = if r.unconfirmed { " (UNCONFIRMED)" } else { "" };
+    line(
+        out,
+        &format!(
+            "SUMMARY:{}",
+            text(&format!(
+                "Targeted review window closes, PY {}{unconfirmed}",
+                r.year
+            ))
+        ),
+    );
+    let mut desc = format!(
+        "CMS's targeted-review window for performance year {} closes at this time; CMS's decision on a request is final. Sources: {}.\n{} draft case(s) not yet sent:",
+        r.year,
+        r.sources.join(", "),
+        r.cases.len()
+    );
+    for c in r.cases.iter().take(100) {
+        let _ = write!(desc, "\n- {c}");
+    }
+    line(out, &format!("DESCRIPTION:{}", text(&desc)));
+    line(out, "TRANSP:TRANSPARENT");
+    for days in [30, 7, 1] {
+        line(out, "BEGIN:VALARM");
+        line(out, "ACTION:DISPLAY");
+        line(
+            out,
+            &format!(
+                "DESCRIPTION:{}",
+                text(&format!(
+                    "Targeted review for PY {} closes in {days} day(s)",
+                    r.year
+                ))
+            ),
+        );
+        line(out, &format!("TRIGGER:-P{days}D"));
+        line(out, "END:VALARM");
+    }
+    line(out, "END:VEVENT");
 }
 
 #[cfg(test)]

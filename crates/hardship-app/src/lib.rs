@@ -63,6 +63,8 @@ pub mod queue;
 pub mod reminders;
 /// The application packet, the audit binder and the portfolio export.
 pub mod report;
+/// Targeted-review cases and their packets; data validation and audit requests.
+pub mod review;
 /// The store as a principal may see it: a client's practices and nothing else.
 pub mod scope;
 /// The records as JSON, for every front end.

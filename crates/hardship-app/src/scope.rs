@@ -789,4 +789,68 @@ impl Store for ScopedStore {
         let all = self.inner.list_targeted_reviews(tenant, year).await?;
         Ok(self.keep(all, |r| r.practice))
     }
+    // Targeted-review cases and DVA requests: a client reads its practices'; every change is the
+    // organization's (the engine refuses a client's role; a case of practice B is "not found" first).
+    async fn open_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewTargetedReview,
+    ) -> StoreResult<TargetedReview> {
+        self.practice_ok(new.practice)?;
+        self.inner.open_targeted_review(tenant, actor, new).await
+    }
+    async fn get_targeted_review(&self, tenant: TenantId, id: Uuid) -> StoreResult<TargetedReview> {
+        let r = self.inner.get_targeted_review(tenant, id).await?;
+        self.check(r.practice, "targeted review", id)?;
+        Ok(r)
+    }
+    async fn change_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: ReviewChange,
+    ) -> StoreResult<TargetedReview> {
+        self.get_targeted_review(tenant, id).await?;
+        self.inner
+            .change_targeted_review(tenant, actor, id, expected, change)
+            .await
+    }
+    async fn open_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewDvaRequest,
+    ) -> StoreResult<DvaRequest> {
+        self.practice_ok(new.practice)?;
+        self.inner.open_dva_request(tenant, actor, new).await
+    }
+    async fn get_dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<DvaRequest> {
+        let d = self.inner.get_dva_request(tenant, id).await?;
+        self.check(d.practice, "data validation and audit request", id)?;
+        Ok(d)
+    }
+    async fn list_dva_requests(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<DvaRequest>> {
+        let all = self.inner.list_dva_requests(tenant, year).await?;
+        Ok(self.keep(all, |d| d.practice))
+    }
+    async fn change_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: DvaChange,
+    ) -> StoreResult<DvaRequest> {
+        self.get_dva_request(tenant, id).await?;
+        self.inner
+            .change_dva_request(tenant, actor, id, expected, change)
+            .await
+    }
 }

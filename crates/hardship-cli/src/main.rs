@@ -11,7 +11,7 @@ mod error;
 use clap::{Parser, Subcommand};
 use commands::{
     audit, backup, batch, check, deadline, debug, eligibility, export, feedback, guard, import,
-    migrate, remind, rules, score, screen, serve, user, vault, whatif, with_runtime,
+    migrate, remind, review, rules, score, screen, serve, user, vault, whatif, with_runtime,
 };
 use hardship_cli::storage::StorageArgs;
 use hardship_rules::RuleBook;
@@ -56,6 +56,8 @@ enum Command {
     /// CMS's final feedback: `feedback import FILE --year Y` reconciles it with our decisions and opens
     /// targeted-review candidates.
     Feedback(feedback::FeedbackArgs),
+    /// Targeted-review cases: `review list [--year Y]`.
+    Review(review::ReviewArgs),
     /// Check a QPP submission file before it is sent: exits 4 when it carries PI data for a submitter
     /// whose PI is reweighted (it would void the reweighting), 0 otherwise.
     Guard(guard::GuardArgs),
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
         Command::Import(a) => with_runtime(|| import::run(storage, a)),
         Command::Eligibility(a) => with_runtime(|| eligibility::run(storage, a)),
         Command::Feedback(a) => with_runtime(|| feedback::run(storage, a)),
+        Command::Review(a) => with_runtime(|| review::run(storage, a)),
         Command::Guard(a) => with_runtime(|| guard::run(storage, a)),
         Command::Export(a) => with_runtime(|| export::run(storage, a)),
         Command::User(a) => with_runtime(|| user::run(storage, a)),

@@ -11,7 +11,8 @@
 //!   [`group`]: the members of a group and the test of 414.1380(c)(2)(iii).
 //! - [`screening`]: which hardship reasons a practice may cite this year, and whether it needs to apply.
 //! - [`deadline`]: the application window and days left; [`euc`]: the EUC exception application —
-//!   categories, levels, the year's windows reopened for one reason, what submitted data overrides.
+//!   categories, levels, the year's windows reopened for one reason, what submitted data overrides;
+//!   [`review`]: the targeted-review window.
 //! - [`scoring`]: final score and payment adjustment; [`whatif`]: reweighting versus reporting PI.
 
 pub mod book;
@@ -23,6 +24,7 @@ pub mod euc;
 pub mod group;
 pub mod ids;
 pub mod model;
+pub mod review;
 pub mod ruleset;
 pub mod scoring;
 pub mod screening;

@@ -785,6 +785,20 @@ impl Backend for PgBackend {
         .await
     }
 
+    async fn targeted_review(&self, t: TenantId, id: Uuid) -> StoreResult<Option<TargetedReview>> {
+        queries::targeted_review(&self.pool, t, id).await
+    }
+    async fn dva_requests(
+        &self,
+        t: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<DvaRequest>> {
+        queries::dva_requests(&self.pool, t, year).await
+    }
+    async fn dva_request(&self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&self.pool, t, id).await
+    }
+
     async fn backup_to(&self, path: &Path) -> StoreResult<()> {
         backup::pg_dump(&self.url, path).await
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use hardship_rules::PerformanceYear;
 use hardship_store::*;
 use sqlx::{AssertSqlSafe, Executor, Postgres};
+use uuid::Uuid;
 
 pub async fn practice<'e, E: Executor<'e, Database = Postgres>>(
     ex: E,
@@ -216,4 +217,133 @@ pub async fn client_practices<'e, E: Executor<'e, Database = Postgres>>(
     .await
     .map_err(db)?;
     Ok(ids.into_iter().map(PracticeId).collect())
+}
+
+// Targeted-review cases and DVA requests (issue 16, part 3).
+
+pub async fn targeted_review<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: Uuid,
+) -> StoreResult<Option<TargetedReview>> {
+    let sql = format!(
+        "SELECT {} FROM targeted_reviews WHERE tenant = $1 AND id = $2",
+        REVIEW_COLUMNS
+    );
+    sqlx::query_as::<_, ReviewRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(ReviewRow::into_model)
+        .transpose()
+}
+
+pub async fn update_targeted_review<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    r: &TargetedReview,
+    expected: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE targeted_reviews SET state = $1, evidence = $2, detail = $3, version = $4, \
+             updated_at = $5 WHERE tenant = $6 AND id = $7 AND version = $8",
+    )
+    .bind(r.state.name())
+    .bind(crate::tx::json_value("review evidence", &r.evidence)?)
+    .bind(crate::tx::json_value("review detail", &r.detail)?)
+    .bind(r.version)
+    .bind(r.updated_at)
+    .bind(r.tenant.0)
+    .bind(r.id)
+    .bind(expected)
+    .execute(ex)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_dva_request<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    d: &DvaRequest,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO dva_requests (id, tenant, practice, year, notice_date, items, version, \
+             created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (tenant, practice, year) DO NOTHING",
+    )
+    .bind(d.id)
+    .bind(d.tenant.0)
+    .bind(d.practice.0)
+    .bind(i32::from(d.year.get()))
+    .bind(d.notice_date)
+    .bind(crate::tx::json_value("DVA items", &d.items)?)
+    .bind(d.version)
+    .bind(d.created_at)
+    .bind(&d.created_by)
+    .bind(d.updated_at)
+    .execute(ex)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn dva_request<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    id: Uuid,
+) -> StoreResult<Option<DvaRequest>> {
+    let sql = format!(
+        "SELECT {} FROM dva_requests WHERE tenant = $1 AND id = $2",
+        DVA_COLUMNS
+    );
+    sqlx::query_as::<_, DvaRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .map(DvaRow::into_model)
+        .transpose()
+}
+
+pub async fn update_dva_request<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    d: &DvaRequest,
+    expected: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE dva_requests SET items = $1, version = $2, updated_at = $3 \
+             WHERE tenant = $4 AND id = $5 AND version = $6",
+    )
+    .bind(crate::tx::json_value("DVA items", &d.items)?)
+    .bind(d.version)
+    .bind(d.updated_at)
+    .bind(d.tenant.0)
+    .bind(d.id)
+    .bind(expected)
+    .execute(ex)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn dva_requests<'e, E: Executor<'e, Database = Postgres>>(
+    ex: E,
+    tenant: TenantId,
+    year: Option<PerformanceYear>,
+) -> StoreResult<Vec<DvaRequest>> {
+    let sql = format!(
+        "SELECT {DVA_COLUMNS} FROM dva_requests WHERE tenant = $1 \
+         AND ($2::integer IS NULL OR year = $2) ORDER BY notice_date, created_at"
+    );
+    sqlx::query_as::<_, DvaRow>(AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(year.map(|y| i32::from(y.get())))
+        .fetch_all(ex)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(DvaRow::into_model)
+        .collect()
 }

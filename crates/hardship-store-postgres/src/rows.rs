@@ -7,10 +7,10 @@ use hardship_rules::{ClinicianType, Npi, PerformanceYear, SpecialStatus, Tin};
 use hardship_store::{
     ApiToken, Application, ApplicationDraft, ApplicationId, ApplicationState, Attestation,
     AttestationId, AuditEvent, Clinician, ClinicianId, ClinicianStatus, CmsAnswer, Contact,
-    DecisionId, Document, DocumentId, Invite, InviteId, Membership, Organization, OrganizationKind,
-    PasswordReset, Practice, PracticeId, PracticeYear, Reminder, ReminderKey, ReportingProfile,
-    ReviewState, Role, StatusOrigin, StoreResult, StoredDecision, TargetedReview, TenantId,
-    TokenScope, User, UserId,
+    DecisionId, Document, DocumentId, DvaRequest, Invite, InviteId, Membership, Organization,
+    OrganizationKind, PasswordReset, Practice, PracticeId, PracticeYear, Reminder, ReminderKey,
+    ReportingProfile, ReviewState, Role, StatusOrigin, StoreResult, StoredDecision, TargetedReview,
+    TenantId, TokenScope, User, UserId,
 };
 use uuid::Uuid;
 
@@ -588,7 +588,7 @@ impl ReminderRow {
 }
 
 pub(crate) const REVIEW_COLUMNS: &str = "id, tenant, practice, year, tin, npi, state, codes, summary, \
-     evidence, created_at, created_by";
+     evidence, created_at, created_by, detail, version, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ReviewRow {
@@ -604,6 +604,9 @@ pub(crate) struct ReviewRow {
     evidence: serde_json::Value,
     created_at: DateTime<Utc>,
     created_by: String,
+    detail: serde_json::Value,
+    version: i64,
+    updated_at: Option<DateTime<Utc>>,
 }
 
 impl ReviewRow {
@@ -627,6 +630,44 @@ impl ReviewRow {
                 .map_err(|e| corrupt("review evidence", e))?,
             created_at: self.created_at,
             created_by: self.created_by,
+            detail: serde_json::from_value(self.detail).map_err(|e| corrupt("review detail", e))?,
+            version: self.version,
+            // Cases opened before migration 0014 were never changed.
+            updated_at: self.updated_at.unwrap_or(self.created_at),
+        })
+    }
+}
+
+pub(crate) const DVA_COLUMNS: &str =
+    "id, tenant, practice, year, notice_date, items, version, created_at, created_by, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DvaRow {
+    id: Uuid,
+    tenant: Uuid,
+    practice: Uuid,
+    year: i32,
+    notice_date: NaiveDate,
+    items: serde_json::Value,
+    version: i64,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    updated_at: DateTime<Utc>,
+}
+
+impl DvaRow {
+    pub(crate) fn into_model(self) -> StoreResult<DvaRequest> {
+        Ok(DvaRequest {
+            id: self.id,
+            tenant: TenantId(self.tenant),
+            practice: PracticeId(self.practice),
+            year: year(self.year)?,
+            notice_date: self.notice_date,
+            items: serde_json::from_value(self.items).map_err(|e| corrupt("DVA items", e))?,
+            version: self.version,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            updated_at: self.updated_at,
         })
     }
 }

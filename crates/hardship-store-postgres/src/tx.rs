@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// Holds the lock it was begun with (the tenant's row, or the attempt keys) until it ends.
 pub struct PgTx(pub Transaction<'static, Postgres>);
 
-fn json_value<T: serde::Serialize>(what: &str, v: &T) -> StoreResult<serde_json::Value> {
+pub(crate) fn json_value<T: serde::Serialize>(what: &str, v: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(v)
         .map_err(|e| StoreError::Internal(format!("cannot encode the {what}: {e}")))
 }
@@ -817,8 +817,8 @@ impl Tx for PgTx {
     async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, \
-             evidence, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (tenant, year, tin, npi) DO NOTHING",
+             evidence, created_at, created_by, detail, version, updated_at) VALUES ($1, $2, $3, $4, $5, \
+             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (tenant, year, tin, npi) DO NOTHING",
         )
         .bind(r.id)
         .bind(r.tenant.0)
@@ -832,10 +832,33 @@ impl Tx for PgTx {
         .bind(json_value("review evidence", &r.evidence)?)
         .bind(r.created_at)
         .bind(&r.created_by)
+        .bind(json_value("review detail", &r.detail)?)
+        .bind(r.version)
+        .bind(r.updated_at)
         .execute(&mut *self.0)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn targeted_review(
+        &mut self,
+        t: TenantId,
+        id: Uuid,
+    ) -> StoreResult<Option<TargetedReview>> {
+        queries::targeted_review(&mut *self.0, t, id).await
+    }
+    async fn update_targeted_review(&mut self, r: &TargetedReview, v: i64) -> StoreResult<bool> {
+        queries::update_targeted_review(&mut *self.0, r, v).await
+    }
+    async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool> {
+        queries::insert_dva_request(&mut *self.0, d).await
+    }
+    async fn dva_request(&mut self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&mut *self.0, t, id).await
+    }
+    async fn update_dva_request(&mut self, d: &DvaRequest, v: i64) -> StoreResult<bool> {
+        queries::update_dva_request(&mut *self.0, d, v).await
     }
 
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {

@@ -4,7 +4,9 @@ use crate::rows::{self, db, is_unique_violation, ts};
 use chrono::{DateTime, Utc};
 use hardship_rules::PerformanceYear;
 use hardship_store::*;
+use rows::to_json;
 use sqlx::{Executor, Sqlite};
+use uuid::Uuid;
 
 pub async fn practice<'e, E: Executor<'e, Database = Sqlite>>(
     ex: E,
@@ -205,4 +207,116 @@ pub async fn client_practices<'e, E: Executor<'e, Database = Sqlite>>(
     .iter()
     .map(rows::practice_id)
     .collect()
+}
+
+// Targeted-review cases and DVA requests (issue 16, part 3).
+
+pub async fn targeted_review<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: Uuid,
+) -> StoreResult<Option<TargetedReview>> {
+    sqlx::query("SELECT * FROM targeted_reviews WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::targeted_review)
+        .transpose()
+}
+
+pub async fn update_targeted_review<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    r: &TargetedReview,
+    expected: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE targeted_reviews SET state = ?, evidence = ?, detail = ?, version = ?, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
+        .bind(r.state.name())
+        .bind(to_json(&r.evidence)?)
+        .bind(to_json(&r.detail)?)
+        .bind(r.version)
+        .bind(ts(r.updated_at))
+        .bind(r.tenant.to_string())
+        .bind(r.id.to_string())
+        .bind(expected)
+        .execute(ex)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_dva_request<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    d: &DvaRequest,
+) -> StoreResult<bool> {
+    let done = sqlx::query("INSERT INTO dva_requests (id, tenant, practice, year, notice_date, items, version, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, practice, year) DO NOTHING")
+        .bind(d.id.to_string())
+        .bind(d.tenant.to_string())
+        .bind(d.practice.to_string())
+        .bind(i64::from(d.year.get()))
+        .bind(d.notice_date.to_string())
+        .bind(to_json(&d.items)?)
+        .bind(d.version)
+        .bind(ts(d.created_at))
+        .bind(&d.created_by)
+        .bind(ts(d.updated_at))
+        .execute(ex)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn dva_request<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    id: Uuid,
+) -> StoreResult<Option<DvaRequest>> {
+    sqlx::query("SELECT * FROM dva_requests WHERE tenant = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::dva_request)
+        .transpose()
+}
+
+pub async fn dva_requests<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    tenant: TenantId,
+    year: Option<PerformanceYear>,
+) -> StoreResult<Vec<DvaRequest>> {
+    sqlx::query(
+        "SELECT * FROM dva_requests WHERE tenant = ? AND (? IS NULL OR year = ?) ORDER BY notice_date, created_at",
+    )
+    .bind(tenant.to_string())
+    .bind(year.map(|y| i64::from(y.get())))
+    .bind(year.map(|y| i64::from(y.get())))
+    .fetch_all(ex)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(rows::dva_request)
+    .collect()
+}
+
+pub async fn update_dva_request<'e, E: Executor<'e, Database = Sqlite>>(
+    ex: E,
+    d: &DvaRequest,
+    expected: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE dva_requests SET items = ?, version = ?, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?")
+        .bind(to_json(&d.items)?)
+        .bind(d.version)
+        .bind(ts(d.updated_at))
+        .bind(d.tenant.to_string())
+        .bind(d.id.to_string())
+        .bind(expected)
+        .execute(ex)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() == 1)
 }

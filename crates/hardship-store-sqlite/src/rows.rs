@@ -393,6 +393,7 @@ pub fn reminder(row: &SqliteRow) -> StoreResult<Reminder> {
 
 pub fn targeted_review(row: &SqliteRow) -> StoreResult<TargetedReview> {
     let npi = text(row, "npi")?;
+    let created_at = parse_ts(&text(row, "created_at")?)?;
     let state = text(row, "state")?;
     Ok(TargetedReview {
         id: uuid_of(row, "id")?,
@@ -410,7 +411,29 @@ pub fn targeted_review(row: &SqliteRow) -> StoreResult<TargetedReview> {
         codes: json(row, "codes")?,
         summary: text(row, "summary")?,
         evidence: json(row, "evidence")?,
+        created_at,
+        created_by: text(row, "created_by")?,
+        detail: json(row, "detail")?,
+        version: row.try_get("version").map_err(db)?,
+        // Cases opened before migration 0014 were never changed.
+        updated_at: match row.try_get::<Option<String>, _>("updated_at").map_err(db)? {
+            Some(t) => parse_ts(&t)?,
+            None => created_at,
+        },
+    })
+}
+
+pub fn dva_request(row: &SqliteRow) -> StoreResult<DvaRequest> {
+    Ok(DvaRequest {
+        id: uuid_of(row, "id")?,
+        tenant: TenantId(uuid_of(row, "tenant")?),
+        practice: PracticeId(uuid_of(row, "practice")?),
+        year: year_of(row)?,
+        notice_date: parse_date(&text(row, "notice_date")?)?,
+        items: json(row, "items")?,
+        version: row.try_get("version").map_err(db)?,
         created_at: parse_ts(&text(row, "created_at")?)?,
         created_by: text(row, "created_by")?,
+        updated_at: parse_ts(&text(row, "updated_at")?)?,
     })
 }

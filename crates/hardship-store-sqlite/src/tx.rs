@@ -737,7 +737,7 @@ impl Tx for SqliteTx {
     }
 
     async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool> {
-        let done = sqlx::query("INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, evidence, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, year, tin, npi) DO NOTHING")
+        let done = sqlx::query("INSERT INTO targeted_reviews (id, tenant, practice, year, tin, npi, state, codes, summary, evidence, created_at, created_by, detail, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, year, tin, npi) DO NOTHING")
             .bind(r.id.to_string())
             .bind(r.tenant.to_string())
             .bind(r.practice.to_string())
@@ -750,10 +750,33 @@ impl Tx for SqliteTx {
             .bind(to_json(&r.evidence)?)
             .bind(ts(r.created_at))
             .bind(&r.created_by)
+            .bind(to_json(&r.detail)?)
+            .bind(r.version)
+            .bind(ts(r.updated_at))
             .execute(&mut *self.0)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn targeted_review(
+        &mut self,
+        t: TenantId,
+        id: Uuid,
+    ) -> StoreResult<Option<TargetedReview>> {
+        queries::targeted_review(&mut *self.0, t, id).await
+    }
+    async fn update_targeted_review(&mut self, r: &TargetedReview, v: i64) -> StoreResult<bool> {
+        queries::update_targeted_review(&mut *self.0, r, v).await
+    }
+    async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool> {
+        queries::insert_dva_request(&mut *self.0, d).await
+    }
+    async fn dva_request(&mut self, t: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>> {
+        queries::dva_request(&mut *self.0, t, id).await
+    }
+    async fn update_dva_request(&mut self, d: &DvaRequest, v: i64) -> StoreResult<bool> {
+        queries::update_dva_request(&mut *self.0, d, v).await
     }
 
     async fn insert_reminder(&mut self, r: &Reminder) -> StoreResult<bool> {

@@ -58,6 +58,18 @@ pub mod actions {
     pub const ELIGIBILITY_ANSWER: &str = "eligibility.answer";
     /// A targeted-review candidate opened from CMS's final feedback.
     pub const TARGETED_REVIEW_OPEN: &str = "targeted_review.open";
+    /// A draft case's reasons, statement or evidence changed.
+    pub const TARGETED_REVIEW_EDIT: &str = "targeted_review.edit";
+    /// A case sent to CMS (the day, CMS's reference).
+    pub const TARGETED_REVIEW_SUBMIT: &str = "targeted_review.submit";
+    /// CMS's final decision on a case.
+    pub const TARGETED_REVIEW_DECIDE: &str = "targeted_review.decide";
+    /// A data validation and audit request recorded (the notice day).
+    pub const DVA_OPEN: &str = "dva_request.open";
+    /// An item the auditor asked for added to the checklist.
+    pub const DVA_ITEM_ADD: &str = "dva_request.item_add";
+    /// A checklist item checked off, or reopened.
+    pub const DVA_ITEM_CHECK: &str = "dva_request.item_check";
 
     /// Actions that record an observation and change no record.
     pub const OBSERVATIONS: &[&str] = &[

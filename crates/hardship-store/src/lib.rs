@@ -12,6 +12,8 @@ pub mod application;
 /// Signed attestations of application packets.
 pub mod attestation;
 pub mod audit;
+/// Data validation and audit requests of CMS: the notice, the 45-day clock, the checklist.
+pub mod dva;
 /// Every use case of the contract, once, over a backend that only runs SQL.
 pub mod engine;
 pub mod error;
@@ -29,11 +31,15 @@ pub mod testsuite;
 pub use application::Transition;
 pub use attestation::{Attestation, NewAttestation};
 pub use audit::{AuditEvent, BrokenLink, Change};
+pub use dva::{DvaChange, DvaItem, DvaRequest, NewDvaRequest};
 pub use error::{StoreError, StoreResult};
 pub use mailing::{PasswordReset, Reminder, ReminderKey, ResetRefusal};
 pub use members::{MemberChange, MemberChanged, NewInvite};
 pub use model::*;
-pub use review::{NewTargetedReview, ReviewState, TargetedReview};
+pub use review::{
+    NewTargetedReview, ReviewChange, ReviewDetail, ReviewOrigin, ReviewOutcome, ReviewState,
+    TargetedReview,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -572,6 +578,47 @@ pub trait Store: Send + Sync {
         tenant: TenantId,
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<TargetedReview>>;
+    /// Opens one case by hand (`Duplicate` when its subject and year has one), with its audit event.
+    async fn open_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewTargetedReview,
+    ) -> StoreResult<TargetedReview>;
+    async fn get_targeted_review(&self, tenant: TenantId, id: Uuid) -> StoreResult<TargetedReview>;
+    /// Edits, submits or decides a case read at version `expected` (a stale one is `Conflict`); a step
+    /// its state refuses is `Refused` naming the state; a submission after a confirmed window closed is
+    /// refused naming the close.
+    async fn change_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: ReviewChange,
+    ) -> StoreResult<TargetedReview>;
+
+    // Data validation and audit requests, one per practice and year.
+    async fn open_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: NewDvaRequest,
+    ) -> StoreResult<DvaRequest>;
+    async fn get_dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<DvaRequest>;
+    async fn list_dva_requests(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<DvaRequest>>;
+    async fn change_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: DvaChange,
+    ) -> StoreResult<DvaRequest>;
 
     /// A consistent copy of the whole database at `path` (a file for SQLite, a directory for PostgreSQL).
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

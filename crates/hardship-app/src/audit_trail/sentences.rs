@@ -109,6 +109,13 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             .map(|p| format!(" of {}", names.practice_name(p)))
             .unwrap_or_default()
     };
+    // Reviews and audit requests name their practice in the payload.
+    let of_payload = || {
+        after["practice"]
+            .as_str()
+            .map(|p| format!(" of {}", names.name(p)))
+            .unwrap_or_default()
+    };
     match e.action.as_str() {
         a::ORGANIZATION_CREATE => format!(
             "{who} created the organization {}.",
@@ -335,6 +342,61 @@ pub fn sentence(e: &AuditEvent, names: &Names) -> String {
             text(&after, &["retrieved_at"]),
             text(&after, &["url"]),
             text(&after, &["api_version"])
+        ),
+        a::TARGETED_REVIEW_OPEN if after["origin"] == "hand" => format!(
+            "{who} opened a targeted-review case by hand for TIN {}{}, {}.",
+            text(&after, &["tin"]),
+            after["npi"]
+                .as_str()
+                .map(|n| format!(" NPI {n}"))
+                .unwrap_or_default(),
+            after["year"]
+        ),
+        a::TARGETED_REVIEW_EDIT => format!(
+            "{who} edited the targeted-review request for PY {}{}.",
+            after["year"],
+            of_payload()
+        ),
+        a::TARGETED_REVIEW_SUBMIT => format!(
+            "{who} recorded the targeted-review request for PY {}{} sent to CMS on {}, reference {}{}.",
+            after["year"],
+            of_payload(),
+            text(&after, &["submitted_on"]),
+            text(&after, &["cms_reference"]),
+            after["submit_warning"]
+                .as_str()
+                .map(|w| format!(" (warned: {w})"))
+                .unwrap_or_default()
+        ),
+        a::TARGETED_REVIEW_DECIDE => format!(
+            "{who} recorded CMS's final decision on the targeted review for PY {}{}: {} on {}.",
+            after["year"],
+            of_payload(),
+            text(&after, &["outcome"]),
+            text(&after, &["decided_on"])
+        ),
+        a::DVA_OPEN => format!(
+            "{who} recorded a data validation and audit notice of {} for PY {}; the data are due {}.",
+            text(&after, &["notice_date"]),
+            after["year"],
+            text(&after, &["due"])
+        ),
+        a::DVA_ITEM_ADD => format!(
+            "{who} added to the PY {} audit checklist: item {}, {}.",
+            after["year"],
+            after["item"],
+            text(&after, &["text"])
+        ),
+        a::DVA_ITEM_CHECK => format!(
+            "{who} {} item {} of the PY {} audit checklist ({}).",
+            if after["done"] == true {
+                "checked off"
+            } else {
+                "reopened"
+            },
+            after["item"],
+            after["year"],
+            text(&after, &["text"])
         ),
         a::TARGETED_REVIEW_OPEN => format!(
             "{who} opened a targeted-review candidate for TIN {}{}, {} ({}), from CMS's final feedback.",

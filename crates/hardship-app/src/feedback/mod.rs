@@ -180,7 +180,7 @@ pub async fn candidates(
     year: PerformanceYear,
 ) -> Result<Vec<CandidateView>, AppError> {
     Ok(app
-        .store
+        .store_for(p)
         .list_targeted_reviews(p.tenant, Some(year))
         .await?
         .iter()

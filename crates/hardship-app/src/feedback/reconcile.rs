@@ -111,12 +111,19 @@ pub fn reconcile(rules: &RuleSet, feedback: &Feedback, known: &[Known<'_>]) -> O
                     }
                 }
             }
+            // The packet also carries the year's eligibility snapshot and binder.
+            evidence.extend(["eligibility".to_owned(), "binder".to_owned()]);
+            let codes: Vec<String> = reviewable.iter().map(|d| d.code.clone()).collect();
             out.candidates.push(NewTargetedReview {
                 practice: k.practice.id,
                 year: feedback.year,
                 tin: k.practice.tin,
                 npi: row.npi,
-                codes: reviewable.iter().map(|d| d.code.clone()).collect(),
+                detail: hardship_store::ReviewDetail {
+                    reasons: hardship_rules::review::reasons_for_discrepancies(rules, &codes),
+                    ..Default::default()
+                },
+                codes,
                 summary: reviewable
                     .iter()
                     .map(|d| d.text.as_str())

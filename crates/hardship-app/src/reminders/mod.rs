@@ -1,6 +1,7 @@
 //! Reminders: 30, 7 and 1 days before each year's application deadline, every owner and staff member
 //! gets one e-mail listing the practice-years still at risk (someone needs an application, or one is
-//! not yet sent); on Mondays, a digest of the portfolio's open work. The same job runs on a schedule
+//! not yet sent); the same before a targeted-review window closes that draft cases wait on
+//! ([`reviews`]); on Mondays, a digest of the portfolio's open work. The same job runs on a schedule
 //! inside `hardship serve` ([`every`]) and once from `hardship remind` (for cron).
 //!
 //! Each message is sent once: its key (tenant, recipient, kind, period) is claimed in the store before
@@ -10,6 +11,8 @@
 
 /// When reminders are due, and who hears about what (pure).
 pub mod plan;
+/// Before a targeted-review window closes on draft cases.
+mod reviews;
 /// The words of each message.
 pub mod text;
 
@@ -54,7 +57,7 @@ pub enum Outcome {
 pub struct Delivery {
     pub organization: String,
     pub to: String,
-    /// `deadline_30`, `deadline_7`, `deadline_1` or `weekly`.
+    /// `deadline_30`, `deadline_7`, `deadline_1`, `review_30`, `review_7`, `review_1` or `weekly`.
     pub kind: String,
     pub period: String,
     pub subject: String,
@@ -247,6 +250,7 @@ async fn plan_tenant(
             }
         }
     }
+    out.extend(reviews::planned(app, &p, tenant, organization, &members, now).await?);
     if let Some(week) = plan::weekly_period(now) {
         let all: Vec<Line> = weekly_years
             .iter()

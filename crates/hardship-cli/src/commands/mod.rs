@@ -15,6 +15,7 @@ pub mod guard;
 pub mod import;
 pub mod migrate;
 pub mod remind;
+pub mod review;
 pub mod rules;
 pub mod score;
 pub mod screen;

@@ -436,3 +436,54 @@ fn a_client_list_onboards_every_practice_without_practice_and_a_rerun_changes_no
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `hardship review list`: none before CMS's feedback; after a file in which CMS weighted PI at 25 % for
+/// a practice of three (reweighted automatically as a small practice), the draft case it opened, with
+/// PY 2026's window not announced (never invented).
+#[test]
+fn review_list_shows_the_case_a_feedback_file_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    seeded(&data);
+    let o = hardship(&["review", "list", "--data-dir", &data]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("No targeted-review cases."),
+        "{}",
+        stdout(&o)
+    );
+    let file = write(
+        dir.path(),
+        "feedback.csv",
+        "TIN,NPI,Performance_Year,Final_Score,Quality_Score,Cost_Score,IA_Score,PI_Score,Quality_Weight,Cost_Weight,IA_Weight,PI_Weight,Payment_Adjustment\n100000000,,2026,60,80,50,100,0,30,30,15,25,-1.0\n",
+    );
+    let o = hardship(&[
+        "feedback",
+        "import",
+        &file,
+        "--year",
+        "2026",
+        "--data-dir",
+        &data,
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("1 targeted-review candidate(s) opened"),
+        "{}",
+        stdout(&o)
+    );
+    let o = hardship(&["review", "list", "--year", "2026", "--data-dir", &data]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("PY 2026") && out.contains("TIN 100000000") && out.contains("[draft]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not yet announced") && out.contains("UNCONFIRMED"),
+        "{out}"
+    );
+    let o = hardship(&["review", "list", "--json", "--data-dir", &data]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["state"], "draft");
+}

@@ -53,7 +53,13 @@ impl RuleSet {
             self.small_practice_bonus.cite("small-practice bonus"),
             self.complex_patient_bonus_max.cite("complex patient bonus"),
             self.retention.cite("record retention"),
+            self.targeted_review.cite("targeted-review window"),
         ];
+        out.extend(
+            self.targeted_review_reasons
+                .iter()
+                .map(|r| r.cite("targeted-review reason")),
+        );
         out.extend(
             self.redistribution
                 .iter()
@@ -438,6 +444,30 @@ impl RuleSet {
             ),
             r.cite(""),
         );
+        let w = &self.targeted_review;
+        push(
+            "targeted_review_window".into(),
+            match w.closes {
+                Some(closes) => format!(
+                    "opens {}; closes {} ({})",
+                    w.opens.map_or_else(
+                        || "on the final scores' release".to_owned(),
+                        |d| d.to_string()
+                    ),
+                    closes.format("%Y-%m-%d %H:%M %:z"),
+                    w.time_zone
+                ),
+                None => "not yet announced by CMS".to_owned(),
+            },
+            w.cite(""),
+        );
+        for r in &self.targeted_review_reasons {
+            push(
+                format!("targeted_review_reason[{}]", r.reason),
+                r.label.clone(),
+                r.cite(""),
+            );
+        }
         out
     }
 

@@ -372,6 +372,30 @@ cited!(
     Retention { regulatory_years: u32, recommended_years: u32 }
 );
 
+cited!(
+    /// The year's targeted-review window (42 CFR 414.1385(a)(1)): it opens when CMS releases the final
+    /// scores and closes on the date CMS publishes (about 60 days later through PY 2023; from PY 2024 30
+    /// days after the payment adjustments). Dates are data per year, never a formula: only PY 2018 ended
+    /// on the regulation's September 30.
+    ReviewWindow {
+        /// The day CMS released the final scores, when a source gives the day.
+        opens: Option<NaiveDate>,
+        /// The close, when CMS has announced it (or, unconfirmed, the product's projection).
+        closes: Option<DateTime<FixedOffset>>,
+        time_zone: String,
+    }
+);
+
+cited!(
+    /// A reason CMS lists for requesting a targeted review in a year ("not a comprehensive list").
+    ReviewReason {
+        /// A stable code (`hardship_not_applied`, `wrong_tin_npi`, …).
+        reason: String,
+        /// CMS's wording, or the product's where CMS gives none.
+        label: String,
+    }
+);
+
 /// The payment-adjustment parameters of a year.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -420,6 +444,8 @@ pub struct RuleSet {
     pub retention: Retention,
     #[serde(default)]
     pub euc_application: Option<EucApplication>,
+    pub targeted_review: ReviewWindow,
+    pub targeted_review_reasons: Vec<ReviewReason>,
     /// Filled in after loading: a content hash of the year file, stored with every decision.
     #[serde(skip)]
     pub version: String,

@@ -101,6 +101,23 @@ impl RuleSet {
                 "application window opens {opens} after it closes {closes}"
             ));
         }
+        let tr = &self.targeted_review;
+        if let (Some(opens), Some(closes)) = (tr.opens, tr.closes)
+            && opens > closes.date_naive()
+        {
+            return Err(format!(
+                "targeted-review window opens {opens} after it closes {closes}"
+            ));
+        }
+        let mut codes: Vec<&str> = self
+            .targeted_review_reasons
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect();
+        codes.sort_unstable();
+        if codes.is_empty() || codes.windows(2).any(|w| w[0] == w[1]) {
+            return Err("targeted_review_reasons must list distinct reasons".into());
+        }
         let euc = &self.automatic_euc;
         if let Some(c) = euc
             .overridden_by_data

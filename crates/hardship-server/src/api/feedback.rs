@@ -33,17 +33,3 @@ pub(super) async fn import_feedback(
         }
     }
 }
-
-/// The targeted-review candidates of a performance year, oldest first.
-#[utoipa::path(get, path = "/api/v1/targeted-reviews", tag = "eligibility",
-    params(YearQuery),
-    security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Vec<hardship_app::feedback::CandidateView>), (status = 400, body = ErrorBody)))]
-pub(super) async fn targeted_reviews(
-    State(state): State<AppState>,
-    ApiCaller(p): ApiCaller,
-    ApiQuery(q): ApiQuery<YearQuery>,
-) -> ApiResult<Response> {
-    let year = year_or_current(&state, q.year.as_deref())?;
-    Ok(Json(feedback::candidates(&state, &p, year).await?).into_response())
-}

@@ -26,6 +26,8 @@ mod organization;
 mod practices;
 /// The work queue: pages of the portfolio, assignees and notes.
 mod queue;
+/// Targeted-review cases and their packets; data validation and audit requests.
+mod reviews;
 
 pub use exports::{csv_response, pdf_response};
 
@@ -67,6 +69,7 @@ use onboarding::*;
 use organization::*;
 use practices::*;
 use queue::*;
+use reviews::*;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -137,7 +140,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(import_client_list))
         .routes(routes!(client_list_template))
         .routes(routes!(import_feedback))
-        .routes(routes!(targeted_reviews))
+        .routes(routes!(targeted_reviews, open_targeted_review))
+        .routes(routes!(review_reasons))
+        .routes(routes!(get_targeted_review))
+        .routes(routes!(transition_targeted_review))
+        .routes(routes!(targeted_review_packet))
+        .routes(routes!(targeted_review_packet_pdf))
+        .routes(routes!(dva_requests, open_dva_request))
+        .routes(routes!(get_dva_request))
+        .routes(routes!(change_dva_checklist))
         .routes(routes!(get_profile, set_profile))
         .routes(routes!(set_work_item))
         .routes(routes!(work_queue))

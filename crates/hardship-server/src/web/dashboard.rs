@@ -1,6 +1,7 @@
 //! The portfolio dashboard as a work queue (per practice-year: one status, the next step, an assignee and
 //! notes; filters, search, sort and pages), the countdown to the deadline, the row actions (assign, note,
-//! "not applying: will report PI"), and the deadline calendar for signed-in users.
+//! "not applying: will report PI"), the countdown to each targeted-review window draft cases wait on, and
+//! the deadline calendar for signed-in users.
 
 use super::{Form, Nav, PageResult, WebUser, html, see};
 use crate::AppState;
@@ -41,6 +42,8 @@ struct DashboardPage {
     filters: Vec<(&'static str, &'static str)>,
     sorts: Vec<(&'static str, &'static str)>,
     members: Vec<String>,
+    /// Targeted-review windows not yet closed that draft cases wait on: the countdown.
+    reviews: Vec<hardship_app::review::OpenWindow>,
     /// The query string of this view without its page, for page links and for coming back after a row
     /// action.
     view: String,
@@ -112,6 +115,7 @@ pub async fn dashboard(
         filters: queue::filters(),
         sorts: queue::SORTS.to_vec(),
         members,
+        reviews: hardship_app::review::open_windows(&state, &user.0).await?,
         view,
     }))
 }

@@ -17,6 +17,8 @@ pub mod onboarding;
 pub mod practices;
 /// "Forgot your password?": reset links by e-mail.
 pub mod reset;
+/// Targeted-review cases and data validation and audit requests.
+pub mod reviews;
 /// Members and invitations, API tokens, password.
 pub mod settings;
 /// The rule book's sources, which every cited key links to.
@@ -145,6 +147,21 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{application}/sign", post(applications::sign))
         .route("/documents/{document}/download", get(practices::download))
         .route("/documents/{document}/edit", post(practices::edit_document))
+        .route("/targeted-reviews", get(reviews::list).post(reviews::open))
+        .route("/targeted-reviews/{review}", get(reviews::show))
+        .route(
+            "/targeted-reviews/{review}/transition",
+            post(reviews::transition),
+        )
+        .route(
+            "/dva-requests",
+            get(reviews::dva_list).post(reviews::dva_open),
+        )
+        .route("/dva-requests/{dva}", get(reviews::dva_show))
+        .route(
+            "/dva-requests/{dva}/checklist",
+            post(reviews::dva_checklist),
+        )
         .route("/settings/users", get(settings::users))
         .route("/settings/invites", post(settings::invite))
         .route("/settings/users/{user}/role", post(settings::change_role))

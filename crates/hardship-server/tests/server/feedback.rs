@@ -7,9 +7,9 @@ use crate::harness::{Auth, TestApp, npi};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const HEADER: &str = "TIN,NPI,Performance_Year,Final_Score,Quality_Score,Cost_Score,IA_Score,PI_Score,Quality_Weight,Cost_Weight,IA_Weight,PI_Weight,Payment_Adjustment\r\n";
+pub(crate) const HEADER: &str = "TIN,NPI,Performance_Year,Final_Score,Quality_Score,Cost_Score,IA_Score,PI_Score,Quality_Weight,Cost_Weight,IA_Weight,PI_Weight,Payment_Adjustment\r\n";
 
-async fn post_feedback(app: &TestApp, token: &str, csv: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_feedback(app: &TestApp, token: &str, csv: &str) -> (StatusCode, Value) {
     let r = app
         .request(
             Method::POST,
@@ -26,7 +26,7 @@ async fn post_feedback(app: &TestApp, token: &str, csv: &str) -> (StatusCode, Va
 }
 
 /// Clinician 1's individual PI hardship, sent, then approved with CMS's e-mail from the vault.
-async fn approve_clinician_1(app: &TestApp, token: &str, p: &str) -> (String, String) {
+pub(crate) async fn approve_clinician_1(app: &TestApp, token: &str, p: &str) -> (String, String) {
     let t = Auth::Bearer(token);
     let (s, a) = app
         .send_json(

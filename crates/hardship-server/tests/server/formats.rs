@@ -366,7 +366,7 @@ pub fn pdf_text(dir: &std::path::Path, name: &str, pdf: &[u8]) -> (String, u32) 
 }
 
 /// A table wraps long cells over several lines; in the raw text the pieces follow each other.
-fn contains_wrapped(text: &str, needle: &str) -> bool {
+pub(crate) fn contains_wrapped(text: &str, needle: &str) -> bool {
     let flat: String = text.split_whitespace().collect();
     flat.contains(needle)
 }

@@ -42,6 +42,8 @@ mod onboarding;
 mod openapi;
 /// Regressions for what a red-team found (issue 11): each attack, tried as it was.
 mod redteam;
+/// Targeted-review cases and DVA requests through the API and the pages.
+mod reviews;
 /// The application wizard: no application needed, an ongoing circumstance, everything missing at
 /// once, who applies against the year's level.
 mod wizard;

@@ -117,6 +117,8 @@ async fn the_document_is_well_formed_and_lists_exactly_the_served_routes() {
                 .replace("{d}", "{document}")
                 .replace("{t}", "{token}")
                 .replace("{u}", "{user}")
+                .replace("{r}", "{review}")
+                .replace("{v}", "{dva}")
                 .replace("/years/2026/", "/years/{year}/");
             (m, p)
         })
@@ -239,6 +241,40 @@ async fn real_responses_match_their_documented_schemas() {
         )
         .await;
     let a = a["id"].as_str().unwrap().to_owned();
+    // A targeted-review case sent to CMS (with the warning PY 2025's projected window gives) and an
+    // audit request with one item checked off.
+    let (_, r) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/targeted-reviews",
+            t,
+            &json!({"practice": p, "year": 2025, "npi": npi(1), "reasons": ["other"], "statement": "x"}),
+        )
+        .await;
+    let r = r["id"].as_str().unwrap().to_owned();
+    app.send_json(
+        Method::POST,
+        &format!("/api/v1/targeted-reviews/{r}/transition"),
+        t,
+        &json!({"action": "submit", "version": 1, "cms_reference": "TR-1"}),
+    )
+    .await;
+    let (_, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/dva-requests",
+            t,
+            &json!({"practice": p, "year": 2025, "notice_date": "2026-11-02"}),
+        )
+        .await;
+    let v = v["id"].as_str().unwrap().to_owned();
+    app.send_json(
+        Method::POST,
+        &format!("/api/v1/dva-requests/{v}/checklist"),
+        t,
+        &json!({"version": 1, "text": "Claims"}),
+    )
+    .await;
     let doc: Value = app
         .get("/api/v1/openapi.json", Auth::Anonymous)
         .await
@@ -283,6 +319,24 @@ async fn real_responses_match_their_documented_schemas() {
         ("/api/v1/audit/verify", "/api/v1/audit/verify"),
         ("/api/v1/tokens", "/api/v1/tokens"),
         ("/api/v1/members", "/api/v1/members"),
+        ("/api/v1/targeted-reviews", "/api/v1/targeted-reviews"),
+        (
+            "/api/v1/targeted-reviews/reasons?year=2024",
+            "/api/v1/targeted-reviews/reasons",
+        ),
+        (
+            &*format!("/api/v1/targeted-reviews/{r}"),
+            "/api/v1/targeted-reviews/{review}",
+        ),
+        (
+            &*format!("/api/v1/targeted-reviews/{r}/packet"),
+            "/api/v1/targeted-reviews/{review}/packet",
+        ),
+        ("/api/v1/dva-requests", "/api/v1/dva-requests"),
+        (
+            &*format!("/api/v1/dva-requests/{v}"),
+            "/api/v1/dva-requests/{dva}",
+        ),
     ];
     let mut errors = Vec::new();
     for (url, template) in gets {

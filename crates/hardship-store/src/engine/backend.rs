@@ -8,6 +8,7 @@
 
 use crate::attestation::Attestation;
 use crate::audit::AuditEvent;
+use crate::dva::DvaRequest;
 use crate::error::StoreResult;
 use crate::mailing::{PasswordReset, Reminder, ReminderKey};
 use crate::model::*;
@@ -194,6 +195,22 @@ pub trait Tx: Send {
     // Targeted-review candidates (in a transaction holding the tenant's lock).
     /// Inserts the candidate unless its subject (tenant, year, TIN, NPI) has one; false when it has.
     async fn insert_targeted_review(&mut self, r: &TargetedReview) -> StoreResult<bool>;
+    async fn targeted_review(
+        &mut self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> StoreResult<Option<TargetedReview>>;
+    /// Writes state, evidence, detail, version and updated_at where the version is `expected`.
+    async fn update_targeted_review(
+        &mut self,
+        r: &TargetedReview,
+        expected: i64,
+    ) -> StoreResult<bool>;
+    /// Inserts the request unless the practice-year has one; false when it has.
+    async fn insert_dva_request(&mut self, d: &DvaRequest) -> StoreResult<bool>;
+    async fn dva_request(&mut self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>>;
+    /// Writes items, version and updated_at where the version is `expected`.
+    async fn update_dva_request(&mut self, d: &DvaRequest, expected: i64) -> StoreResult<bool>;
 
     // Sign-in attempts (in a transaction begun with `Lock::Attempts`).
     /// How many attempts `key` has at or after `since`, and the earliest.
@@ -372,6 +389,17 @@ pub trait Backend: Send + Sync + 'static {
         tenant: TenantId,
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<TargetedReview>>;
+    async fn targeted_review(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> StoreResult<Option<TargetedReview>>;
+    async fn dva_requests(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<DvaRequest>>;
+    async fn dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<Option<DvaRequest>>;
 
     /// A consistent copy of the whole database at `path`.
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;

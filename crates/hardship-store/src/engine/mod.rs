@@ -23,7 +23,7 @@ mod people;
 mod portfolio_import;
 /// Applications, decisions, evidence records, observations.
 mod records;
-/// Targeted-review candidates from CMS's final feedback.
+/// Targeted-review cases (from CMS's final feedback or by hand) and DVA requests.
 mod reviews;
 
 pub use backend::{Backend, Lock, Tx};
@@ -687,6 +687,61 @@ impl<B: Backend> Store for Engine<B> {
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<crate::TargetedReview>> {
         self.list_targeted_reviews_(tenant, year).await
+    }
+    async fn open_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: crate::NewTargetedReview,
+    ) -> StoreResult<crate::TargetedReview> {
+        self.open_targeted_review_(tenant, actor, new).await
+    }
+    async fn get_targeted_review(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> StoreResult<crate::TargetedReview> {
+        self.get_targeted_review_(tenant, id).await
+    }
+    async fn change_targeted_review(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: crate::ReviewChange,
+    ) -> StoreResult<crate::TargetedReview> {
+        self.change_targeted_review_(tenant, actor, id, expected, change)
+            .await
+    }
+    async fn open_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        new: crate::NewDvaRequest,
+    ) -> StoreResult<crate::DvaRequest> {
+        self.open_dva_request_(tenant, actor, new).await
+    }
+    async fn get_dva_request(&self, tenant: TenantId, id: Uuid) -> StoreResult<crate::DvaRequest> {
+        self.get_dva_request_(tenant, id).await
+    }
+    async fn list_dva_requests(
+        &self,
+        tenant: TenantId,
+        year: Option<PerformanceYear>,
+    ) -> StoreResult<Vec<crate::DvaRequest>> {
+        self.backend.dva_requests(tenant, year).await
+    }
+    async fn change_dva_request(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        id: Uuid,
+        expected: i64,
+        change: crate::DvaChange,
+    ) -> StoreResult<crate::DvaRequest> {
+        self.change_dva_request_(tenant, actor, id, expected, change)
+            .await
     }
 
     async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {

@@ -479,6 +479,80 @@ pub fn targeted_review_opened(r: &crate::review::TargetedReview) -> Change {
             "state": r.state.name(),
             "codes": r.codes,
             "evidence": r.evidence,
+            "origin": r.detail.origin.name(),
+            "reasons": r.detail.reasons,
+        })),
+    )
+}
+
+fn review_json(r: &crate::review::TargetedReview) -> Value {
+    let d = &r.detail;
+    json!({
+        "practice": r.practice.to_string(),
+        "year": r.year.get(),
+        "state": r.state.name(),
+        "version": r.version,
+        "reasons": d.reasons,
+        "statement": d.statement,
+        "evidence": r.evidence,
+        "submitted_on": d.submitted_on.map(|x| x.to_string()),
+        "cms_reference": d.cms_reference,
+        "submit_warning": d.submit_warning,
+        "decided_on": d.decided_on.map(|x| x.to_string()),
+        "outcome": d.outcome.map(|o| o.name()),
+        "decision_note": d.decision_note,
+    })
+}
+
+/// An edit, submission or decision of a case: the case before and after.
+pub fn targeted_review_changed(
+    action: &str,
+    before: &crate::review::TargetedReview,
+    after: &crate::review::TargetedReview,
+) -> Change {
+    change(
+        action,
+        "targeted_review",
+        after.id,
+        Some(review_json(before)),
+        Some(review_json(after)),
+    )
+}
+
+pub fn dva_opened(d: &crate::dva::DvaRequest) -> Change {
+    change(
+        actions::DVA_OPEN,
+        "dva_request",
+        d.id,
+        None,
+        Some(json!({
+            "practice": d.practice.to_string(),
+            "year": d.year.get(),
+            "notice_date": d.notice_date.to_string(),
+            "due": d.due().to_string(),
+        })),
+    )
+}
+
+/// A checklist item added or checked: the item as it now reads.
+pub fn dva_changed(c: &crate::dva::DvaChange, after: &crate::dva::DvaRequest) -> Change {
+    let n = match c {
+        crate::dva::DvaChange::AddItem { .. } => after.items.last().map_or(0, |i| i.n),
+        crate::dva::DvaChange::CheckItem { n, .. } => *n,
+    };
+    let item = after.items.iter().find(|i| i.n == n);
+    change(
+        c.action(),
+        "dva_request",
+        after.id,
+        None,
+        Some(json!({
+            "practice": after.practice.to_string(),
+            "year": after.year.get(),
+            "version": after.version,
+            "item": n,
+            "text": item.map(|i| i.text.as_str()),
+            "done": item.is_some_and(|i| i.done),
         })),
     )
 }

@@ -31,6 +31,8 @@ mod people;
 mod portfolio;
 /// Applications, statuses, decisions, rosters, profiles and revisions.
 mod records;
+/// Targeted-review cases and data validation and audit requests.
+mod reviews;
 /// One script of every action, for comparing backends.
 pub mod script;
 
@@ -41,6 +43,7 @@ pub use mailing::*;
 pub use people::*;
 pub use portfolio::*;
 pub use records::*;
+pub use reviews::*;
 pub use script::the_script_keeps_one_intact_chain;
 
 /// A clock tests move by hand.
@@ -308,6 +311,9 @@ macro_rules! behaviour_suite {
             racing_password_resets_use_the_link_once, reminders_are_claimed_once,
             concurrent_reminder_claims_pick_one_sender,
             cms_answers_are_kept_per_practice_npi_and_year,
+            targeted_review_cases_go_from_draft_to_a_final_decision,
+            late_targeted_reviews_are_refused_unless_the_window_is_unconfirmed,
+            dva_requests_keep_a_checklist,
 
             client_practices_follow_invitations_and_role_changes, the_last_owner_is_kept,
             clients_contribute_and_change_nothing_else, attestations_are_signed_once_per_packet,

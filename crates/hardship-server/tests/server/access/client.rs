@@ -89,6 +89,14 @@ async fn a_client_sees_its_practice_and_nothing_else_count_for_count() {
         "the client's own events, verified"
     );
 
+    // Targeted-review cases and audit requests: A's only (the owner sees both practices').
+    for path in ["/api/v1/targeted-reviews", "/api/v1/dva-requests"] {
+        let (_, mine) = w.app.get_json(path, client).await;
+        let (_, all) = w.app.get_json(path, owner).await;
+        assert_eq!(ids(&mine, "practice"), std::slice::from_ref(a), "{path}");
+        assert_eq!(all.as_array().unwrap().len(), 2, "{path}");
+    }
+
     // Practice B as another tenant's; the organization's people refused.
     for path in [
         format!("/api/v1/practices/{b}"),
@@ -105,7 +113,14 @@ async fn a_client_sees_its_practice_and_nothing_else_count_for_count() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // The pages say the same.
-    for path in ["/dashboard", "/practices", "/applications", "/audit"] {
+    for path in [
+        "/dashboard",
+        "/practices",
+        "/applications",
+        "/audit",
+        "/targeted-reviews",
+        "/dva-requests",
+    ] {
         let text = w.app.get(path, client).await.text().await.unwrap();
         assert!(text.contains("Lakeside"), "{path}");
         assert!(

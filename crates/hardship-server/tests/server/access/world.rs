@@ -89,6 +89,40 @@ pub(super) async fn practice_with_records(
     ]
 }
 
+/// A practice's records plus a targeted-review case (PY 2025) and a DVA request (PY 2025).
+async fn with_review_and_audit(
+    app: &TestApp,
+    t: Auth<'_>,
+    records: [(&'static str, String); 4],
+) -> [(&'static str, String); 6] {
+    let p = records[0].1.clone();
+    let (_, r) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/targeted-reviews",
+            t,
+            &json!({"practice": p, "year": 2025, "reasons": ["other"], "statement": "Score miscalculated."}),
+        )
+        .await;
+    let (_, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/dva-requests",
+            t,
+            &json!({"practice": p, "year": 2025, "notice_date": "2026-11-02"}),
+        )
+        .await;
+    let [a, b, c, d] = records;
+    [
+        a,
+        b,
+        c,
+        d,
+        ("r", r["id"].as_str().unwrap().to_owned()),
+        ("v", v["id"].as_str().unwrap().to_owned()),
+    ]
+}
+
 /// A member (password [`crate::harness::PASSWORD`]) made a client of `practices`; returns its user id.
 pub(crate) async fn add_client(
     app: &TestApp,
@@ -145,6 +179,8 @@ pub(super) async fn world() -> World {
     let t = Auth::Bearer(&token);
     let a = practice_with_records(&app, t, "123456789", "Lakeside", 1).await;
     let b = practice_with_records(&app, t, "222333444", "Brookside", 21).await;
+    let a = with_review_and_audit(&app, t, a).await;
+    let b = with_review_and_audit(&app, t, b).await;
     add_client(&app, tenant, "client@acme.test", &[a[0].1.as_str()]).await;
     let client = app.login("client@acme.test", pw).await.unwrap();
     let (_, tk) = app
