@@ -5,6 +5,9 @@
 //! evidence ids:
 //! - `approved_hardship_not_applied`: PI weighted > 0 although an approved application covers the subject
 //!   (42 CFR 414.1380(c)(2)(i)(C): PI is reweighted for an approved hardship);
+//! - `approved_euc_not_applied`: a category weighted > 0 although an approved EUC exception application
+//!   covering the subject reweights it (414.1380(c)(2)(i)(A)(6) for quality, cost and IA; (C)(2) for PI)
+//!   and no data the year lets override it was expected in it;
 //! - `automatic_reweighting_not_applied`: a special status, clinician type or small practice the
 //!   product reweights for (414.1380(c)(2)(i)(A)) not reflected;
 //! - `pi_weighted_expected_reweighted`: any other basis on which the product expects 0 %;
@@ -33,7 +36,7 @@ const WEIGHT_ZERO: f64 = 0.005;
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Discrepancy {
-    /// `approved_hardship_not_applied`, `automatic_reweighting_not_applied`,
+    /// `approved_hardship_not_applied`, `approved_euc_not_applied`, `automatic_reweighting_not_applied`,
     /// `pi_weighted_expected_reweighted`, `weights_not_redistribution_row`, `final_score_differs`,
     /// `unexpected_reweighting`, `unknown_subject`.
     pub code: String,
@@ -239,23 +242,7 @@ fn check_row(
             let mut evidence = vec![line_ev.clone()];
             let approval = approved_cover(k, row)
                 .map(|(a, decided_on, email)| {
-                    evidence.push(format!("application:{}", a.id.0));
-                    let email_words = match email {
-                        Some(d) => {
-                            evidence.push(format!("document:{}", d.id.0));
-                            format!(
-                                "CMS's decision e-mail is on file as {} (document {})",
-                                d.filename,
-                                short(d.id.0)
-                            )
-                        }
-                        None => "CMS's decision e-mail is not on file".into(),
-                    };
-                    format!(
-                        "application {} ({}) was approved on {decided_on}; {email_words}",
-                        short(a.id.0),
-                        a.draft.reason.label()
-                    )
+                    approval_words(a, decided_on, email, a.draft.reason.label(), &mut evidence)
                 })
                 .unwrap_or_else(|| "an approved application covers it".into());
             out.push(base(
@@ -318,6 +305,16 @@ fn check_row(
     }
 
     if let Some(w) = row.weights {
+        out.extend(
+            euc_not_applied(k, row, &w)
+                .into_iter()
+                .map(|(text, evidence, sources)| {
+                    let text = format!("{text} for {subject} in PY {}.", rules.year);
+                    let mut ev = vec![line_ev.clone()];
+                    ev.extend(evidence);
+                    base("approved_euc_not_applied", text, ev, sources, true)
+                }),
+        );
         let zero = Category::ALL
             .iter()
             .enumerate()
@@ -392,14 +389,107 @@ fn check_row(
     out
 }
 
+/// "application … (…) was approved on …; CMS's decision e-mail is …", adding the evidence ids.
+fn approval_words(
+    a: &Application,
+    decided_on: chrono::NaiveDate,
+    email: Option<&Document>,
+    what: &str,
+    evidence: &mut Vec<String>,
+) -> String {
+    evidence.push(format!("application:{}", a.id.0));
+    let email_words = match email {
+        Some(d) => {
+            evidence.push(format!("document:{}", d.id.0));
+            format!(
+                "CMS's decision e-mail is on file as {} (document {})",
+                d.filename,
+                short(d.id.0)
+            )
+        }
+        None => "CMS's decision e-mail is not on file".into(),
+    };
+    format!(
+        "application {} ({what}) was approved on {decided_on}; {email_words}",
+        short(a.id.0)
+    )
+}
+
+/// Approved EUC exception applications covering the row's subject whose reweighted categories other
+/// than PI (PI is the hardship check's) CMS weighted above 0: (sentence start, evidence, sources).
+fn euc_not_applied(
+    k: &Known<'_>,
+    row: &FeedbackRow,
+    w: &[f64; 4],
+) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    for view in &k.assessment.euc_applications {
+        let Some(a) = k.applications.iter().find(|a| a.id.0 == view.application) else {
+            continue;
+        };
+        let ApplicationState::Approved {
+            decided_on, email, ..
+        } = &a.state
+        else {
+            continue;
+        };
+        if !covers(k, row, &a.draft.applicant) {
+            continue;
+        }
+        let weighted: Vec<String> = Category::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                **c != Category::Pi
+                    && view.reweighted.iter().any(|r| r == c.code())
+                    && w[*i] > WEIGHT_ZERO
+            })
+            .map(|(i, c)| format!("{} at {} %", c.label(), fmt(w[i])))
+            .collect();
+        if weighted.is_empty() {
+            continue;
+        }
+        let email = email.and_then(|id| k.documents.iter().find(|d| d.id == id));
+        let mut evidence = Vec::new();
+        let approval = approval_words(
+            a,
+            *decided_on,
+            email,
+            &format!("EUC exception: {}", view.event_label),
+            &mut evidence,
+        );
+        out.push((
+            format!(
+                "CMS weighted {} although an approved EUC exception reweights {} to 0 % (42 CFR 414.1380(c)(2)(i)(A)(6)): {approval}; no data that would override it was expected in those categories",
+                weighted.join(" and "),
+                if weighted.len() == 1 { "it" } else { "them" }
+            ),
+            evidence,
+            view.sources.clone(),
+        ));
+    }
+    out
+}
+
+/// Whether an application by `applicant` covers the row's subject: its NPI under the TIN, or the TIN's
+/// group application (for the group's row, or a clinician of a practice reporting as a group).
+fn covers(k: &Known<'_>, row: &FeedbackRow, applicant: &Applicant) -> bool {
+    let tin = k.practice.tin;
+    let group_level = k.assessment.level != "individual";
+    match (applicant, row.npi) {
+        (Applicant::Individual { npi, tin: t }, Some(n)) => *npi == n && *t == tin,
+        (Applicant::Group { tin: t }, None) => *t == tin,
+        (Applicant::Group { tin: t }, Some(_)) => *t == tin && group_level,
+        _ => false,
+    }
+}
+
 /// The approved application covering the row's subject: for its NPI under the TIN, or the TIN's
 /// group application (for the group's row, or a clinician of a practice reporting as a group).
 fn approved_cover<'a>(
     k: &'a Known<'_>,
     row: &FeedbackRow,
 ) -> Option<(&'a Application, chrono::NaiveDate, Option<&'a Document>)> {
-    let tin = k.practice.tin;
-    let group_level = k.assessment.level != "individual";
     k.applications.iter().find_map(|a| {
         let ApplicationState::Approved {
             decided_on, email, ..
@@ -415,13 +505,7 @@ fn approved_cover<'a>(
         {
             return None;
         }
-        let covers = match (&a.draft.applicant, row.npi) {
-            (Applicant::Individual { npi, tin: t }, Some(n)) => *npi == n && *t == tin,
-            (Applicant::Group { tin: t }, None) => *t == tin,
-            (Applicant::Group { tin: t }, Some(_)) => *t == tin && group_level,
-            _ => false,
-        };
-        covers.then(|| {
+        covers(k, row, &a.draft.applicant).then(|| {
             let doc = email.and_then(|id| k.documents.iter().find(|d| d.id == id));
             (a, *decided_on, doc)
         })

@@ -104,6 +104,11 @@ fn approved_for_clinician_1() -> Application {
 
 /// Reconciles `rows` (plain-layout lines after the header) against the practice.
 fn run(rows: &str) -> Outcomes {
+    run_with(rows, &[])
+}
+
+/// The same with more applications.
+fn run_with(rows: &str, more: &[Application]) -> Outcomes {
     let book = RuleBook::embedded().unwrap();
     let y = PerformanceYear::new(2024).unwrap();
     let p = practice();
@@ -116,7 +121,10 @@ fn run(rows: &str) -> Outcomes {
         origin: StatusOrigin::Manual,
         recorded_at: p.created_at,
     }];
-    let apps = [approved_for_clinician_1()];
+    let apps: Vec<Application> = [approved_for_clinician_1()]
+        .into_iter()
+        .chain(more.iter().cloned())
+        .collect();
     let docs = [email()];
     let profile = ReportingProfile::default();
     let a = assess(
@@ -258,4 +266,63 @@ fn a_row_for_someone_we_do_not_know_is_listed_not_reviewed() {
     ));
     assert_eq!(codes(&o), ["unknown_subject"]);
     assert!(o.candidates.is_empty());
+}
+
+/// An approved EUC exception for clinician 4 covering quality and cost (a disaster).
+fn euc_approved_for_clinician_4() -> Application {
+    let mut a = approved_for_clinician_1();
+    a.id = ApplicationId(uuid::Uuid::from_u128(10));
+    a.draft.applicant = Applicant::Individual {
+        npi: npi(4),
+        tin: practice().tin,
+    };
+    a.draft.euc = Some(EucRequest {
+        categories: vec![
+            hardship_rules::Category::Quality,
+            hardship_rules::Category::Cost,
+        ],
+        event: hardship_rules::model::EucEventType::Disaster,
+    });
+    if let ApplicationState::Approved { email, .. } = &mut a.state {
+        *email = None;
+    }
+    a
+}
+
+#[test]
+fn an_approved_euc_whose_categories_cms_weighted_opens_a_candidate_naming_the_approval() {
+    // 42 CFR 414.1380(c)(2)(i)(A)(6) (ECFR-414.1380-2023): an approved EUC application reweights quality
+    // and cost; CMS weighted clinician 4 at the PY 2024 base weights (Q 30 / C 30 / IA 15 / PI 25).
+    let o = run_with(
+        &format!("123456789,{},2024,75,80,70,100,60,30,30,15,25,\n", npi(4)),
+        &[euc_approved_for_clinician_4()],
+    );
+    assert_eq!(codes(&o), ["approved_euc_not_applied"]);
+    let d = &o.discrepancies[0];
+    assert!(d.reviewable);
+    assert!(d.text.contains("Quality at 30 %"), "{}", d.text);
+    assert!(d.text.contains("Cost at 30 %"), "{}", d.text);
+    assert!(d.text.contains("approved on 2025-01-15"), "{}", d.text);
+    assert!(d.text.contains("e-mail is not on file"), "{}", d.text);
+    assert!(
+        d.evidence
+            .contains(&format!("application:{}", uuid::Uuid::from_u128(10)))
+    );
+    assert_eq!(o.candidates.len(), 1);
+    // CMS applied it: PY 2024 with quality and cost out is IA 15 / PI 85 (414.1380(c)(2)(ii)(F));
+    // 100·.15 + 60·.85 = 66.
+    let o = run_with(
+        &format!("123456789,{},2024,66,,,100,60,0,0,15,85,\n", npi(4)),
+        &[euc_approved_for_clinician_4()],
+    );
+    assert_eq!(codes(&o), Vec::<&str>::new(), "{:?}", o.discrepancies);
+    // Another clinician's row is not covered by clinician 4's application.
+    let o = run_with(
+        &format!(
+            "123456789,{},2024,75,80,70,100,60,30,30,15,25,0.1\n",
+            npi(2)
+        ),
+        &[euc_approved_for_clinician_4()],
+    );
+    assert_eq!(codes(&o), Vec::<&str>::new());
 }
