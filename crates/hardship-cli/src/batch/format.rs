@@ -56,12 +56,17 @@ pub fn write_result(
     out.push(b'\n');
 }
 
-/// The `sources` column for each distinct list of rules used. Rows share a few dozen combinations, and
+/// The `sources` column for each distinct list of rules used. Rows share a few thousand combinations, and
 /// joining a dozen keys with de-duplication is otherwise the costliest part of a row.
 #[derive(Default)]
 pub struct SourcesCache {
     map: HashMap<Vec<usize>, Vec<u8>>,
     key: Vec<usize>,
+    /// Each source key's number, by the address of the string holding it: the rule book repeats a key
+    /// in many tables, and numbering them makes de-duplication a bit test instead of string compares.
+    numbers: HashMap<usize, usize>,
+    by_text: HashMap<String, usize>,
+    seen: Vec<u64>,
 }
 
 impl SourcesCache {
@@ -77,10 +82,39 @@ impl SourcesCache {
             out.extend_from_slice(s);
             return;
         }
+        // The distinct keys in first-use order, as `Cites::write_source_keys` writes them.
         let mut s = Vec::new();
-        cites.write_source_keys(&mut s, b';');
+        for c in cites.iter() {
+            for key in c.sources {
+                let n = self.number(key);
+                let (word, bit) = (n / 64, 1u64 << (n % 64));
+                if self.seen.len() <= word {
+                    self.seen.resize(word + 1, 0);
+                }
+                if self.seen[word] & bit != 0 {
+                    continue;
+                }
+                self.seen[word] |= bit;
+                if !s.is_empty() {
+                    s.push(b';');
+                }
+                s.extend_from_slice(key.as_bytes());
+            }
+        }
+        self.seen.iter_mut().for_each(|w| *w = 0);
         out.extend_from_slice(&s);
         self.map.insert(self.key.clone(), s);
+    }
+
+    fn number(&mut self, key: &String) -> usize {
+        let address = key.as_ptr() as usize;
+        if let Some(&n) = self.numbers.get(&address) {
+            return n;
+        }
+        let next = self.by_text.len();
+        let n = *self.by_text.entry(key.clone()).or_insert(next);
+        self.numbers.insert(address, n);
+        n
     }
 }
 
@@ -145,8 +179,27 @@ pub fn write_error_row(w: &mut impl Write, e: &RowError) -> std::io::Result<()> 
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sources_column_lists_each_key_once_as_the_rules_crate_does() {
+        let book = hardship_rules::RuleBook::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let mut cache = SourcesCache::default();
+        for year in book.years() {
+            let mut cites = Cites::default();
+            cites.push(year.base_weights.cite("base weights"));
+            cites.push(year.small_practice.cite("small practice"));
+            cites.push(year.small_practice_bonus.cite("bonus"));
+            cites.push(year.retention.cite("retention"));
+            let mut ours = Vec::new();
+            cache.write(&mut ours, &cites);
+            let mut theirs = Vec::new();
+            cites.write_source_keys(&mut theirs, b';');
+            assert_eq!(ours, theirs, "PY {}", year.year);
+        }
+    }
 
     #[test]
     fn two_decimals() {
