@@ -106,13 +106,13 @@ impl SourcesCache {
         self.map.insert(self.key.clone(), s);
     }
 
-    fn number(&mut self, key: &String) -> usize {
+    fn number(&mut self, key: &str) -> usize {
         let address = key.as_ptr() as usize;
         if let Some(&n) = self.numbers.get(&address) {
             return n;
         }
         let next = self.by_text.len();
-        let n = *self.by_text.entry(key.clone()).or_insert(next);
+        let n = *self.by_text.entry(key.to_owned()).or_insert(next);
         self.numbers.insert(address, n);
         n
     }
