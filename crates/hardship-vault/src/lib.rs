@@ -60,8 +60,12 @@ mod error;
 mod format;
 mod key;
 mod location;
+/// Reading objects back: read-ahead of local files, exact frames.
+mod read;
 /// The process's TLS provider (ring) for every HTTPS client.
 pub mod tls;
+/// Writing objects: the upload sink and the in-flight claim.
+mod write;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -71,14 +75,12 @@ use aes_gcm::Aes256Gcm;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use object_store::path::Path;
 use object_store::{
-    GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions,
-    PutOptions, PutPayload, WriteMultipart,
+    GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, PutMultipartOptions, WriteMultipart,
 };
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use uuid::Uuid;
 
 pub use error::VaultError;
@@ -86,6 +88,8 @@ pub use key::MasterKey;
 pub use location::{Location, redact_url};
 
 use format::{CHUNK_SIZE, HEADER_LEN, Header, Layout, TRAILER_PLAINTEXT_LEN};
+use read::{ExactReader, read_ahead};
+use write::{InFlight, Sink, ensure_absent, read_up_to};
 
 /// What the vault stored or read back: the key, the plaintext size and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -542,261 +546,4 @@ fn parse_key(tenant: Uuid, key: &str) -> Result<Uuid, VaultError> {
 
 fn os_random(buf: &mut [u8]) -> Result<(), String> {
     getrandom::fill(buf).map_err(|e| format!("operating-system randomness failed: {e}"))
-}
-
-/// Reads until `frame` holds `max` bytes or the body ends; returns the bytes read.
-async fn read_up_to(
-    body: &mut (impl AsyncRead + Unpin + Send),
-    frame: &mut Vec<u8>,
-    max: usize,
-) -> Result<usize, VaultError> {
-    frame.clear();
-    while frame.len() < max {
-        let want = (max - frame.len()) as u64;
-        let n = (&mut *body).take(want).read_buf(frame).await?;
-        if n == 0 {
-            break;
-        }
-    }
-    Ok(frame.len())
-}
-
-/// Where the ciphertext goes: a buffer while it fits in one part (stored with a single atomic
-/// create-if-absent put), a multipart upload once it does not.
-enum Sink {
-    Buffer {
-        parts: Vec<Bytes>,
-        len: usize,
-        part_size: usize,
-    },
-    Multipart(WriteMultipart),
-    Done,
-}
-
-impl Sink {
-    fn new(part_size: usize) -> Sink {
-        Sink::Buffer {
-            parts: Vec::new(),
-            len: 0,
-            part_size,
-        }
-    }
-
-    async fn push(
-        &mut self,
-        store: &dyn ObjectStore,
-        key: &str,
-        bytes: Bytes,
-    ) -> Result<(), VaultError> {
-        match self {
-            Sink::Buffer {
-                parts,
-                len,
-                part_size,
-            } => {
-                *len += bytes.len();
-                parts.push(bytes);
-                if *len > *part_size {
-                    let upload = store
-                        .put_multipart_opts(&Path::from(key), PutMultipartOptions::default())
-                        .await
-                        .map_err(|e| VaultError::storage(key, e))?;
-                    let mut writer = WriteMultipart::new_with_chunk_size(upload, *part_size);
-                    for part in std::mem::take(parts) {
-                        writer.put(part);
-                    }
-                    *self = Sink::Multipart(writer);
-                }
-                Ok(())
-            }
-            Sink::Multipart(writer) => {
-                writer
-                    .wait_for_capacity(UPLOAD_CONCURRENCY)
-                    .await
-                    .map_err(|e| VaultError::storage(key, e))?;
-                writer.put(bytes);
-                Ok(())
-            }
-            Sink::Done => Err(VaultError::Io(std::io::Error::other(
-                "upload already finished",
-            ))),
-        }
-    }
-
-    async fn finish(
-        &mut self,
-        store: &dyn ObjectStore,
-        path: &Path,
-        key: &str,
-    ) -> Result<(), VaultError> {
-        match std::mem::replace(self, Sink::Done) {
-            Sink::Buffer { parts, .. } => {
-                let payload: PutPayload = parts.into_iter().collect();
-                let create = PutOptions::from(PutMode::Create);
-                match store.put_opts(path, payload.clone(), create).await {
-                    Ok(_) => Ok(()),
-                    Err(object_store::Error::NotImplemented { .. }) => {
-                        // A backend without create-if-absent: check, then put.
-                        ensure_absent(store, path, key).await?;
-                        store
-                            .put(path, payload)
-                            .await
-                            .map(|_| ())
-                            .map_err(|e| VaultError::storage(key, e))
-                    }
-                    Err(e) => Err(VaultError::storage(key, e)),
-                }
-            }
-            Sink::Multipart(mut writer) => {
-                if let Err(e) = writer.wait_for_capacity(0).await {
-                    let _ = writer.abort().await;
-                    return Err(VaultError::storage(key, e));
-                }
-                // Multipart completion cannot be made conditional through object_store: check
-                // once more just before the atomic completion.
-                if let Err(e) = ensure_absent(store, path, key).await {
-                    let _ = writer.abort().await;
-                    return Err(e);
-                }
-                writer
-                    .finish()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| VaultError::storage(key, e))
-            }
-            Sink::Done => Ok(()),
-        }
-    }
-
-    async fn abort(&mut self) {
-        if let Sink::Multipart(writer) = std::mem::replace(self, Sink::Done) {
-            // Best effort: on failure the local staging file is removed on drop, and S3
-            // incomplete uploads are invisible (a bucket lifecycle rule reclaims them).
-            let _ = writer.abort().await;
-        }
-    }
-}
-
-async fn ensure_absent(store: &dyn ObjectStore, path: &Path, key: &str) -> Result<(), VaultError> {
-    match store.head(path).await {
-        Ok(_) => Err(VaultError::AlreadyExists {
-            key: key.to_owned(),
-        }),
-        Err(object_store::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(VaultError::storage(key, e)),
-    }
-}
-
-/// A key being written by this process; released on drop.
-struct InFlight {
-    set: Arc<Mutex<HashSet<String>>>,
-    key: String,
-}
-
-impl InFlight {
-    fn claim(set: &Arc<Mutex<HashSet<String>>>, key: &str) -> Result<InFlight, VaultError> {
-        let mut guard = set.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !guard.insert(key.to_owned()) {
-            return Err(VaultError::AlreadyExists {
-                key: key.to_owned(),
-            });
-        }
-        Ok(InFlight {
-            set: Arc::clone(set),
-            key: key.to_owned(),
-        })
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let mut guard = self
-            .set
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.remove(&self.key);
-    }
-}
-
-/// Blocks read ahead from a local file.
-const READ_AHEAD_BLOCK: usize = 1024 * 1024;
-const READ_AHEAD_BLOCKS: usize = 4;
-
-/// Streams a local file in [`READ_AHEAD_BLOCK`] pieces read on a blocking thread, at most
-/// [`READ_AHEAD_BLOCKS`] ahead of the consumer. Dropping the stream stops the thread.
-fn read_ahead(mut file: std::fs::File) -> BoxStream<'static, object_store::Result<Bytes>> {
-    use std::io::Read;
-    let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD_BLOCKS);
-    tokio::task::spawn_blocking(move || {
-        loop {
-            let mut block = vec![0u8; READ_AHEAD_BLOCK];
-            let item = match file.read(&mut block) {
-                Ok(0) => return,
-                Ok(n) => {
-                    block.truncate(n);
-                    Ok(Bytes::from(block))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(object_store::Error::Generic {
-                    store: "LocalFileSystem",
-                    source: Box::new(e),
-                }),
-            };
-            let failed = item.is_err();
-            if tx.blocking_send(item).is_err() || failed {
-                return;
-            }
-        }
-    });
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
-    .boxed()
-}
-
-/// Reads exact-length frames out of an object-store byte stream.
-struct ExactReader {
-    stream: BoxStream<'static, object_store::Result<Bytes>>,
-    pending: Bytes,
-}
-
-impl ExactReader {
-    fn new(stream: BoxStream<'static, object_store::Result<Bytes>>) -> Self {
-        ExactReader {
-            stream,
-            pending: Bytes::new(),
-        }
-    }
-
-    async fn read(&mut self, key: &str, frame: &mut Vec<u8>, len: usize) -> Result<(), VaultError> {
-        frame.clear();
-        while frame.len() < len {
-            if self.pending.is_empty() {
-                match self.stream.next().await {
-                    Some(Ok(bytes)) => self.pending = bytes,
-                    Some(Err(e)) => return Err(VaultError::storage(key, e)),
-                    None => {
-                        return Err(VaultError::tampered(key, "object ended early: truncated"));
-                    }
-                }
-            }
-            let take = (len - frame.len()).min(self.pending.len());
-            frame.extend_from_slice(&self.pending.split_to(take));
-        }
-        Ok(())
-    }
-
-    async fn expect_end(&mut self, key: &str) -> Result<(), VaultError> {
-        while self.pending.is_empty() {
-            match self.stream.next().await {
-                Some(Ok(bytes)) => self.pending = bytes,
-                Some(Err(e)) => return Err(VaultError::storage(key, e)),
-                None => return Ok(()),
-            }
-        }
-        Err(VaultError::tampered(
-            key,
-            "unexpected bytes after the final record",
-        ))
-    }
 }

@@ -1,7 +1,7 @@
 //! CMS's final feedback against the product's own decision, row by row (pure: no I/O, no clock).
 //!
 //! For each row (TIN/NPI, or TIN for the group) the product's decision is the assessment's at the level
-//! the practice reports (`assess.rs`). Checks, each a [`Discrepancy`] with a code, a sentence and the
+//! the practice reports (`assess/`). Checks, each a [`Discrepancy`] with a code, a sentence and the
 //! evidence ids:
 //! - `approved_hardship_not_applied`: PI weighted > 0 although an approved application covers the subject
 //!   (42 CFR 414.1380(c)(2)(i)(C): PI is reweighted for an approved hardship);

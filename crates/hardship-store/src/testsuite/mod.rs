@@ -29,7 +29,9 @@ mod mailing;
 mod people;
 /// Client lists of many practices.
 mod portfolio;
-/// Applications, statuses, decisions, rosters, profiles and revisions.
+/// Practices and clinicians over time: rosters, profiles, revisions and corrections.
+mod practices;
+/// Applications, statuses, CMS's answers, decisions and documents.
 mod records;
 /// Targeted-review cases and data validation and audit requests.
 mod reviews;
@@ -42,6 +44,7 @@ pub use isolation::*;
 pub use mailing::*;
 pub use people::*;
 pub use portfolio::*;
+pub use practices::*;
 pub use records::*;
 pub use reviews::*;
 pub use script::the_script_keeps_one_intact_chain;

@@ -5,17 +5,26 @@
 //! the audit trail are the client's own), refuses what would reach beyond its practices (a client list
 //! import, a new practice), and shows none of the organization's members, tokens or invitations but the
 //! client itself. It implements the whole [`Store`] contract, so no call can go around it: a method the
-//! filter has nothing to say about is passed through.
+//! filter has nothing to say about is passed through. The longer methods over a practice's file and over
+//! practices live in `files.rs` and `practices.rs` (methods the impl below calls), the filter's own
+//! checks in `filter.rs`.
 
-use crate::audit_trail::{Names, Records, event_practice};
 use crate::principal::PracticeFilter;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hardship_rules::PerformanceYear;
 use hardship_store::*;
-use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// Applications, decisions and documents, checked before the inner store is asked.
+mod files;
+/// The filter's checks and the client's audit events.
+mod filter;
+/// Practices, clinicians, statuses and profiles, checked before the inner store is asked.
+mod practices;
+
+use filter::beyond;
 
 /// The store seen through a client's practices.
 pub struct ScopedStore {
@@ -23,108 +32,6 @@ pub struct ScopedStore {
     pub(crate) filter: PracticeFilter,
     /// The client, the one member it sees.
     pub(crate) user: Option<UserId>,
-}
-
-fn beyond() -> StoreError {
-    StoreError::Forbidden(
-        "a client works in its own practices: practices are added by the organization".into(),
-    )
-}
-
-impl ScopedStore {
-    fn check(
-        &self,
-        practice: PracticeId,
-        entity: &'static str,
-        id: impl ToString,
-    ) -> StoreResult<()> {
-        self.filter.check(practice, entity, id)
-    }
-
-    fn practice_ok(&self, practice: PracticeId) -> StoreResult<()> {
-        self.check(practice, "practice", practice)
-    }
-
-    fn keep<T>(&self, list: Vec<T>, practice: impl Fn(&T) -> PracticeId) -> Vec<T> {
-        list.into_iter()
-            .filter(|x| self.filter.allows(practice(x)))
-            .collect()
-    }
-
-    /// The practice of the record with this id, by its key (a practice, application, document or
-    /// clinician), or `None` when it is none of those.
-    async fn record_practice(&self, tenant: TenantId, id: &str) -> StoreResult<Option<PracticeId>> {
-        let Ok(uuid) = Uuid::parse_str(id) else {
-            return Ok(None);
-        };
-        let found = |r: StoreResult<PracticeId>| match r {
-            Ok(p) => Ok(Some(p)),
-            Err(StoreError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e),
-        };
-        let inner = &self.inner;
-        if let Some(p) = found(
-            inner
-                .get_practice(tenant, PracticeId(uuid))
-                .await
-                .map(|p| p.id),
-        )? {
-            return Ok(Some(p));
-        }
-        let a = inner.get_application(tenant, ApplicationId(uuid)).await;
-        if let Some(p) = found(a.map(|a| a.draft.practice))? {
-            return Ok(Some(p));
-        }
-        let d = inner.get_document(tenant, DocumentId(uuid)).await;
-        if let Some(p) = found(d.map(|d| d.practice))? {
-            return Ok(Some(p));
-        }
-        found(
-            inner
-                .get_clinician(tenant, ClinicianId(uuid))
-                .await
-                .map(|c| c.practice),
-        )
-    }
-
-    /// The tenant's events that belong to one of the client's practices (its own records', those of
-    /// its clinicians, applications, documents and decisions).
-    async fn visible_events(
-        &self,
-        tenant: TenantId,
-        entity: Option<&str>,
-    ) -> StoreResult<Vec<AuditEvent>> {
-        // One record's events (a download's check, an application's history) all belong to its
-        // practice: a few reads by key instead of the tenant's every record.
-        if let Some(id) = entity
-            && let Some(p) = self.record_practice(tenant, id).await?
-        {
-            return if self.filter.allows(p) {
-                self.inner.audit_events(tenant, entity).await
-            } else {
-                Ok(Vec::new())
-            };
-        }
-        let events = self.inner.audit_events(tenant, entity).await?;
-        let practices = self.inner.list_practices(tenant).await?;
-        let clinicians = self.inner.list_tenant_clinicians(tenant).await?;
-        let applications = self.inner.list_applications(tenant, None).await?;
-        let documents = self.inner.list_documents(tenant, None).await?;
-        let org = tenant.to_string();
-        let names = Names::new(Records {
-            organization: (&org, ""),
-            practices: &practices,
-            clinicians: &clinicians,
-            applications: &applications,
-            documents: &documents,
-            members: &[],
-            tokens: &[],
-        });
-        Ok(events
-            .into_iter()
-            .filter(|e| event_practice(e, &names).is_some_and(|p| self.filter.allows(p)))
-            .collect())
-    }
 }
 
 #[async_trait]
@@ -222,10 +129,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         update: PracticeUpdate,
     ) -> StoreResult<Practice> {
-        self.practice_ok(id)?;
-        self.inner
-            .update_practice(tenant, actor, id, expected_version, update)
-            .await
+        ScopedStore::update_practice(self, tenant, actor, id, expected_version, update).await
     }
     async fn archive_practice(
         &self,
@@ -235,10 +139,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         why: Option<String>,
     ) -> StoreResult<Practice> {
-        self.practice_ok(id)?;
-        self.inner
-            .archive_practice(tenant, actor, id, expected_version, why)
-            .await
+        ScopedStore::archive_practice(self, tenant, actor, id, expected_version, why).await
     }
     async fn add_clinician(
         &self,
@@ -247,8 +148,7 @@ impl Store for ScopedStore {
         practice: PracticeId,
         new: NewClinician,
     ) -> StoreResult<Clinician> {
-        self.practice_ok(practice)?;
-        self.inner.add_clinician(tenant, actor, practice, new).await
+        ScopedStore::add_clinician(self, tenant, actor, practice, new).await
     }
     async fn add_clinicians(
         &self,
@@ -257,15 +157,10 @@ impl Store for ScopedStore {
         practice: PracticeId,
         new: Vec<NewClinician>,
     ) -> StoreResult<Vec<Clinician>> {
-        self.practice_ok(practice)?;
-        self.inner
-            .add_clinicians(tenant, actor, practice, new)
-            .await
+        ScopedStore::add_clinicians(self, tenant, actor, practice, new).await
     }
     async fn get_clinician(&self, tenant: TenantId, id: ClinicianId) -> StoreResult<Clinician> {
-        let c = self.inner.get_clinician(tenant, id).await?;
-        self.check(c.practice, "clinician", id)?;
-        Ok(c)
+        ScopedStore::get_clinician(self, tenant, id).await
     }
     async fn update_clinician(
         &self,
@@ -275,10 +170,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         update: ClinicianUpdate,
     ) -> StoreResult<Clinician> {
-        self.get_clinician(tenant, id).await?;
-        self.inner
-            .update_clinician(tenant, actor, id, expected_version, update)
-            .await
+        ScopedStore::update_clinician(self, tenant, actor, id, expected_version, update).await
     }
     async fn archive_clinician(
         &self,
@@ -288,10 +180,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         why: Option<String>,
     ) -> StoreResult<Clinician> {
-        self.get_clinician(tenant, id).await?;
-        self.inner
-            .archive_clinician(tenant, actor, id, expected_version, why)
-            .await
+        ScopedStore::archive_clinician(self, tenant, actor, id, expected_version, why).await
     }
     async fn import_roster(
         &self,
@@ -301,10 +190,7 @@ impl Store for ScopedStore {
         entries: Vec<RosterEntry>,
         profiles: Vec<ProfileWrite>,
     ) -> StoreResult<RosterImportSummary> {
-        self.practice_ok(practice)?;
-        self.inner
-            .import_roster(tenant, actor, practice, entries, profiles)
-            .await
+        ScopedStore::import_roster(self, tenant, actor, practice, entries, profiles).await
     }
     async fn import_portfolio(
         &self,
@@ -324,25 +210,14 @@ impl Store for ScopedStore {
         tenant: TenantId,
         year: PerformanceYear,
     ) -> StoreResult<Vec<ClinicianStatus>> {
-        let mine: HashSet<ClinicianId> = self
-            .list_tenant_clinicians(tenant)
-            .await?
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        let all = self.inner.tenant_statuses(tenant, year).await?;
-        Ok(all
-            .into_iter()
-            .filter(|s| mine.contains(&s.clinician))
-            .collect())
+        ScopedStore::tenant_statuses(self, tenant, year).await
     }
     async fn list_clinicians(
         &self,
         tenant: TenantId,
         practice: PracticeId,
     ) -> StoreResult<Vec<Clinician>> {
-        self.practice_ok(practice)?;
-        self.inner.list_clinicians(tenant, practice).await
+        ScopedStore::list_clinicians(self, tenant, practice).await
     }
     async fn set_status(
         &self,
@@ -350,8 +225,7 @@ impl Store for ScopedStore {
         actor: &Actor,
         status: ClinicianStatus,
     ) -> StoreResult<()> {
-        self.get_clinician(tenant, status.clinician).await?;
-        self.inner.set_status(tenant, actor, status).await
+        ScopedStore::set_status(self, tenant, actor, status).await
     }
     async fn statuses(
         &self,
@@ -359,8 +233,7 @@ impl Store for ScopedStore {
         practice: PracticeId,
         year: PerformanceYear,
     ) -> StoreResult<Vec<ClinicianStatus>> {
-        self.practice_ok(practice)?;
-        self.inner.statuses(tenant, practice, year).await
+        ScopedStore::statuses(self, tenant, practice, year).await
     }
 
     async fn get_practice_year(
@@ -369,8 +242,7 @@ impl Store for ScopedStore {
         practice: PracticeId,
         year: PerformanceYear,
     ) -> StoreResult<PracticeYear> {
-        self.practice_ok(practice)?;
-        self.inner.get_practice_year(tenant, practice, year).await
+        ScopedStore::get_practice_year(self, tenant, practice, year).await
     }
     async fn set_practice_year(
         &self,
@@ -381,18 +253,23 @@ impl Store for ScopedStore {
         expected_version: i64,
         profile: ReportingProfile,
     ) -> StoreResult<PracticeYear> {
-        self.practice_ok(practice)?;
-        self.inner
-            .set_practice_year(tenant, actor, practice, year, expected_version, profile)
-            .await
+        ScopedStore::set_practice_year(
+            self,
+            tenant,
+            actor,
+            practice,
+            year,
+            expected_version,
+            profile,
+        )
+        .await
     }
     async fn list_practice_years(
         &self,
         tenant: TenantId,
         year: PerformanceYear,
     ) -> StoreResult<Vec<PracticeYear>> {
-        let all = self.inner.list_practice_years(tenant, year).await?;
-        Ok(self.keep(all, |y| y.practice))
+        ScopedStore::list_practice_years(self, tenant, year).await
     }
 
     async fn create_application(
@@ -401,25 +278,21 @@ impl Store for ScopedStore {
         actor: &Actor,
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
-        self.practice_ok(draft.practice)?;
-        self.inner.create_application(tenant, actor, draft).await
+        ScopedStore::create_application(self, tenant, actor, draft).await
     }
     async fn get_application(
         &self,
         tenant: TenantId,
         id: ApplicationId,
     ) -> StoreResult<Application> {
-        let a = self.inner.get_application(tenant, id).await?;
-        self.check(a.draft.practice, "application", id)?;
-        Ok(a)
+        ScopedStore::get_application(self, tenant, id).await
     }
     async fn list_applications(
         &self,
         tenant: TenantId,
         year: Option<PerformanceYear>,
     ) -> StoreResult<Vec<Application>> {
-        let all = self.inner.list_applications(tenant, year).await?;
-        Ok(self.keep(all, |a| a.draft.practice))
+        ScopedStore::list_applications(self, tenant, year).await
     }
     async fn update_application(
         &self,
@@ -429,11 +302,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         draft: ApplicationDraft,
     ) -> StoreResult<Application> {
-        self.get_application(tenant, id).await?;
-        self.practice_ok(draft.practice)?;
-        self.inner
-            .update_application(tenant, actor, id, expected_version, draft)
-            .await
+        ScopedStore::update_application(self, tenant, actor, id, expected_version, draft).await
     }
     async fn transition_application(
         &self,
@@ -443,9 +312,7 @@ impl Store for ScopedStore {
         expected_version: i64,
         transition: Transition,
     ) -> StoreResult<Application> {
-        self.get_application(tenant, id).await?;
-        self.inner
-            .transition_application(tenant, actor, id, expected_version, transition)
+        ScopedStore::transition_application(self, tenant, actor, id, expected_version, transition)
             .await
     }
     async fn sign_application(
@@ -456,18 +323,14 @@ impl Store for ScopedStore {
         expected_version: i64,
         attestation: NewAttestation,
     ) -> StoreResult<Attestation> {
-        self.get_application(tenant, id).await?;
-        self.inner
-            .sign_application(tenant, actor, id, expected_version, attestation)
-            .await
+        ScopedStore::sign_application(self, tenant, actor, id, expected_version, attestation).await
     }
     async fn attestations(
         &self,
         tenant: TenantId,
         application: ApplicationId,
     ) -> StoreResult<Vec<Attestation>> {
-        self.get_application(tenant, application).await?;
-        self.inner.attestations(tenant, application).await
+        ScopedStore::attestations(self, tenant, application).await
     }
 
     async fn record_decision(
@@ -476,16 +339,14 @@ impl Store for ScopedStore {
         actor: &Actor,
         decision: StoredDecision,
     ) -> StoreResult<()> {
-        self.practice_ok(decision.practice)?;
-        self.inner.record_decision(tenant, actor, decision).await
+        ScopedStore::record_decision(self, tenant, actor, decision).await
     }
     async fn list_decisions(
         &self,
         tenant: TenantId,
         practice: PracticeId,
     ) -> StoreResult<Vec<StoredDecision>> {
-        self.practice_ok(practice)?;
-        self.inner.list_decisions(tenant, practice).await
+        ScopedStore::list_decisions(self, tenant, practice).await
     }
 
     async fn record_document(
@@ -494,24 +355,17 @@ impl Store for ScopedStore {
         actor: &Actor,
         doc: NewDocument,
     ) -> StoreResult<Document> {
-        self.practice_ok(doc.practice)?;
-        self.inner.record_document(tenant, actor, doc).await
+        ScopedStore::record_document(self, tenant, actor, doc).await
     }
     async fn get_document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Document> {
-        let d = self.inner.get_document(tenant, id).await?;
-        self.check(d.practice, "document", id)?;
-        Ok(d)
+        ScopedStore::get_document(self, tenant, id).await
     }
     async fn list_documents(
         &self,
         tenant: TenantId,
         practice: Option<PracticeId>,
     ) -> StoreResult<Vec<Document>> {
-        if let Some(p) = practice {
-            self.practice_ok(p)?;
-        }
-        let all = self.inner.list_documents(tenant, practice).await?;
-        Ok(self.keep(all, |d| d.practice))
+        ScopedStore::list_documents(self, tenant, practice).await
     }
     async fn edit_document(
         &self,
@@ -520,8 +374,7 @@ impl Store for ScopedStore {
         id: DocumentId,
         edit: DocumentEdit,
     ) -> StoreResult<Document> {
-        self.get_document(tenant, id).await?;
-        self.inner.edit_document(tenant, actor, id, edit).await
+        ScopedStore::edit_document(self, tenant, actor, id, edit).await
     }
     async fn record_refused_deletion(
         &self,
@@ -530,10 +383,7 @@ impl Store for ScopedStore {
         id: DocumentId,
         reason: &str,
     ) -> StoreResult<()> {
-        self.get_document(tenant, id).await?;
-        self.inner
-            .record_refused_deletion(tenant, actor, id, reason)
-            .await
+        ScopedStore::record_refused_deletion(self, tenant, actor, id, reason).await
     }
     async fn record_observation(
         &self,

@@ -6,6 +6,14 @@ use super::*;
 use crate::audit::{AuditEvent, actions};
 use hardship_rules::screening::EucKind;
 
+mod compare;
+mod members;
+mod reviews;
+
+pub use compare::differences;
+use members::members;
+use reviews::reviews;
+
 /// Every action the script must write at least once: each constant of [`actions`] and each
 /// application transition.
 pub const EVERY_ACTION: &[&str] = &[
@@ -623,169 +631,6 @@ async fn act(s: &Scripted) -> TenantId {
     t
 }
 
-/// Targeted-review cases (one from CMS's feedback, one by hand taken to CMS's decision) and a data
-/// validation and audit request with its checklist.
-async fn reviews(s: &Scripted, t: TenantId, practice: PracticeId) {
-    let st = &s.store;
-    let tin = Tin::parse("123456789").unwrap();
-    let detail = |origin, reason: &str| ReviewDetail {
-        origin,
-        reasons: vec![reason.to_owned()],
-        statement: "Łódź: PI weighted 25 % for Nguyễn Văn An despite the approval".into(),
-        ..ReviewDetail::default()
-    };
-    st.open_targeted_reviews(
-        t,
-        &owner(),
-        vec![NewTargetedReview {
-            practice,
-            year: year(2023),
-            tin,
-            npi: Some(npi(1)),
-            codes: vec!["approved_hardship_not_applied".into()],
-            summary: "Approved hardship not applied.".into(),
-            evidence: vec!["feedback_line:2".into(), "binder".into()],
-            detail: detail(ReviewOrigin::Feedback, "hardship_not_applied"),
-        }],
-    )
-    .await
-    .unwrap();
-    s.tick();
-    let r = st
-        .open_targeted_review(
-            t,
-            &owner(),
-            NewTargetedReview {
-                practice,
-                year: year(2024),
-                tin,
-                npi: None,
-                codes: vec![],
-                summary: "By hand".into(),
-                evidence: vec!["eligibility".into()],
-                detail: detail(ReviewOrigin::Hand, "wrong_tin_npi"),
-            },
-        )
-        .await
-        .unwrap();
-    s.tick();
-    let changes = [
-        ReviewChange::Edit {
-            reasons: vec!["wrong_tin_npi".into(), "other".into()],
-            statement: "Data were filed under the wrong TIN.".into(),
-            evidence: vec!["eligibility".into(), "binder".into()],
-        },
-        ReviewChange::Submit {
-            submitted_on: NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
-            cms_reference: "TR-2024-77".into(),
-        },
-        ReviewChange::Decide {
-            decided_on: NaiveDate::from_ymd_opt(2024, 12, 2).unwrap(),
-            outcome: ReviewOutcome::Denied,
-            note: "score stands".into(),
-        },
-    ];
-    for (i, change) in changes.into_iter().enumerate() {
-        st.change_targeted_review(t, &owner(), r.id, 1 + i as i64, change)
-            .await
-            .unwrap();
-        s.tick();
-    }
-    let d = st
-        .open_dva_request(
-            t,
-            &owner(),
-            NewDvaRequest {
-                practice,
-                year: year(2023),
-                notice_date: NaiveDate::from_ymd_opt(2024, 10, 7).unwrap(),
-            },
-        )
-        .await
-        .unwrap();
-    s.tick();
-    st.change_dva_request(
-        t,
-        &owner(),
-        d.id,
-        1,
-        DvaChange::AddItem {
-            text: "Security risk analysis".into(),
-        },
-    )
-    .await
-    .unwrap();
-    s.tick();
-    st.change_dva_request(
-        t,
-        &owner(),
-        d.id,
-        2,
-        DvaChange::CheckItem { n: 1, done: true },
-    )
-    .await
-    .unwrap();
-}
-
-/// A client invited for a practice, made staff (with a token and a session), then removed.
-async fn members(s: &Scripted, t: TenantId, practice: PracticeId) {
-    let st = &s.store;
-    let expires = s.clock.now() + chrono::Duration::days(7);
-    st.create_invite(
-        t,
-        &owner(),
-        NewInvite {
-            practices: vec![practice],
-            ..invite("client@example.test", Role::Client, [3; 32], expires)
-        },
-    )
-    .await
-    .unwrap();
-    let (_, client) = st
-        .accept_invite(&[3; 32], s.clock.now(), new_account("$argon2id$z"))
-        .await
-        .unwrap();
-    s.tick();
-    let to_staff = MemberChange::Role {
-        role: Role::Staff,
-        practices: vec![],
-    };
-    st.change_member(t, &owner(), client.id, to_staff)
-        .await
-        .unwrap();
-    s.tick();
-    let as_member = Actor {
-        user: Some(client.id),
-        label: client.email.clone(),
-        role: Role::Staff,
-    };
-    st.create_api_token(
-        t,
-        &as_member,
-        "Nightly",
-        Role::Staff,
-        TokenScope::Api,
-        [8; 32],
-    )
-    .await
-    .unwrap();
-    let now = s.clock.now();
-    st.create_session(Session {
-        token_hash: [8; 32],
-        user: client.id,
-        tenant: Some(t),
-        csrf_token: "csrf".into(),
-        created_at: now,
-        expires_at: now + chrono::Duration::hours(8),
-    })
-    .await
-    .unwrap();
-    s.tick();
-    st.change_member(t, &owner(), client.id, MemberChange::Remove)
-        .await
-        .unwrap();
-}
-
 /// The script on one backend: it writes every action, and its chain verifies.
 pub async fn the_script_keeps_one_intact_chain(f: &dyn StoreFactory) {
     let events = run(f).await;
@@ -800,39 +645,4 @@ pub async fn the_script_keeps_one_intact_chain(f: &dyn StoreFactory) {
         crate::audit::verify_chain(tenant, &events).unwrap(),
         events.len()
     );
-}
-
-/// Where two backends' logs of the script differ, event by event, field by field (empty when equal).
-pub fn differences(left: &[AuditEvent], right: &[AuditEvent]) -> Vec<String> {
-    let mut out = Vec::new();
-    if left.len() != right.len() {
-        out.push(format!("{} events against {}", left.len(), right.len()));
-    }
-    for (l, r) in left.iter().zip(right) {
-        let fields = [
-            ("at", l.at.to_rfc3339(), r.at.to_rfc3339()),
-            (
-                "actor_user",
-                format!("{:?}", l.actor_user),
-                format!("{:?}", r.actor_user),
-            ),
-            ("actor_label", l.actor_label.clone(), r.actor_label.clone()),
-            ("action", l.action.clone(), r.action.clone()),
-            ("entity", l.entity.clone(), r.entity.clone()),
-            ("entity_id", l.entity_id.clone(), r.entity_id.clone()),
-            (
-                "before",
-                format!("{:?}", l.before),
-                format!("{:?}", r.before),
-            ),
-            ("after", format!("{:?}", l.after), format!("{:?}", r.after)),
-            ("hash", crate::hex(&l.hash), crate::hex(&r.hash)),
-        ];
-        for (name, a, b) in fields {
-            if a != b {
-                out.push(format!("event {} ({}): {name}: {a} ≠ {b}", l.seq, l.action));
-            }
-        }
-    }
-    out
 }
