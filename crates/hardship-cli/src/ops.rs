@@ -25,8 +25,20 @@ pub fn master_key(settings: &Settings) -> Result<MasterKey, String> {
     ensure_private_dir(&settings.data_dir)
         .map_err(|e| format!("{}: {e}", settings.data_dir.display()))?;
     let key = MasterKey::generate().map_err(|e| e.to_string())?;
-    write_private(path, key.to_hex().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(key)
+    // Two commands started at once on a new installation must end up with one key: each writes its own
+    // file whole, then links it into place; the loser reads the winner's key, never a half-written file.
+    let tmp = path.with_extension(format!("key.new-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, key.to_hex().as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            MasterKey::from_file(path).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// Creates a file readable by its owner only; never overwrites.

@@ -58,8 +58,32 @@ pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {
         revisions: revision::RevisionMemo::new(Some(path.to_path_buf())),
     };
     let store = Engine::new(backend, env);
-    store.migrate().await?;
+    // Processes started at once on a new database (two `hardship` commands, two instances) would each
+    // run the migrations and collide ("duplicate column"): one migrates at a time, under a lock on a
+    // file beside the database; the others then find nothing left to do.
+    let lock = migration_lock(path)?;
+    let migrated = store.migrate().await;
+    drop(lock);
+    migrated?;
     Ok(store)
+}
+
+/// An exclusive lock on `PATH.migrate-lock`, held until dropped (released by the kernel if we die).
+fn migration_lock(path: &Path) -> StoreResult<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let failed = |e: std::io::Error| StoreError::Internal(format!("{}: {e}", lock_path.display()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(&lock_path).map_err(failed)?;
+    file.lock().map_err(failed)?;
+    Ok(file)
 }
 
 /// Opens from a `sqlite://PATH` URL or a plain path.

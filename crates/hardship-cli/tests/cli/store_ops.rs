@@ -305,3 +305,31 @@ fn user_create_makes_an_owner_with_an_argon2id_hash_and_refuses_bad_input() {
         assert_eq!(roles, ["auditor", "owner"]);
     });
 }
+
+#[test]
+fn commands_started_at_once_on_a_new_installation_share_one_master_key() {
+    // Two `hardship remind` runs started together once failed: the second found the first's key file
+    // half made ("File exists"). Every process must succeed and the installation keep one whole key.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let outputs: Vec<_> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| hardship(&["vault", "verify", "--data-dir", data.to_str().unwrap()]))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for o in &outputs {
+        assert!(o.status.success(), "{}{}", stdout(o), stderr(o));
+    }
+    let key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    assert_eq!(key.trim().len(), 64, "a whole key: {key:?}");
+    let left: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("key.new"))
+        .collect();
+    assert!(left.is_empty(), "temporary key files left: {left:?}");
+}
