@@ -180,6 +180,19 @@ pub struct SplitLine<'a> {
 }
 
 impl LineSplitter {
+    /// Splits one line (no line end, no `"`) at every comma.
+    pub fn split<'a>(&'a mut self, line: &'a str) -> SplitLine<'a> {
+        self.starts.clear();
+        self.starts.push(0);
+        self.starts
+            .extend(memchr::memchr_iter(b',', line.as_bytes()).map(|i| i + 1));
+        self.starts.push(line.len() + 1);
+        SplitLine {
+            line,
+            starts: &self.starts,
+        }
+    }
+
     /// Calls `f` with each line of `text` (no `"` in it), split, and its 0-based line index. One
     /// vectorised scan finds commas and line ends together; a blank line is skipped, as the CSV reader
     /// skips it, and a line's `\r` before its `\n` is not part of its last field.
@@ -282,6 +295,39 @@ pub fn parse_key<R: Fields + ?Sized>(
     let year = PerformanceYear::parse(cell(rec, h, 0).ok()?).ok()?;
     let tin = Tin::parse(cell(rec, h, 2).ok()?).ok()?;
     let level = ReportingLevel::parse(cell(rec, h, 3).ok()?).ok()?;
+    Some((year, tin, level))
+}
+
+/// [`parse_key`] for one line without quotes (and without its line end), looking no further into the
+/// line than the key's columns: pass 1 of the batch needs nothing else of most rows. The row's width
+/// is still checked (a count of its commas), so a short or long row is left to [`parse_row`] to report.
+pub fn parse_key_in_line(line: &str, h: &Header) -> Option<(PerformanceYear, Tin, ReportingLevel)> {
+    let bytes = line.as_bytes();
+    // A plain count the compiler vectorises.
+    if bytes.iter().filter(|&&b| b == b',').count() + 1 != h.width {
+        return None;
+    }
+    let wanted = [h.positions[0], h.positions[2], h.positions[3]];
+    let last = wanted.iter().copied().max()?;
+    // Where each field up to the last wanted one starts (and that one ends): at most one per column.
+    let mut starts = [0usize; COLUMNS.len() + 1];
+    let mut field = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b',' {
+            field += 1;
+            starts[field] = i + 1;
+            if field > last {
+                break;
+            }
+        }
+    }
+    if field <= last {
+        starts[field + 1] = bytes.len() + 1;
+    }
+    let text = |k: usize| line.get(starts[k]..starts[k + 1] - 1).map(trim);
+    let year = PerformanceYear::parse(text(wanted[0])?).ok()?;
+    let tin = Tin::parse(text(wanted[1])?).ok()?;
+    let level = ReportingLevel::parse(text(wanted[2])?).ok()?;
     Some((year, tin, level))
 }
 

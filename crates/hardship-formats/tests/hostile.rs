@@ -12,7 +12,9 @@
 //! Failures found by the properties are persisted in `proptest-regressions/hostile.txt` (committed) and
 //! re-run first; the crashes they found are also kept below as named tests.
 
-use hardship_formats::batch_row::{COLUMNS, Header, parse_key, parse_row};
+use hardship_formats::batch_row::{
+    COLUMNS, Header, LineSplitter, parse_key, parse_key_in_line, parse_row,
+};
 use hardship_formats::csv_lines::{LineCounter, drop_lines, parse_keeping_good};
 use hardship_formats::eligibility::{EligibilityFile, parse_eligibility};
 use hardship_formats::nppes::parse_nppes;
@@ -543,6 +545,19 @@ proptest! {
         let rec = byte_record(&cells);
         let row = timed("parse_row", || parse_row(&rec, &h))?;
         let key = parse_key(&rec, &h);
+        // The batch's fast path for lines without quotes reads the same row and the same key.
+        let texts: Option<Vec<&str>> = cells.iter().map(|c| std::str::from_utf8(c).ok()).collect();
+        if let Some(texts) = texts.filter(|t| {
+            !t.is_empty() && t.iter().all(|c| !c.contains(['"', ',', '\n', '\r']))
+        }) {
+            let line = texts.join(",");
+            if !line.is_empty() {
+                prop_assert_eq!(parse_key_in_line(&line, &h), key, "{:?}", line);
+                let mut splitter = LineSplitter::default();
+                let split = parse_row(&splitter.split(&line), &h);
+                prop_assert_eq!(format!("{split:?}"), format!("{row:?}"), "{:?}", line);
+            }
+        }
         match row {
             Ok(row) => {
                 prop_assert_eq!(key, Some((row.year, row.tin, row.level)), "an accepted row has a key");

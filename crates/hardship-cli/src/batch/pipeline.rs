@@ -56,6 +56,38 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
     }
 }
 
+/// What pass 1 reads of a record: the key (year, TIN, level) of a well-formed individual or APM-entity
+/// row, which is all it needs of one, or any other record whole.
+pub(super) enum Pass1Item<'a> {
+    Key(PerformanceYear, Tin, ReportingLevel),
+    Whole(&'a Record<'a>),
+}
+
+/// Pass 1's reading of a chunk: a plain chunk's rows are read only as far as their key's columns.
+pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Pass1Item<'_>)) {
+    let Some(text) = plain_text(&chunk.bytes) else {
+        return for_each_csv(chunk, &mut |line, rec| match row::parse_key(rec, header) {
+            Some((y, t, l)) if !l.is_collective() => f(line, Pass1Item::Key(y, t, l)),
+            _ => f(line, Pass1Item::Whole(rec)),
+        });
+    };
+    let mut splitter = row::LineSplitter::default();
+    for (i, line) in text.split_terminator('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue; // a blank line, as the CSV reader skips it
+        }
+        let number = chunk.first_line + i as u64;
+        match row::parse_key_in_line(line, header) {
+            Some((y, t, l)) if !l.is_collective() => f(number, Pass1Item::Key(y, t, l)),
+            _ => f(
+                number,
+                Pass1Item::Whole(&Record::Line(&splitter.split(line))),
+            ),
+        }
+    }
+}
+
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
 /// UTF-8, and no carriage return except before a newline (the CSV reader would end a record there).
 fn plain_text(bytes: &[u8]) -> Option<&str> {
