@@ -8,7 +8,7 @@ rows=${1:-1000}
 runs=${2:-5}
 # The test drivers (`debug seed`) are not in the shipped binary: build them in.
 cargo build --release -q -p hardship-cli --bin hardship --features test-drivers
-bin=target/release/hardship
+bin=${CARGO_TARGET_DIR:-target}/release/hardship
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin" debug nppes-sample --rows "$rows" > "$work/nppes.csv"

@@ -39,7 +39,7 @@ fi
 
 # The test drivers (`debug seed`) are not in the shipped binary: build them in.
 cargo build --release -q -p hardship-cli --bin hardship --features test-drivers
-bin=target/release/hardship
+bin=${CARGO_TARGET_DIR:-target}/release/hardship
 work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
