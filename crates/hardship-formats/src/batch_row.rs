@@ -292,10 +292,20 @@ pub fn parse_key<R: Fields + ?Sized>(
     if rec.width() != h.width {
         return None;
     }
-    let year = PerformanceYear::parse(cell(rec, h, 0).ok()?).ok()?;
-    let tin = Tin::parse(cell(rec, h, 2).ok()?).ok()?;
-    let level = ReportingLevel::parse(cell(rec, h, 3).ok()?).ok()?;
-    Some((year, tin, level))
+    key(
+        cell(rec, h, 0).ok()?,
+        cell(rec, h, 2).ok()?,
+        cell(rec, h, 3).ok()?,
+    )
+}
+
+/// A row's key from its three cells, or `None` when any is malformed.
+fn key(year: &str, tin: &str, level: &str) -> Option<(PerformanceYear, Tin, ReportingLevel)> {
+    Some((
+        PerformanceYear::parse(year).ok()?,
+        Tin::parse(tin).ok()?,
+        ReportingLevel::parse(level).ok()?,
+    ))
 }
 
 /// [`parse_key`] for one line without quotes (and without its line end), looking no further into the
@@ -325,10 +335,7 @@ pub fn parse_key_in_line(line: &str, h: &Header) -> Option<(PerformanceYear, Tin
         starts[field + 1] = bytes.len() + 1;
     }
     let text = |k: usize| line.get(starts[k]..starts[k + 1] - 1).map(trim);
-    let year = PerformanceYear::parse(text(wanted[0])?).ok()?;
-    let tin = Tin::parse(text(wanted[1])?).ok()?;
-    let level = ReportingLevel::parse(text(wanted[2])?).ok()?;
-    Some((year, tin, level))
+    key(text(wanted[0])?, text(wanted[1])?, text(wanted[2])?)
 }
 
 /// Parses one record. `rec` must have the header's width (checked here so a short row names itself).
