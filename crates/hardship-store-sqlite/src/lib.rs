@@ -73,16 +73,9 @@ fn migration_lock(path: &Path) -> StoreResult<std::fs::File> {
     let mut name = path.as_os_str().to_owned();
     name.push(".migrate-lock");
     let lock_path = std::path::PathBuf::from(name);
-    let failed = |e: std::io::Error| StoreError::Internal(format!("{}: {e}", lock_path.display()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts.open(&lock_path).map_err(failed)?;
-    file.lock().map_err(failed)?;
+    let file = private_file(&lock_path)?;
+    file.lock()
+        .map_err(|e| StoreError::Internal(format!("{}: {e}", lock_path.display())))?;
     Ok(file)
 }
 
@@ -102,10 +95,10 @@ impl SqliteBackend {
     }
 }
 
-/// Creates the database file readable and writable by its owner only (0600), or narrows an existing
-/// one to that: it holds every tenant's records. SQLite gives its `-wal` and `-shm` files the database
+/// Opens (creating) a file readable and writable by its owner only (0600), or narrows an existing
+/// one to that: the database holds every tenant's records. SQLite gives its `-wal` and `-shm` files the database
 /// file's permissions.
-fn private_file(path: &Path) -> StoreResult<()> {
+fn private_file(path: &Path) -> StoreResult<std::fs::File> {
     let failed = |e: std::io::Error| StoreError::Internal(format!("{}: {e}", path.display()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(false);
@@ -113,12 +106,12 @@ fn private_file(path: &Path) -> StoreResult<()> {
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         opts.mode(0o600);
-        opts.open(path).map_err(failed)?;
+        let file = opts.open(path).map_err(failed)?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+        Ok(file)
     }
     #[cfg(not(unix))]
-    opts.open(path).map_err(failed)?;
-    Ok(())
+    opts.open(path).map_err(failed)
 }
 
 #[async_trait::async_trait]
