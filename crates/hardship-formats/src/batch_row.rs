@@ -232,9 +232,11 @@ impl LineSplitter {
 }
 
 impl Fields for SplitLine<'_> {
+    #[inline]
     fn width(&self) -> usize {
         self.starts.len() - 1
     }
+    #[inline]
     fn text(&self, i: usize) -> Result<&str, &[u8]> {
         match (self.starts.get(i), self.starts.get(i + 1)) {
             // Commas are ASCII, so these are character boundaries and `get` never fails.
@@ -245,6 +247,7 @@ impl Fields for SplitLine<'_> {
 }
 
 /// Trims surrounding whitespace; most cells start and end with a letter or digit and need no look.
+#[inline]
 fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => s,
@@ -266,6 +269,7 @@ fn cell<'a, R: Fields + ?Sized>(rec: &'a R, h: &Header, k: usize) -> Result<&'a 
     })
 }
 
+#[inline]
 pub(crate) fn boolean(column: &'static str, text: &str) -> Result<bool, CellError> {
     if text.eq_ignore_ascii_case("true") {
         Ok(true)

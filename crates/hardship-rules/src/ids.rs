@@ -12,8 +12,9 @@ use std::str::FromStr;
 pub struct Npi([u8; 10]);
 
 impl Npi {
+    #[inline]
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
-        let bytes = text.trim().as_bytes();
+        let bytes = crate::model::trim(text).as_bytes();
         let digits: [u8; 10] = bytes
             .try_into()
             .ok()
@@ -88,8 +89,9 @@ impl Tin {
         format!("{}-{}", t.get(..2).unwrap_or(""), t.get(2..).unwrap_or(""))
     }
 
+    #[inline]
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
-        let trimmed = text.trim().as_bytes();
+        let trimmed = crate::model::trim(text).as_bytes();
         let mut digits = [0u8; 9];
         let ok = match trimmed.len() {
             9 => {
@@ -134,8 +136,9 @@ impl Tin {
 pub struct Zip5([u8; 5]);
 
 impl Zip5 {
+    #[inline]
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
-        let t = text.trim().as_bytes();
+        let t = crate::model::trim(text).as_bytes();
         let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
         let ok = match t.len() {
             5 | 9 => digits(t),

@@ -65,10 +65,11 @@ impl<R: Read> ChunkReader<R> {
     pub fn next_chunk(&mut self) -> std::io::Result<Option<Chunk>> {
         loop {
             if !self.eof && self.carry.len() < self.target {
-                let start = self.carry.len();
-                self.carry.resize(start + self.target, 0);
-                let n = read_full(&mut self.input, &mut self.carry[start..])?;
-                self.carry.truncate(start + n);
+                // Into the buffer's spare capacity: zeroing it first cost as much as the read.
+                self.carry.reserve(self.target);
+                let n = (&mut self.input)
+                    .take(self.target as u64)
+                    .read_to_end(&mut self.carry)?;
                 if n == 0 {
                     self.eof = true;
                 }
@@ -101,19 +102,6 @@ impl<R: Read> ChunkReader<R> {
             return Ok(Some(chunk));
         }
     }
-}
-
-fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The offset just after the last newline that is outside a quoted field, if any. Quotes toggle the

@@ -56,64 +56,63 @@ pub fn write_result(
     out.push(b'\n');
 }
 
-/// The `sources` column for each distinct list of rules used. Rows share a few thousand combinations, and
-/// joining a dozen keys with de-duplication is otherwise the costliest part of a row.
+/// Writes the `sources` column: the source keys of the rules used, each once, in first-use order (as
+/// `Cites::write_source_keys` writes them). The rule book's source lists are numbered once, by the
+/// address of their slice (the book is loaded once and never changes), so a row costs a dozen lookups in
+/// a small map and a stamp per key instead of string compares. Caching whole columns by their list of
+/// rules was slower: rows use tens of thousands of combinations, and the table missed the CPU's caches.
 #[derive(Default)]
 pub struct SourcesCache {
-    map: HashMap<Vec<usize>, Vec<u8>>,
-    key: Vec<usize>,
-    /// Each source key's number, by the address of the string holding it: the rule book repeats a key
-    /// in many tables, and numbering them makes de-duplication a bit test instead of string compares.
-    numbers: HashMap<usize, usize>,
-    by_text: HashMap<String, usize>,
-    seen: Vec<u64>,
+    /// Each source list met, by address and length: its keys' numbers.
+    lists: HashMap<(usize, usize), Box<[u32]>>,
+    /// Each key's text, by number.
+    texts: Vec<Box<[u8]>>,
+    numbers: HashMap<String, u32>,
+    /// The row on which each key was last written: a key whose stamp is the current row's is a repeat.
+    stamps: Vec<u32>,
+    row: u32,
 }
 
 impl SourcesCache {
     fn write(&mut self, out: &mut Vec<u8>, cites: &Cites<'_>) {
-        self.key.clear();
-        // A rule's identity is the address of its source list in the loaded rule book.
-        self.key.extend(
-            cites
-                .iter()
-                .map(|c| c.sources.as_ptr() as usize ^ (c.sources.len() << 48)),
-        );
-        if let Some(s) = self.map.get(&self.key) {
-            out.extend_from_slice(s);
-            return;
+        self.row = self.row.wrapping_add(1);
+        if self.row == 0 {
+            self.stamps.iter_mut().for_each(|s| *s = 0);
+            self.row = 1;
         }
-        // The distinct keys in first-use order, as `Cites::write_source_keys` writes them.
-        let mut s = Vec::new();
+        let mut first = true;
         for c in cites.iter() {
-            for key in c.sources {
-                let n = self.number(key);
-                let (word, bit) = (n / 64, 1u64 << (n % 64));
-                if self.seen.len() <= word {
-                    self.seen.resize(word + 1, 0);
-                }
-                if self.seen[word] & bit != 0 {
+            let list = (c.sources.as_ptr() as usize, c.sources.len());
+            if !self.lists.contains_key(&list) {
+                let numbers = c.sources.iter().map(|k| self.number(k)).collect();
+                self.lists.insert(list, numbers);
+            }
+            let Some(numbers) = self.lists.get(&list) else {
+                continue;
+            };
+            for &n in numbers.iter() {
+                let n = n as usize;
+                if self.stamps[n] == self.row {
                     continue;
                 }
-                self.seen[word] |= bit;
-                if !s.is_empty() {
-                    s.push(b';');
+                self.stamps[n] = self.row;
+                if !first {
+                    out.push(b';');
                 }
-                s.extend_from_slice(key.as_bytes());
+                first = false;
+                out.extend_from_slice(&self.texts[n]);
             }
         }
-        self.seen.iter_mut().for_each(|w| *w = 0);
-        out.extend_from_slice(&s);
-        self.map.insert(self.key.clone(), s);
     }
 
-    fn number(&mut self, key: &str) -> usize {
-        let address = key.as_ptr() as usize;
-        if let Some(&n) = self.numbers.get(&address) {
+    fn number(&mut self, key: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(key) {
             return n;
         }
-        let next = self.by_text.len();
-        let n = *self.by_text.entry(key.to_owned()).or_insert(next);
-        self.numbers.insert(address, n);
+        let n = self.texts.len() as u32;
+        self.texts.push(key.as_bytes().into());
+        self.stamps.push(0);
+        self.numbers.insert(key.to_owned(), n);
         n
     }
 }

@@ -7,10 +7,13 @@
 //! bounded by the chunk pipeline plus one small tally per TIN, whatever the number of rows.
 
 mod chunks;
+/// Between the passes: one decision per group or virtual-group entity.
+mod entities;
 mod format;
 /// Chunks to workers and back in order; the header; the progress bar.
 mod pipeline;
 
+use entities::{EntityPlan, disagreement};
 pub use hardship_formats::batch_row as row;
 use pipeline::*;
 
@@ -170,54 +173,6 @@ impl Tally {
     }
 }
 
-/// An entity's decision, computed once after pass 1 and written on each of its rows.
-struct EntityPlan {
-    canonical: EntityValues,
-    canonical_line: u64,
-    /// The output columns from `pi_reweighted` to `sources`, for a member who would not be reweighted on
-    /// its own, as two pieces in [`Pieces`].
-    suffix: [u32; 2],
-    /// The same for a member who would be (its `pi_basis` is `group_test_not_met` when the entity is not
-    /// reweighted: it loses its own reweighting by reporting with the group).
-    suffix_alone: [u32; 2],
-}
-
-/// The distinct pieces of the entities' output, each kept once: memory grows with the number of entities
-/// (a hundred-odd bytes each), while their output columns repeat a few hundred distinct texts.
-#[derive(Default)]
-struct Pieces {
-    ids: HashMap<Box<[u8]>, u32>,
-}
-
-impl Pieces {
-    /// Splits an entity's output columns before `sources` (which holds no comma) and keeps both parts.
-    fn add(&mut self, columns: &[u8]) -> [u32; 2] {
-        let cut = columns
-            .iter()
-            .rposition(|&b| b == b',')
-            .map_or(0, |i| i + 1);
-        [self.id(&columns[..cut]), self.id(&columns[cut..])]
-    }
-
-    fn id(&mut self, piece: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(piece) {
-            return id;
-        }
-        let id = self.ids.len() as u32;
-        self.ids.insert(piece.into(), id);
-        id
-    }
-
-    /// The pieces indexed by id.
-    fn into_table(self) -> Vec<Box<[u8]>> {
-        let mut table = vec![Box::<[u8]>::default(); self.ids.len()];
-        for (piece, id) in self.ids {
-            table[id as usize] = piece;
-        }
-        table
-    }
-}
-
 /// Runs the batch contract from `opts.input` to `opts.output`.
 pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
     let book = RuleBook::embedded().map_err(|e| BatchError::Internal(e.to_string()))?;
@@ -258,63 +213,14 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
         }
     }
 
-    // Between passes: one decision per entity; rows of an entity that disagree are errors.
-    let mut plans: HashMap<EntityKey, EntityPlan> = HashMap::default();
-    plans.reserve(tally.entities.len());
-    let mut disagreements: Vec<RowError> = Vec::new();
-    let mut cache = format::SourcesCache::default();
-    let mut pieces = Pieces::default();
-    let mut columns = Vec::with_capacity(512);
-    for (key, variants) in &tally.entities {
-        let Some(canon) = variants.iter().min_by_key(|v| v.first_line) else {
-            continue;
-        };
-        for v in variants.iter().filter(|v| v.first_line != canon.first_line) {
-            disagreements.push(disagreement(
-                key,
-                v.first_line,
-                canon.first_line,
-                &v.values,
-                &canon.values,
-            ));
-        }
-        let year = PerformanceYear::new(key.0).map_err(|e| BatchError::Internal(e.to_string()))?;
-        let size = canon
-            .values
-            .tin_clinician_count
-            .unwrap_or(canon.members.count);
-        let mut suffixes = [[0u32; 2]; 2];
-        for (slot, alone) in suffixes.iter_mut().zip([false, true]) {
-            columns.clear();
-            evaluate(
-                book,
-                Who {
-                    year,
-                    level: key.2,
-                    subject: Subject::Entity(canon.members),
-                    practice_size: size,
-                    practice_zip: None,
-                    member_alone: Some(alone),
-                },
-                &canon.values,
-                &mut columns,
-                &mut cache,
-            );
-            *slot = pieces.add(&columns);
-        }
-        plans.insert(
-            *key,
-            EntityPlan {
-                canonical: canon.values,
-                canonical_line: canon.first_line,
-                suffix: suffixes[0],
-                suffix_alone: suffixes[1],
-            },
-        );
-    }
+    // Between passes: one decision per entity, on every thread; rows of an entity that disagree are errors.
+    let entities::Plans {
+        plans,
+        text: plan_text,
+        disagreements,
+    } = entities::plan(book, &tally.entities, threads)?;
     // Pass 2 needs the plans only.
     drop(std::mem::take(&mut tally.entities));
-    let pieces = pieces.into_table();
     let first_disagreement = disagreements.iter().min_by_key(|e| e.line).cloned();
     if !opts.skip_bad_rows {
         let first = [tally.first_error.clone(), first_disagreement]
@@ -357,7 +263,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             header: &header,
             tins: &tally.tins,
             plans: &plans,
-            pieces: &pieces,
+            plan_text: &plan_text,
             buffers: BufferPool::new(threads * 4),
         };
         let mut pending: BTreeMap<u64, (Vec<u8>, Vec<RowError>, u64)> = BTreeMap::new();
@@ -440,34 +346,13 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
     }
 }
 
-fn disagreement(
-    key: &EntityKey,
-    line: u64,
-    canon_line: u64,
-    v: &EntityValues,
-    c: &EntityValues,
-) -> RowError {
-    let field = v.first_difference(c).unwrap_or("entity values");
-    RowError {
-        line,
-        column: field.to_owned(),
-        value: String::new(),
-        message: format!(
-            "{} rows of TIN {} in {} must carry the same entity values: line {line} disagrees with line {canon_line} on {field}",
-            key.2.label(),
-            key.1,
-            key.0
-        ),
-    }
-}
-
 /// Shared state of pass 2.
 struct Pass2<'a> {
     book: &'static RuleBook,
     header: &'a Header,
     tins: &'a HashMap<(u16, Tin), [u32; 4]>,
     plans: &'a HashMap<EntityKey, EntityPlan>,
-    pieces: &'a [Box<[u8]>],
+    plan_text: &'a entities::PlanText,
     /// Output buffers, handed back once written.
     buffers: BufferPool,
 }
@@ -495,15 +380,11 @@ impl Pass2<'_> {
                     Some(plan) if plan.canonical == row.values => {
                         let rules = self.book.year(row.year);
                         let suffix = if would_qualify_alone(rules, &row) {
-                            plan.suffix_alone
+                            &plan.suffix_alone
                         } else {
-                            plan.suffix
+                            &plan.suffix
                         };
-                        for id in suffix {
-                            out.extend_from_slice(
-                                self.pieces.get(id as usize).map_or(&[][..], |p| p),
-                            );
-                        }
+                        self.plan_text.write(suffix, &mut out);
                     }
                     Some(plan) => {
                         out.truncate(start);
