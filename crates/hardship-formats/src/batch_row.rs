@@ -344,22 +344,134 @@ pub fn parse_key_in_line(line: &str, h: &Header) -> Option<(PerformanceYear, Tin
 
 /// Parses one record. `rec` must have the header's width (checked here so a short row names itself).
 pub fn parse_row<R: Fields + ?Sized>(rec: &R, h: &Header) -> Result<Row, CellError> {
-    if rec.width() != h.width {
-        return Err(CellError {
-            column: "(row)",
-            value: format!("{} fields", rec.width()),
-            message: format!("row has {} fields; the header has {}", rec.width(), h.width),
-        });
+    RowParser::default().parse(rec, h)
+}
+
+/// The key columns (year, TIN, level) and the entity-value columns, by index in [`COLUMNS`].
+const KEY_COLUMNS: [usize; 3] = [0, 2, 3];
+const VALUE_COLUMNS: [usize; 9] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
+
+/// Parses rows one after another like [`parse_row`], reusing the previous row's parsed key and entity
+/// values when their cells repeat it character for character: the rows of one group usually come
+/// together and repeat both, and parsing them again was most of the work of such a row. Parsing a cell
+/// depends on its text alone, so the result (and which bad cell is reported first) is the same.
+#[derive(Debug, Default)]
+pub struct RowParser {
+    key: Option<Remembered<3, (PerformanceYear, Tin, ReportingLevel)>>,
+    values: Option<Remembered<9, EntityValues>>,
+}
+
+/// Parsed cells and the text they were parsed from, one after another.
+#[derive(Debug)]
+struct Remembered<const N: usize, T> {
+    text: Vec<u8>,
+    ends: [usize; N],
+    parsed: T,
+}
+
+impl<const N: usize, T: Copy> Remembered<N, T> {
+    fn matches<R: Fields + ?Sized>(&self, rec: &R, h: &Header, columns: [usize; N]) -> Option<T> {
+        let mut start = 0;
+        for (k, end) in columns.into_iter().zip(self.ends) {
+            if cell(rec, h, k).ok()?.as_bytes() != self.text.get(start..end)? {
+                return None;
+            }
+            start = end;
+        }
+        Some(self.parsed)
     }
+
+    /// Keeps `parsed` and the text of its cells in `slot`, reusing its buffer.
+    fn keep<R: Fields + ?Sized>(
+        slot: &mut Option<Self>,
+        rec: &R,
+        h: &Header,
+        columns: [usize; N],
+        parsed: T,
+    ) {
+        let m = slot.get_or_insert_with(|| Remembered {
+            text: Vec::new(),
+            ends: [0; N],
+            parsed,
+        });
+        m.text.clear();
+        for (k, end) in columns.into_iter().zip(m.ends.iter_mut()) {
+            m.text
+                .extend_from_slice(cell(rec, h, k).unwrap_or("").as_bytes());
+            *end = m.text.len();
+        }
+        m.parsed = parsed;
+    }
+}
+
+impl RowParser {
+    pub fn parse<R: Fields + ?Sized>(&mut self, rec: &R, h: &Header) -> Result<Row, CellError> {
+        if rec.width() != h.width {
+            return Err(CellError {
+                column: "(row)",
+                value: format!("{} fields", rec.width()),
+                message: format!("row has {} fields; the header has {}", rec.width(), h.width),
+            });
+        }
+        let c = |k: usize| cell(rec, h, k);
+        let known_key = self
+            .key
+            .as_ref()
+            .and_then(|m| m.matches(rec, h, KEY_COLUMNS));
+        // Cells are parsed in `COLUMNS` order so the first bad one is the one reported.
+        let (year, npi, tin, level) = match known_key {
+            Some((year, tin, level)) => (year, Npi::parse(c(1)?)?, tin, level),
+            None => {
+                let year = PerformanceYear::parse(c(0)?)?;
+                let npi = Npi::parse(c(1)?)?;
+                let tin = Tin::parse(c(2)?)?;
+                let level = ReportingLevel::parse(c(3)?)?;
+                Remembered::keep(&mut self.key, rec, h, KEY_COLUMNS, (year, tin, level));
+                (year, npi, tin, level)
+            }
+        };
+        let clinician_type = ClinicianType::parse(c(4)?)?;
+        let hospital_based = boolean("hospital_based", c(5)?)?;
+        let non_patient_facing = boolean("non_patient_facing", c(6)?)?;
+        let asc_based = boolean("asc_based", c(7)?)?;
+        let known_values = self
+            .values
+            .as_ref()
+            .and_then(|m| m.matches(rec, h, VALUE_COLUMNS));
+        let values = match known_values {
+            Some(v) => v,
+            None => {
+                let v = entity_values(rec, h)?;
+                Remembered::keep(&mut self.values, rec, h, VALUE_COLUMNS, v);
+                v
+            }
+        };
+        let zip_text = c(17)?;
+        let practice_zip = if zip_text.is_empty() {
+            None
+        } else {
+            Some(Zip5::parse(zip_text)?)
+        };
+        Ok(Row {
+            practice_zip,
+            year,
+            npi,
+            tin,
+            level,
+            clinician: ClinicianFacts {
+                clinician_type,
+                hospital_based,
+                non_patient_facing,
+                asc_based,
+            },
+            values,
+        })
+    }
+}
+
+/// The entity-value cells of a record, parsed.
+fn entity_values<R: Fields + ?Sized>(rec: &R, h: &Header) -> Result<EntityValues, CellError> {
     let c = |k: usize| cell(rec, h, k);
-    let year = PerformanceYear::parse(c(0)?)?;
-    let npi = Npi::parse(c(1)?)?;
-    let tin = Tin::parse(c(2)?)?;
-    let level = ReportingLevel::parse(c(3)?)?;
-    let clinician_type = ClinicianType::parse(c(4)?)?;
-    let hospital_based = boolean("hospital_based", c(5)?)?;
-    let non_patient_facing = boolean("non_patient_facing", c(6)?)?;
-    let asc_based = boolean("asc_based", c(7)?)?;
     let count_text = c(8)?;
     let tin_clinician_count = if count_text.is_empty() {
         None
@@ -417,30 +529,11 @@ pub fn parse_row<R: Fields + ?Sized>(rec: &R, h: &Header) -> Result<Row, CellErr
                 InvalidValue::new("complex_patient_bonus", bonus_text, "points from 0 to 100")
             })?
     };
-    let zip_text = c(17)?;
-    let practice_zip = if zip_text.is_empty() {
-        None
-    } else {
-        Some(Zip5::parse(zip_text)?)
-    };
-    Ok(Row {
-        practice_zip,
-        year,
-        npi,
-        tin,
-        level,
-        clinician: ClinicianFacts {
-            clinician_type,
-            hospital_based,
-            non_patient_facing,
-            asc_based,
-        },
-        values: EntityValues {
-            application,
-            pi_submitted,
-            scores,
-            complex_patient_bonus,
-            tin_clinician_count,
-        },
+    Ok(EntityValues {
+        application,
+        pi_submitted,
+        scores,
+        complex_patient_bonus,
+        tin_clinician_count,
     })
 }

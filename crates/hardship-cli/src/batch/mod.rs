@@ -22,7 +22,7 @@ use crossbeam_channel::bounded;
 use hardship_rules::eligibility::{self, Case, GroupMembers, Subject};
 use hardship_rules::scoring::{self, ScoreInput};
 use hardship_rules::{PerformanceYear, ReportingLevel, RuleBook, Tin, Zip5};
-use row::{EntityValues, Header, Row, parse_row};
+use row::{EntityValues, Header, Row};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -106,36 +106,64 @@ struct Tally {
     entities: HashMap<EntityKey, Vec<Variant>>,
     first_error: Option<RowError>,
     bad_rows: u64,
+    /// The current run of rows of one (year, TIN), and of one entity with the same values: rows of a
+    /// practice usually come together, so they are counted here and put in the maps when the run ends.
+    tin_run: Option<((u16, Tin), [u32; 4])>,
+    entity_run: Option<(EntityKey, Variant)>,
 }
 
 impl Tally {
     fn count(&mut self, year: PerformanceYear, tin: Tin, level: ReportingLevel) {
-        self.tins.entry((year.get(), tin)).or_default()[level as usize] += 1;
+        let key = (year.get(), tin);
+        match &mut self.tin_run {
+            Some((k, counts)) if *k == key => counts[level as usize] += 1,
+            _ => {
+                self.end_tin_run();
+                let mut counts = [0; 4];
+                counts[level as usize] = 1;
+                self.tin_run = Some((key, counts));
+            }
+        }
     }
 
     fn add(&mut self, book: &RuleBook, row: &Row, line: u64) {
         let rules = book.year(row.year);
         self.count(row.year, row.tin, row.level);
-        if row.level.is_collective() {
-            let variants = self
-                .entities
-                .entry((row.year.get(), row.tin, row.level))
-                .or_default();
-            match variants.iter_mut().find(|v| v.values == row.values) {
-                Some(v) => {
-                    v.members.add(rules, &row.clinician, None);
-                    v.first_line = v.first_line.min(line);
-                }
-                None => {
-                    let mut members = GroupMembers::default();
-                    members.add(rules, &row.clinician, None);
-                    variants.push(Variant {
-                        values: row.values,
-                        first_line: line,
-                        members,
-                    });
-                }
+        if !row.level.is_collective() {
+            return;
+        }
+        let key = (row.year.get(), row.tin, row.level);
+        match &mut self.entity_run {
+            Some((k, v)) if *k == key && v.values == row.values => {
+                v.members.add(rules, &row.clinician, None);
+                v.first_line = v.first_line.min(line);
             }
+            _ => {
+                self.end_entity_run();
+                let mut members = GroupMembers::default();
+                members.add(rules, &row.clinician, None);
+                let variant = Variant {
+                    values: row.values,
+                    first_line: line,
+                    members,
+                };
+                self.entity_run = Some((key, variant));
+            }
+        }
+    }
+
+    fn end_tin_run(&mut self) {
+        if let Some((key, counts)) = self.tin_run.take() {
+            let mine = self.tins.entry(key).or_default();
+            for (m, o) in mine.iter_mut().zip(counts) {
+                *m += o;
+            }
+        }
+    }
+
+    fn end_entity_run(&mut self) {
+        if let Some((key, variant)) = self.entity_run.take() {
+            add_variant(self.entities.entry(key).or_default(), variant);
         }
     }
 
@@ -146,7 +174,12 @@ impl Tally {
         }
     }
 
-    fn merge(&mut self, other: Tally) {
+    /// Adds another worker's tally to this one; both runs end first.
+    fn merge(&mut self, mut other: Tally) {
+        self.end_tin_run();
+        self.end_entity_run();
+        other.end_tin_run();
+        other.end_entity_run();
         for (k, counts) in other.tins {
             let mine = self.tins.entry(k).or_default();
             for (m, o) in mine.iter_mut().zip(counts) {
@@ -156,13 +189,7 @@ impl Tally {
         for (k, variants) in other.entities {
             let mine = self.entities.entry(k).or_default();
             for v in variants {
-                match mine.iter_mut().find(|m| m.values == v.values) {
-                    Some(m) => {
-                        m.members.merge(&v.members);
-                        m.first_line = m.first_line.min(v.first_line);
-                    }
-                    None => mine.push(v),
-                }
+                add_variant(mine, v);
             }
         }
         if let Some(e) = other.first_error {
@@ -170,6 +197,17 @@ impl Tally {
             self.bad_rows -= 1;
         }
         self.bad_rows += other.bad_rows;
+    }
+}
+
+/// Adds rows of an entity to its variant with the same values, or as a new variant.
+fn add_variant(variants: &mut Vec<Variant>, v: Variant) {
+    match variants.iter_mut().find(|m| m.values == v.values) {
+        Some(m) => {
+            m.members.merge(&v.members);
+            m.first_line = m.first_line.min(v.first_line);
+        }
+        None => variants.push(v),
     }
 }
 
@@ -199,9 +237,10 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             &progress,
             |chunk, t: &mut Tally| {
                 // Individual rows only count towards their TIN here; pass 2 parses and reports them in full.
+                let mut parser = row::RowParser::default();
                 for_each_key(chunk, &header, |line, item| match item {
                     Pass1Item::Key(year, tin, level) => t.count(year, tin, level),
-                    Pass1Item::Whole(rec) => match parse_row(rec, &header) {
+                    Pass1Item::Whole(rec) => match parser.parse(rec, &header) {
                         Ok(row) => t.add(book, &row, line),
                         Err(e) => t.note_error(to_row_error(line, e)),
                     },

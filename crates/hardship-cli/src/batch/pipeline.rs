@@ -9,10 +9,11 @@ pub(super) fn for_each_record(
     header: &Header,
     mut f: impl FnMut(u64, Result<Row, RowError>),
 ) {
+    let mut parser = row::RowParser::default();
     for_each_raw(chunk, |line, rec| {
         f(
             line,
-            parse_row(rec, header).map_err(|e| to_row_error(line, e)),
+            parser.parse(rec, header).map_err(|e| to_row_error(line, e)),
         )
     });
 }
