@@ -40,6 +40,9 @@ const OPTIONAL: &[&str] = &[
 pub struct Header {
     pub positions: [usize; COLUMNS.len()],
     pub width: usize,
+    /// The file positions of the first and last entity-value column when they sit side by side in
+    /// `COLUMNS` order (as in the contract's own header).
+    values_span: Option<(usize, usize)>,
 }
 
 impl Header {
@@ -74,9 +77,15 @@ impl Header {
         if !missing.is_empty() {
             return Err(format!("missing column(s): {}", missing.join(", ")));
         }
+        let first = positions[VALUE_COLUMNS[0]];
+        let side_by_side = VALUE_COLUMNS
+            .iter()
+            .enumerate()
+            .all(|(i, &k)| positions[k] != usize::MAX && positions[k] == first + i);
         Ok(Header {
             positions,
             width: names.len(),
+            values_span: side_by_side.then(|| (first, first + VALUE_COLUMNS.len() - 1)),
         })
     }
 }
@@ -153,6 +162,12 @@ pub trait Fields {
     fn width(&self) -> usize;
     /// Field `i` as text, or its raw bytes when they are not UTF-8; empty past the end.
     fn text(&self, i: usize) -> Result<&str, &[u8]>;
+    /// Fields `first` to `last` as they stand in the line, delimiters included, when the record keeps
+    /// them so.
+    fn span(&self, first: usize, last: usize) -> Option<&[u8]> {
+        let _ = (first, last);
+        None
+    }
 }
 
 impl Fields for csv::ByteRecord {
@@ -243,6 +258,11 @@ impl Fields for SplitLine<'_> {
             (Some(&a), Some(&b)) => Ok(self.line.get(a..b - 1).unwrap_or("")),
             _ => Ok(""),
         }
+    }
+    #[inline]
+    fn span(&self, first: usize, last: usize) -> Option<&[u8]> {
+        let (a, b) = (*self.starts.get(first)?, *self.starts.get(last + 1)?);
+        self.line.as_bytes().get(a..b - 1)
     }
 }
 
@@ -361,16 +381,31 @@ pub struct RowParser {
     values: Option<Remembered<9, EntityValues>>,
 }
 
-/// Parsed cells and the text they were parsed from, one after another.
+/// Parsed cells and the text they were parsed from: the line's own span of them when the record has it,
+/// or each cell's trimmed text one after another.
 #[derive(Debug)]
 struct Remembered<const N: usize, T> {
     text: Vec<u8>,
+    /// `text` is the span (one comparison), not the cells.
+    span: bool,
     ends: [usize; N],
     parsed: T,
 }
 
 impl<const N: usize, T: Copy> Remembered<N, T> {
-    fn matches<R: Fields + ?Sized>(&self, rec: &R, h: &Header, columns: [usize; N]) -> Option<T> {
+    fn matches<R: Fields + ?Sized>(
+        &self,
+        rec: &R,
+        h: &Header,
+        columns: [usize; N],
+        span: Option<(usize, usize)>,
+    ) -> Option<T> {
+        if let Some(raw) = span.and_then(|(a, b)| rec.span(a, b)) {
+            return (self.span && raw == self.text.as_slice()).then_some(self.parsed);
+        }
+        if self.span {
+            return None;
+        }
         let mut start = 0;
         for (k, end) in columns.into_iter().zip(self.ends) {
             if cell(rec, h, k).ok()?.as_bytes() != self.text.get(start..end)? {
@@ -387,20 +422,28 @@ impl<const N: usize, T: Copy> Remembered<N, T> {
         rec: &R,
         h: &Header,
         columns: [usize; N],
+        span: Option<(usize, usize)>,
         parsed: T,
     ) {
         let m = slot.get_or_insert_with(|| Remembered {
             text: Vec::new(),
+            span: false,
             ends: [0; N],
             parsed,
         });
         m.text.clear();
+        m.parsed = parsed;
+        if let Some(raw) = span.and_then(|(a, b)| rec.span(a, b)) {
+            m.text.extend_from_slice(raw);
+            m.span = true;
+            return;
+        }
+        m.span = false;
         for (k, end) in columns.into_iter().zip(m.ends.iter_mut()) {
             m.text
                 .extend_from_slice(cell(rec, h, k).unwrap_or("").as_bytes());
             *end = m.text.len();
         }
-        m.parsed = parsed;
     }
 }
 
@@ -417,7 +460,7 @@ impl RowParser {
         let known_key = self
             .key
             .as_ref()
-            .and_then(|m| m.matches(rec, h, KEY_COLUMNS));
+            .and_then(|m| m.matches(rec, h, KEY_COLUMNS, None));
         // Cells are parsed in `COLUMNS` order so the first bad one is the one reported.
         let (year, npi, tin, level) = match known_key {
             Some((year, tin, level)) => (year, Npi::parse(c(1)?)?, tin, level),
@@ -426,7 +469,7 @@ impl RowParser {
                 let npi = Npi::parse(c(1)?)?;
                 let tin = Tin::parse(c(2)?)?;
                 let level = ReportingLevel::parse(c(3)?)?;
-                Remembered::keep(&mut self.key, rec, h, KEY_COLUMNS, (year, tin, level));
+                Remembered::keep(&mut self.key, rec, h, KEY_COLUMNS, None, (year, tin, level));
                 (year, npi, tin, level)
             }
         };
@@ -437,12 +480,12 @@ impl RowParser {
         let known_values = self
             .values
             .as_ref()
-            .and_then(|m| m.matches(rec, h, VALUE_COLUMNS));
+            .and_then(|m| m.matches(rec, h, VALUE_COLUMNS, h.values_span));
         let values = match known_values {
             Some(v) => v,
             None => {
                 let v = entity_values(rec, h)?;
-                Remembered::keep(&mut self.values, rec, h, VALUE_COLUMNS, v);
+                Remembered::keep(&mut self.values, rec, h, VALUE_COLUMNS, h.values_span, v);
                 v
             }
         };

@@ -46,6 +46,12 @@ impl row::Fields for Record<'_> {
             Record::Line(l) => l.text(i),
         }
     }
+    fn span(&self, first: usize, last: usize) -> Option<&[u8]> {
+        match self {
+            Record::Csv(_) => None,
+            Record::Line(l) => l.span(first, last),
+        }
+    }
 }
 
 /// Calls `f` with every raw record of a chunk and its physical line number. A CSV syntax error is passed
