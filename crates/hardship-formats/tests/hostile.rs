@@ -13,7 +13,7 @@
 //! re-run first; the crashes they found are also kept below as named tests.
 
 use hardship_formats::batch_row::{
-    COLUMNS, Header, LineSplitter, parse_key, parse_key_in_line, parse_row,
+    COLUMNS, Header, LineSplitter, RowParser, parse_key, parse_key_in_line, parse_row,
 };
 use hardship_formats::csv_lines::{LineCounter, drop_lines, parse_keeping_good};
 use hardship_formats::eligibility::{EligibilityFile, parse_eligibility};
@@ -524,6 +524,74 @@ fn batch_case() -> impl Strategy<Value = (Vec<Bytes>, Vec<Bytes>)> {
     })
 }
 
+/// A group member's row in the contract's column order.
+const VALID_ROW: [&str; 18] = [
+    "2023",
+    "1234567893",
+    "123456789",
+    "group",
+    "physician",
+    "false",
+    "false",
+    "false",
+    "12",
+    "",
+    "",
+    "false",
+    "55.5",
+    "80",
+    "40",
+    "70",
+    "",
+    "35493",
+];
+
+/// A cell a row may change to: usually another value of the same kind and length, sometimes anything.
+fn edited_cell() -> impl Strategy<Value = Bytes> {
+    const USUAL: &[&str] = &[
+        "55.5",
+        "56.5",
+        "12",
+        "13",
+        "2.5",
+        "3.5",
+        "approved",
+        "pending",
+        "denied",
+        "true",
+        "false",
+        "incomplete",
+        "",
+        "decertified_ehr",
+        "insufficient_internet",
+        " 7 ",
+        "physician",
+        "2024",
+        "2023",
+    ];
+    prop_oneof![
+        4 => prop::sample::select(USUAL).prop_map(|t| Bytes(t.as_bytes().to_vec())),
+        1 => any_bytes(12),
+    ]
+}
+
+/// The header and cells reordered to the contract's column order (columns it lacks keep their place
+/// after the known ones).
+fn in_contract_order(header: Vec<Bytes>, cells: Vec<Bytes>) -> (Vec<Bytes>, Vec<Bytes>) {
+    if header.len() != cells.len() {
+        return (header, cells);
+    }
+    let rank = |b: &Bytes| {
+        COLUMNS
+            .iter()
+            .position(|c| c.as_bytes() == b.0.as_slice())
+            .unwrap_or(COLUMNS.len())
+    };
+    let mut pairs: Vec<(Bytes, Bytes)> = header.into_iter().zip(cells).collect();
+    pairs.sort_by_key(|(h, _)| rank(h));
+    pairs.into_iter().unzip()
+}
+
 proptest! {
     #![proptest_config(config(600))]
 
@@ -534,6 +602,55 @@ proptest! {
             prop_assert_eq!(h.width, cells.len());
             let _ = parse_row(&rec, &h);
             let _ = parse_key(&rec, &h);
+        }
+    }
+
+    /// The batch parses a chunk's rows with one `RowParser`, which reuses the previous row's key and
+    /// entity values when their cells repeat it: each row must still read exactly as `parse_row` reads it
+    /// alone, whether split by the CSV reader or as a line, whichever cell changes from row to row.
+    #[test]
+    fn a_row_parser_reads_each_row_of_a_run_as_parse_row_does(
+        (header, cells) in batch_case(),
+        contract_order in any::<bool>(),
+        start_valid in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), edited_cell(), any::<bool>()), 0..10),
+    ) {
+        // Half the runs start from a valid row in the contract's column order, where the entity values
+        // are compared as one span; the others from a generated row, in its order or the contract's.
+        let (header, cells) = match (contract_order, start_valid) {
+            (_, true) => (
+                COLUMNS.iter().map(|c| Bytes(c.as_bytes().to_vec())).collect(),
+                VALID_ROW.iter().map(|c| Bytes(c.as_bytes().to_vec())).collect(),
+            ),
+            (true, false) => in_contract_order(header, cells),
+            (false, false) => (header, cells),
+        };
+        let Ok(h) = Header::parse(&byte_record(&header)) else {
+            return Ok(());
+        };
+        // A run of rows: the first, then each the one before with one cell changed, or repeated.
+        let mut rows = vec![cells];
+        for (at, cell, change) in edits {
+            let mut next = rows.last().cloned().unwrap_or_default();
+            if change && !next.is_empty() {
+                let k = at.index(next.len());
+                next[k] = cell;
+            }
+            rows.push(next);
+        }
+        let (mut by_record, mut by_line) = (RowParser::default(), RowParser::default());
+        let mut splitter = LineSplitter::default();
+        for cells in &rows {
+            let rec = byte_record(cells);
+            let alone = format!("{:?}", parse_row(&rec, &h));
+            prop_assert_eq!(format!("{:?}", by_record.parse(&rec, &h)), alone.clone());
+            let texts: Option<Vec<&str>> = cells.iter().map(|c| std::str::from_utf8(c).ok()).collect();
+            if let Some(texts) = texts.filter(|t| {
+                !t.is_empty() && t.iter().all(|c| !c.contains(['"', ',', '\n', '\r']))
+            }) {
+                let line = texts.join(",");
+                prop_assert_eq!(format!("{:?}", by_line.parse(&splitter.split(&line), &h)), alone, "{:?}", line);
+            }
         }
     }
 
