@@ -40,9 +40,27 @@ const OPTIONAL: &[&str] = &[
 pub struct Header {
     pub positions: [usize; COLUMNS.len()],
     pub width: usize,
-    /// The file positions of the first and last entity-value column when they sit side by side in
-    /// `COLUMNS` order (as in the contract's own header).
-    values_span: Option<(usize, usize)>,
+    /// The key's and the entity values' present columns as runs of side-by-side file positions (first,
+    /// last): one run each when the columns are in the contract's order, or the NPI apart.
+    key_runs: Vec<(usize, usize)>,
+    value_runs: Vec<(usize, usize)>,
+}
+
+/// The positions of `columns` present in the file, in `COLUMNS` order, cut into runs of consecutive
+/// positions.
+fn runs(positions: &[usize; COLUMNS.len()], columns: &[usize]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for p in columns
+        .iter()
+        .map(|&k| positions[k])
+        .filter(|&p| p != usize::MAX)
+    {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == p => *last = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    runs
 }
 
 impl Header {
@@ -77,15 +95,11 @@ impl Header {
         if !missing.is_empty() {
             return Err(format!("missing column(s): {}", missing.join(", ")));
         }
-        let first = positions[VALUE_COLUMNS[0]];
-        let side_by_side = VALUE_COLUMNS
-            .iter()
-            .enumerate()
-            .all(|(i, &k)| positions[k] != usize::MAX && positions[k] == first + i);
         Ok(Header {
             positions,
             width: names.len(),
-            values_span: side_by_side.then(|| (first, first + VALUE_COLUMNS.len() - 1)),
+            key_runs: runs(&positions, &KEY_COLUMNS),
+            value_runs: runs(&positions, &VALUE_COLUMNS),
         })
     }
 }
@@ -381,14 +395,14 @@ pub struct RowParser {
     values: Option<Remembered<9, EntityValues>>,
 }
 
-/// Parsed cells and the text they were parsed from: the line's own span of them when the record has it,
-/// or each cell's trimmed text one after another.
+/// Parsed cells and the text they were parsed from: the line's own runs of them when the record keeps its
+/// line, or each cell's trimmed text one after another.
 #[derive(Debug)]
 struct Remembered<const N: usize, T> {
     text: Vec<u8>,
-    /// `text` is the span (one comparison), not the cells.
-    span: bool,
-    ends: [usize; N],
+    /// `text` holds the runs (raw), not the cells.
+    raw: bool,
+    ends: Vec<usize>,
     parsed: T,
 }
 
@@ -398,16 +412,25 @@ impl<const N: usize, T: Copy> Remembered<N, T> {
         rec: &R,
         h: &Header,
         columns: [usize; N],
-        span: Option<(usize, usize)>,
+        runs: &[(usize, usize)],
     ) -> Option<T> {
-        if let Some(raw) = span.and_then(|(a, b)| rec.span(a, b)) {
-            return (self.span && raw == self.text.as_slice()).then_some(self.parsed);
+        let mut start = 0;
+        if runs.first().is_some_and(|&(a, b)| rec.span(a, b).is_some()) {
+            if !self.raw {
+                return None;
+            }
+            for (&(a, b), &end) in runs.iter().zip(&self.ends) {
+                if rec.span(a, b)? != self.text.get(start..end)? {
+                    return None;
+                }
+                start = end;
+            }
+            return Some(self.parsed);
         }
-        if self.span {
+        if self.raw {
             return None;
         }
-        let mut start = 0;
-        for (k, end) in columns.into_iter().zip(self.ends) {
+        for (k, &end) in columns.into_iter().zip(&self.ends) {
             if cell(rec, h, k).ok()?.as_bytes() != self.text.get(start..end)? {
                 return None;
             }
@@ -416,33 +439,36 @@ impl<const N: usize, T: Copy> Remembered<N, T> {
         Some(self.parsed)
     }
 
-    /// Keeps `parsed` and the text of its cells in `slot`, reusing its buffer.
+    /// Keeps `parsed` and the text of its cells in `slot`, reusing its buffers.
     fn keep<R: Fields + ?Sized>(
         slot: &mut Option<Self>,
         rec: &R,
         h: &Header,
         columns: [usize; N],
-        span: Option<(usize, usize)>,
+        runs: &[(usize, usize)],
         parsed: T,
     ) {
         let m = slot.get_or_insert_with(|| Remembered {
             text: Vec::new(),
-            span: false,
-            ends: [0; N],
+            raw: false,
+            ends: Vec::new(),
             parsed,
         });
         m.text.clear();
+        m.ends.clear();
         m.parsed = parsed;
-        if let Some(raw) = span.and_then(|(a, b)| rec.span(a, b)) {
-            m.text.extend_from_slice(raw);
-            m.span = true;
+        m.raw = runs.first().is_some_and(|&(a, b)| rec.span(a, b).is_some());
+        if m.raw {
+            for &(a, b) in runs {
+                m.text.extend_from_slice(rec.span(a, b).unwrap_or(&[]));
+                m.ends.push(m.text.len());
+            }
             return;
         }
-        m.span = false;
-        for (k, end) in columns.into_iter().zip(m.ends.iter_mut()) {
+        for k in columns {
             m.text
                 .extend_from_slice(cell(rec, h, k).unwrap_or("").as_bytes());
-            *end = m.text.len();
+            m.ends.push(m.text.len());
         }
     }
 }
@@ -460,7 +486,7 @@ impl RowParser {
         let known_key = self
             .key
             .as_ref()
-            .and_then(|m| m.matches(rec, h, KEY_COLUMNS, None));
+            .and_then(|m| m.matches(rec, h, KEY_COLUMNS, &h.key_runs));
         // Cells are parsed in `COLUMNS` order so the first bad one is the one reported.
         let (year, npi, tin, level) = match known_key {
             Some((year, tin, level)) => (year, Npi::parse(c(1)?)?, tin, level),
@@ -469,7 +495,14 @@ impl RowParser {
                 let npi = Npi::parse(c(1)?)?;
                 let tin = Tin::parse(c(2)?)?;
                 let level = ReportingLevel::parse(c(3)?)?;
-                Remembered::keep(&mut self.key, rec, h, KEY_COLUMNS, None, (year, tin, level));
+                Remembered::keep(
+                    &mut self.key,
+                    rec,
+                    h,
+                    KEY_COLUMNS,
+                    &h.key_runs,
+                    (year, tin, level),
+                );
                 (year, npi, tin, level)
             }
         };
@@ -480,12 +513,12 @@ impl RowParser {
         let known_values = self
             .values
             .as_ref()
-            .and_then(|m| m.matches(rec, h, VALUE_COLUMNS, h.values_span));
+            .and_then(|m| m.matches(rec, h, VALUE_COLUMNS, &h.value_runs));
         let values = match known_values {
             Some(v) => v,
             None => {
                 let v = entity_values(rec, h)?;
-                Remembered::keep(&mut self.values, rec, h, VALUE_COLUMNS, h.values_span, v);
+                Remembered::keep(&mut self.values, rec, h, VALUE_COLUMNS, &h.value_runs, v);
                 v
             }
         };
