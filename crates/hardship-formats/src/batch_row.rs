@@ -346,36 +346,6 @@ fn key(year: &str, tin: &str, level: &str) -> Option<(PerformanceYear, Tin, Repo
     ))
 }
 
-/// [`parse_key`] for one line without quotes (and without its line end), looking no further into the
-/// line than the key's columns: pass 1 of the batch needs nothing else of most rows. The row's width
-/// is still checked (a count of its commas), so a short or long row is left to [`parse_row`] to report.
-pub fn parse_key_in_line(line: &str, h: &Header) -> Option<(PerformanceYear, Tin, ReportingLevel)> {
-    let bytes = line.as_bytes();
-    // A plain count the compiler vectorises.
-    if bytes.iter().filter(|&&b| b == b',').count() + 1 != h.width {
-        return None;
-    }
-    let wanted = [h.positions[0], h.positions[2], h.positions[3]];
-    let last = wanted.iter().copied().max()?;
-    // Where each field up to the last wanted one starts (and that one ends): at most one per column.
-    let mut starts = [0usize; COLUMNS.len() + 1];
-    let mut field = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b',' {
-            field += 1;
-            starts[field] = i + 1;
-            if field > last {
-                break;
-            }
-        }
-    }
-    if field <= last {
-        starts[field + 1] = bytes.len() + 1;
-    }
-    let text = |k: usize| line.get(starts[k]..starts[k + 1] - 1).map(trim);
-    key(text(wanted[0])?, text(wanted[1])?, text(wanted[2])?)
-}
-
 /// Parses one record. `rec` must have the header's width (checked here so a short row names itself).
 pub fn parse_row<R: Fields + ?Sized>(rec: &R, h: &Header) -> Result<Row, CellError> {
     RowParser::default().parse(rec, h)

@@ -78,31 +78,14 @@ pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64
             _ => f(line, Pass1Item::Whole(rec)),
         });
     };
-    let mut splitter = row::LineSplitter::default();
-    let mut start = 0;
-    // memchr's vectorised search: `str::split` finds line ends a word at a time.
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(
-        (!text.ends_with('\n'))
-            .then_some(text.len())
-            .filter(|&n| n > 0),
-    );
-    for (i, end) in ends.enumerate() {
-        // Line ends are ASCII, so these are character boundaries.
-        let line = text.get(start..end).unwrap_or("");
-        start = end + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            continue; // a blank line, as the CSV reader skips it
-        }
-        let number = chunk.first_line + i as u64;
-        match row::parse_key_in_line(line, header) {
+    // One vectorised scan finds commas and line ends together, as in pass 2.
+    row::LineSplitter::default().for_each_line(text, |i, line| {
+        let number = chunk.first_line + i;
+        match row::parse_key(line, header) {
             Some((y, t, l)) if !l.is_collective() => f(number, Pass1Item::Key(y, t, l)),
-            _ => f(
-                number,
-                Pass1Item::Whole(&Record::Line(&splitter.split(line))),
-            ),
+            _ => f(number, Pass1Item::Whole(&Record::Line(line))),
         }
-    }
+    });
 }
 
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
