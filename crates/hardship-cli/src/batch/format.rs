@@ -63,8 +63,13 @@ pub fn write_result(
 /// rules was slower: rows use tens of thousands of combinations, and the table missed the CPU's caches.
 #[derive(Default)]
 pub struct SourcesCache {
-    /// Each source list met, by address and length: its keys' numbers.
-    lists: HashMap<(usize, usize), Box<[u32]>>,
+    /// Each source list met, by address and length: its number in `numbers_of`.
+    lists: HashMap<(usize, usize), u32>,
+    /// The keys' numbers of each list met.
+    numbers_of: Vec<Box<[u32]>>,
+    /// The list last met in each slot (by address), with its number plus one: most lookups end here,
+    /// without hashing.
+    recent: [(usize, usize, u32); 32],
     /// Each key's text, by number.
     texts: Vec<Box<[u8]>>,
     numbers: HashMap<String, u32>,
@@ -83,11 +88,25 @@ impl SourcesCache {
         let mut first = true;
         for c in cites.iter() {
             let list = (c.sources.as_ptr() as usize, c.sources.len());
-            if !self.lists.contains_key(&list) {
-                let numbers = c.sources.iter().map(|k| self.number(k)).collect();
-                self.lists.insert(list, numbers);
-            }
-            let Some(numbers) = self.lists.get(&list) else {
+            let slot = (list.0 >> 4) % self.recent.len();
+            let id = match self.recent[slot] {
+                (a, n, id) if (a, n) == list && id > 0 => id - 1,
+                _ => {
+                    let id = match self.lists.get(&list) {
+                        Some(&id) => id,
+                        None => {
+                            let numbers = c.sources.iter().map(|k| self.number(k)).collect();
+                            let id = self.numbers_of.len() as u32;
+                            self.numbers_of.push(numbers);
+                            self.lists.insert(list, id);
+                            id
+                        }
+                    };
+                    self.recent[slot] = (list.0, list.1, id + 1);
+                    id
+                }
+            };
+            let Some(numbers) = self.numbers_of.get(id as usize) else {
                 continue;
             };
             for &n in numbers.iter() {
