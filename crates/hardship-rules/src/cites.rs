@@ -3,15 +3,29 @@
 use crate::ruleset::Cite;
 use std::fmt;
 
-/// The rules a decision used, in the order it used them. Fixed capacity keeps hot paths allocation-free;
-/// no decision uses more than a handful of rules.
+const CAPACITY: usize = 24;
+
+/// The rules a decision used, in the order it used them. Fixed capacity keeps hot paths allocation-free.
+/// A decision uses up to a dozen rules and its score up to ten, and the two are merged (the batch's and the
+/// API's `sources`): 24 holds both (a property test checks every year), where 12 dropped the last ones.
 #[derive(Clone, Copy, Default)]
 pub struct Cites<'r> {
-    items: [Option<Cite<'r>>; 12],
+    items: [Option<Cite<'r>>; CAPACITY],
     len: usize,
 }
 
 impl<'r> Cites<'r> {
+    pub const CAPACITY: usize = CAPACITY;
+
+    /// The number of rules listed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     pub fn push(&mut self, cite: Cite<'r>) {
         // A rule cited twice is listed once. Identity, not content: the same table of the same year.
         let same =

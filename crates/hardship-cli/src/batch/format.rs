@@ -29,7 +29,7 @@ pub fn write_result(
     basis: Basis,
     s: &ScoreResult<'_>,
     warnings: Warnings,
-    cites: &Cites<'_>,
+    cites: [&Cites<'_>; 2],
     cache: &mut SourcesCache,
 ) {
     out.extend_from_slice(if d.reweighted { b"true," } else { b"false," });
@@ -79,14 +79,15 @@ pub struct SourcesCache {
 }
 
 impl SourcesCache {
-    fn write(&mut self, out: &mut Vec<u8>, cites: &Cites<'_>) {
+    /// The keys of `cites[0]`'s rules, then `cites[1]`'s, each key once.
+    fn write(&mut self, out: &mut Vec<u8>, cites: [&Cites<'_>; 2]) {
         self.row = self.row.wrapping_add(1);
         if self.row == 0 {
             self.stamps.iter_mut().for_each(|s| *s = 0);
             self.row = 1;
         }
         let mut first = true;
-        for c in cites.iter() {
+        for c in cites.into_iter().flat_map(|c| c.iter()) {
             let list = (c.sources.as_ptr() as usize, c.sources.len());
             let slot = (list.0 >> 4) % self.recent.len();
             let id = match self.recent[slot] {
@@ -209,11 +210,14 @@ mod tests {
             let mut cites = Cites::default();
             cites.push(year.base_weights.cite("base weights"));
             cites.push(year.small_practice.cite("small practice"));
-            cites.push(year.small_practice_bonus.cite("bonus"));
-            cites.push(year.retention.cite("retention"));
+            let mut more = Cites::default();
+            more.push(year.small_practice_bonus.cite("bonus"));
+            more.push(year.base_weights.cite("base weights"));
+            more.push(year.retention.cite("retention"));
             let mut ours = Vec::new();
-            cache.write(&mut ours, &cites);
+            cache.write(&mut ours, [&cites, &more]);
             let mut theirs = Vec::new();
+            cites.extend(&more);
             cites.write_source_keys(&mut theirs, b';');
             assert_eq!(ours, theirs, "PY {}", year.year);
         }

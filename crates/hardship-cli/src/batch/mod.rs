@@ -542,8 +542,8 @@ fn evaluate(
         complex_patient_bonus: values.complex_patient_bonus,
     };
     let score = scoring::score(rules, &input);
-    let mut cites = decision.cites;
-    cites.extend(&score.cites);
+    // The decision's rules, then scoring's: passed as two lists, not copied into one.
+    let cites = [&decision.cites, &score.cites];
     let basis = match who.member_alone {
         Some(alone) => eligibility::member_basis(&decision, alone),
         None => decision.basis,
@@ -554,7 +554,7 @@ fn evaluate(
         basis,
         &score,
         warnings.union(score.warnings),
-        &cites,
+        cites,
         sources,
     );
 }

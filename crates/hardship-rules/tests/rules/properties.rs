@@ -256,6 +256,27 @@ proptest! {
         prop_assert!(!e.summary.is_empty());
     }
 
+    /// Every rule a decision and its score use fits in one list: the batch's and the API's `sources`
+    /// merge them, and a full list would drop rules silently. Strictly below capacity, so nothing was
+    /// dropped on the way.
+    #[test]
+    fn a_decision_and_its_score_cite_every_rule_they_use(y in year(), (level, subject) in subject(),
+                                                         size in prop_oneof![Just(None), (1u32..40).prop_map(Some)],
+                                                         application in application(), s in scores(),
+                                                         pi in prop_oneof![Just(PiSubmission::No), Just(PiSubmission::Incomplete), Just(PiSubmission::Qualifying)],
+                                                         in_area in any::<bool>(), bonus in prop_oneof![Just(0.0), 0.0f64..20.0]) {
+        let rules = book().year(y);
+        let zip = rules.euc_area_zips.first().filter(|_| in_area).and_then(|z| hardship_rules::Zip5::parse(&format!("{z:05}")).ok());
+        let case = Case { practice_size: size, application, pi_submission: pi, practice_zip: zip, ..Case::new(y, level, subject.build(rules)) };
+        let d = eligibility::decide(rules, &case);
+        let input = ScoreInput { scores: d.scores_to_use(rules, s), pi_reweighted: d.reweighted, small_practice: d.small_practice, complex_patient_bonus: bonus };
+        let r = score(rules, &input);
+        let mut all = d.cites;
+        all.extend(&r.cites);
+        prop_assert!(d.cites.len() < Cites::CAPACITY && r.cites.len() < Cites::CAPACITY);
+        prop_assert!(all.len() < Cites::CAPACITY, "PY {}: {} rules", y.get(), all.len());
+    }
+
     /// A group is never reweighted by status unless it meets the group test of its year.
     #[test]
     fn a_group_is_never_reweighted_by_status_unless_it_meets_the_group_test(y in year(), members in proptest::collection::vec(clinician(), 16..40)) {
