@@ -37,6 +37,12 @@ impl Npi {
         // Only ASCII digits are ever stored.
         std::str::from_utf8(&self.0).unwrap_or("")
     }
+
+    /// The ten digits as ASCII bytes, for writers that want no UTF-8 check.
+    #[inline]
+    pub fn digits(&self) -> &[u8; 10] {
+        &self.0
+    }
 }
 
 /// The Luhn check digit of an NPI's first nine digits. The constant 24 is the Luhn contribution of the
@@ -126,6 +132,12 @@ impl Tin {
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// The nine digits as ASCII bytes, for writers that want no UTF-8 check.
+    #[inline]
+    pub fn digits(&self) -> &[u8; 9] {
+        &self.0
     }
 }
 

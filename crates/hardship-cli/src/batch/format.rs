@@ -14,9 +14,9 @@ pub const OUTPUT_HEADER: &str = "performance_year,npi,tin,reporting_level,pi_rew
 pub fn write_prefix(out: &mut Vec<u8>, row: &Row) {
     push_uint(out, u64::from(row.year.get()));
     out.push(b',');
-    out.extend_from_slice(row.npi.as_str().as_bytes());
+    out.extend_from_slice(row.npi.digits());
     out.push(b',');
-    out.extend_from_slice(row.tin.as_str().as_bytes());
+    out.extend_from_slice(row.tin.digits());
     out.push(b',');
     out.extend_from_slice(row.level.code().as_bytes());
     out.push(b',');

@@ -448,15 +448,14 @@ impl Pass2<'_> {
                     }
                 }
             } else {
-                let counts = self
-                    .tins
-                    .get(&(row.year.get(), row.tin))
-                    .copied()
-                    .unwrap_or_default();
-                let size = row
-                    .values
-                    .tin_clinician_count
-                    .unwrap_or_else(|| counts.iter().copied().max().unwrap_or(1));
+                // The tally is read only when the row does not give its practice's size: a table of every
+                // TIN in the file is a cache miss per row.
+                let size = row.values.tin_clinician_count.unwrap_or_else(|| {
+                    self.tins
+                        .get(&(row.year.get(), row.tin))
+                        .and_then(|counts| counts.iter().copied().max())
+                        .unwrap_or(1)
+                });
                 evaluate(
                     self.book,
                     Who {
