@@ -145,7 +145,17 @@ fn parse(
 ) -> Result<(ClientList, Vec<RosterError>), Vec<RosterError>> {
     let mut notes = Vec::new();
     let (format, read) = if is_xlsx(bytes) {
-        let read = xlsx::read(bytes, keep_good, max_errors, &mut notes);
+        // calamine can panic on a malformed workbook (a cell reference of many letters overflows its
+        // column number: found by the hostile-workbook property test); such a file is refused, not fatal.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            xlsx::read(bytes, keep_good, max_errors, &mut notes)
+        }))
+        .unwrap_or_else(|_| {
+            Err(file_error(
+                "the file looks like an Excel workbook (.xlsx) but cannot be read: its sheet is malformed; \
+                 open it in Excel and save it again, or save it as CSV UTF-8, and upload that",
+            ))
+        });
         (ClientListFormat::Xlsx, read)
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         return Err(vec![file_error(
