@@ -67,6 +67,9 @@ pub struct SourcesCache {
     lists: HashMap<(usize, usize), u32>,
     /// The keys' numbers of each list met.
     numbers_of: Vec<Box<[u32]>>,
+    /// Each list's distinct keys as the column writes them, each after a `;`: copied at once when none
+    /// of its keys is in the row's column yet (the usual case), instead of key by key.
+    joined_of: Vec<Box<[u8]>>,
     /// The list last met in each slot (by address), with its number plus one: most lookups end here,
     /// without hashing.
     recent: [(usize, usize, u32); 32],
@@ -96,9 +99,18 @@ impl SourcesCache {
                     let id = match self.lists.get(&list) {
                         Some(&id) => id,
                         None => {
-                            let numbers = c.sources.iter().map(|k| self.number(k)).collect();
+                            let numbers: Box<[u32]> =
+                                c.sources.iter().map(|k| self.number(k)).collect();
+                            let mut joined = Vec::new();
+                            for (i, &n) in numbers.iter().enumerate() {
+                                if !numbers[..i].contains(&n) {
+                                    joined.push(b';');
+                                    joined.extend_from_slice(&self.texts[n as usize]);
+                                }
+                            }
                             let id = self.numbers_of.len() as u32;
                             self.numbers_of.push(numbers);
+                            self.joined_of.push(joined.into());
                             self.lists.insert(list, id);
                             id
                         }
@@ -107,9 +119,23 @@ impl SourcesCache {
                     id
                 }
             };
-            let Some(numbers) = self.numbers_of.get(id as usize) else {
+            let (Some(numbers), Some(joined)) = (
+                self.numbers_of.get(id as usize),
+                self.joined_of.get(id as usize),
+            ) else {
                 continue;
             };
+            if numbers.is_empty() {
+                continue;
+            }
+            if numbers.iter().all(|&n| self.stamps[n as usize] != self.row) {
+                for &n in numbers.iter() {
+                    self.stamps[n as usize] = self.row;
+                }
+                out.extend_from_slice(if first { &joined[1..] } else { joined });
+                first = false;
+                continue;
+            }
             for &n in numbers.iter() {
                 let n = n as usize;
                 if self.stamps[n] == self.row {
