@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of `hardship batch` on generated mixes (default 1,000,000 rows each, 5 runs), against a DuckDB
 # peer that runs the same core logic in SQL (bench/batch_peer.py says what the SQL covers and what it
-# does not) on the same file with 2 threads. Prints, per mix, the medians of wall and CPU time and the
-# peak RSS of both, and the ratio of the peer's time to ours.
+# does not) on the same file with 2 threads, the two taking turns run by run. Prints, per mix, the medians
+# of wall and CPU time and the peak RSS of both, and the median of the runs' ratios of the peer's time to
+# ours.
 #
 # Usage: bench/batch.sh [ROWS] [RUNS] [MIX...]      (mixes: `gen_batch --list`; default all of them)
 # Environment:
@@ -50,10 +51,18 @@ summary=()
 for mix in "${mixes[@]}"; do
   "$bin/examples/gen_batch" "$rows" "$mix" > "$work/in.csv"
   echo "== $mix: $(du -h "$work/in.csv" | cut -f1)"
-  ow=(); oc=(); om=()
+  ow=(); oc=(); om=(); pw=(); pc=(); pm=(); ps=(); ratios=()
+  # Ours and the peer take turns, run by run, so that both meet the same moments of this VM (whose speed
+  # drifts by tens of percent within minutes); the ratio quoted is the median of the runs' ratios.
   for _ in $(seq "$runs"); do
-    rm -f "$work/out.csv"; sync
+    rm -f "$work/out.csv" "$work/peer.csv"; sync
     timed ow oc om "$bin/hardship" batch "$work/in.csv" -o "$work/out.csv"
+    if [ "$peer" = 1 ]; then
+      rm -f "$work/peer.csv"; sync
+      timed pw pc pm "$venv/bin/python" bench/batch_peer.py "$work/in.csv" "$work/peer.csv" "$work/tables" --threads 2
+      ps+=("$(sed -n 's/^seconds=//p' "$work/stdout")")
+      ratios+=("$(awk -v a="${ps[-1]}" -v b="${ow[-1]}" 'BEGIN{print a/b}')")
+    fi
   done
   test "$(wc -l < "$work/out.csv")" -eq $((rows + 1)) || { echo "output row count mismatch" >&2; exit 1; }
   same="-"
@@ -67,24 +76,19 @@ for mix in "${mixes[@]}"; do
   echo "ours:  wall ${ow[*]} s; cpu ${oc[*]} s; median ${ours_w} s wall, ${ours_c} s cpu, $(awk -v k="$ours_m" 'BEGIN{printf "%.0f", k/1024}') MB peak RSS; output vs BASE_BIN: $same"
   line="$(printf '%-10s %7.2f s %6.2f M/s %6.2f cpu-s %4.0f MB' "$mix" "$ours_w" "$(awk -v r="$rows" -v s="$ours_w" 'BEGIN{print r/s/1e6}')" "$ours_c" "$(awk -v k="$ours_m" 'BEGIN{print k/1024}')")"
   if [ "$peer" = 1 ]; then
-    rm -f "$work/out.csv"
-    pw=(); pc=(); pm=(); ps=()
-    for _ in $(seq "$runs"); do
-      rm -f "$work/peer.csv"; sync
-      timed pw pc pm "$venv/bin/python" bench/batch_peer.py "$work/in.csv" "$work/peer.csv" "$work/tables" --threads 2
-      ps+=("$(sed -n 's/^seconds=//p' "$work/stdout")")
-    done
     peer_s=$(median "${ps[@]}"); peer_w=$(median "${pw[@]}"); peer_c=$(median "${pc[@]}"); peer_m=$(median "${pm[@]}")
+    ratio=$(median "${ratios[@]}")
     echo "peer:  in-process ${ps[*]} s; command wall ${pw[*]} s; median ${peer_s} s (command ${peer_w} s, ${peer_c} cpu-s), $(awk -v k="$peer_m" 'BEGIN{printf "%.0f", k/1024}') MB peak RSS"
+    echo "ratio per run (peer in-process / ours): ${ratios[*]}; median ${ratio}"
     # Agreement on the columns the SQL computes (not timed): ours against the peer's.
     rm -f "$work/peer.csv"
     "$bin/hardship" batch "$work/in.csv" -o "$work/out.csv" 2>/dev/null
     "$venv/bin/python" bench/batch_peer.py "$work/in.csv" "$work/peer.csv" "$work/tables" --compare "$work/out.csv" | sed -n 's/^agree=/peer agrees with ours: /p'
-    line="$line | peer $(printf '%5.2f s (command %5.2f s) %5.2f cpu-s %5.0f MB | ratio %4.1fx (command %4.1fx)' "$peer_s" "$peer_w" "$peer_c" "$(awk -v k="$peer_m" 'BEGIN{print k/1024}')" "$(awk -v a="$peer_s" -v b="$ours_w" 'BEGIN{print a/b}')" "$(awk -v a="$peer_w" -v b="$ours_w" 'BEGIN{print a/b}')")"
+    line="$line | peer $(printf '%5.2f s (command %5.2f s) %5.2f cpu-s %5.0f MB | ratio %4.2fx (of medians %4.2fx, command %4.2fx)' "$peer_s" "$peer_w" "$peer_c" "$(awk -v k="$peer_m" 'BEGIN{print k/1024}')" "$ratio" "$(awk -v a="$peer_s" -v b="$ours_w" 'BEGIN{print a/b}')" "$(awk -v a="$peer_w" -v b="$ours_w" 'BEGIN{print a/b}')")"
   fi
   rm -f "$work/out.csv" "$work/peer.csv" "$work/in.csv"
   summary+=("$line")
 done
 echo
-echo "mix          ours: wall   rows/s    cpu      RSS  | DuckDB peer: in-process (command)  cpu   RSS | peer/ours"
+echo "mix          ours: wall   rows/s    cpu      RSS  | DuckDB peer: in-process (command)  cpu   RSS | peer/ours: median of the runs' ratios"
 printf '%s\n' "${summary[@]}"
