@@ -70,7 +70,7 @@ pub(super) enum Pass1Item<'a> {
     Whole(&'a Record<'a>),
 }
 
-/// Pass 1's reading of a chunk: a plain chunk's rows are read only as far as their key's columns.
+/// Pass 1's reading of a chunk: a plain chunk's lines are split in one scan and parsed only as far as their key.
 pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Pass1Item<'_>)) {
     let Some(text) = plain_text(&chunk.bytes) else {
         return for_each_csv(chunk, &mut |line, rec| match row::parse_key(rec, header) {
