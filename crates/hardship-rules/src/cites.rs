@@ -17,6 +17,13 @@ pub struct Cites<'r> {
 impl<'r> Cites<'r> {
     pub const CAPACITY: usize = CAPACITY;
 
+    /// The rules listed, in order: every entry is `Some` (`Option` only fills the unused capacity). A
+    /// plain loop over it compiles to less than [`Cites::iter`]'s adapters on the batch's hot path.
+    #[inline]
+    pub fn as_slice(&self) -> &[Option<Cite<'r>>] {
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+
     /// The number of rules listed.
     pub fn len(&self) -> usize {
         self.len

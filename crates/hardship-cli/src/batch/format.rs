@@ -90,7 +90,7 @@ impl SourcesCache {
             self.row = 1;
         }
         let mut first = true;
-        for c in cites.into_iter().flat_map(|c| c.iter()) {
+        for c in cites.iter().flat_map(|c| c.as_slice()).flatten() {
             let list = (c.sources.as_ptr() as usize, c.sources.len());
             let slot = (list.0 >> 4) % self.recent.len();
             let id = match self.recent[slot] {
