@@ -280,27 +280,19 @@ impl Fields for SplitLine<'_> {
     }
 }
 
-/// Trims surrounding whitespace; most cells start and end with a letter or digit and need no look.
-#[inline]
-fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => s,
-        (None, _) => s,
-        _ => s.trim(),
-    }
-}
-
 fn cell<'a, R: Fields + ?Sized>(rec: &'a R, h: &Header, k: usize) -> Result<&'a str, CellError> {
     let pos = h.positions[k];
     if pos == usize::MAX {
         return Ok("");
     }
-    rec.text(pos).map(trim).map_err(|raw| CellError {
-        column: COLUMNS[k],
-        // At most 64 bytes' worth: hostile cells can be megabytes.
-        value: String::from_utf8_lossy(&raw[..raw.len().min(64)]).into_owned(),
-        message: format!("column {} is not valid UTF-8", COLUMNS[k]),
-    })
+    rec.text(pos)
+        .map(hardship_rules::model::trim)
+        .map_err(|raw| CellError {
+            column: COLUMNS[k],
+            // At most 64 bytes' worth: hostile cells can be megabytes.
+            value: String::from_utf8_lossy(&raw[..raw.len().min(64)]).into_owned(),
+            message: format!("column {} is not valid UTF-8", COLUMNS[k]),
+        })
 }
 
 #[inline]
@@ -330,20 +322,10 @@ pub fn parse_key<R: Fields + ?Sized>(
     if rec.width() != h.width {
         return None;
     }
-    key(
-        cell(rec, h, 0).ok()?,
-        cell(rec, h, 2).ok()?,
-        cell(rec, h, 3).ok()?,
-    )
-}
-
-/// A row's key from its three cells, or `None` when any is malformed.
-fn key(year: &str, tin: &str, level: &str) -> Option<(PerformanceYear, Tin, ReportingLevel)> {
-    Some((
-        PerformanceYear::parse(year).ok()?,
-        Tin::parse(tin).ok()?,
-        ReportingLevel::parse(level).ok()?,
-    ))
+    let year = PerformanceYear::parse(cell(rec, h, 0).ok()?).ok()?;
+    let tin = Tin::parse(cell(rec, h, 2).ok()?).ok()?;
+    let level = ReportingLevel::parse(cell(rec, h, 3).ok()?).ok()?;
+    Some((year, tin, level))
 }
 
 /// Parses one record. `rec` must have the header's width (checked here so a short row names itself).
@@ -376,6 +358,11 @@ struct Remembered<const N: usize, T> {
     parsed: T,
 }
 
+/// Whether `rec` keeps its line, so that `runs` are compared as spans of it rather than cell by cell.
+fn keeps_line<R: Fields + ?Sized>(rec: &R, runs: &[(usize, usize)]) -> bool {
+    runs.first().is_some_and(|&(a, b)| rec.span(a, b).is_some())
+}
+
 impl<const N: usize, T: Copy> Remembered<N, T> {
     fn matches<R: Fields + ?Sized>(
         &self,
@@ -385,7 +372,7 @@ impl<const N: usize, T: Copy> Remembered<N, T> {
         runs: &[(usize, usize)],
     ) -> Option<T> {
         let mut start = 0;
-        if runs.first().is_some_and(|&(a, b)| rec.span(a, b).is_some()) {
+        if keeps_line(rec, runs) {
             if !self.raw {
                 return None;
             }
@@ -427,7 +414,7 @@ impl<const N: usize, T: Copy> Remembered<N, T> {
         m.text.clear();
         m.ends.clear();
         m.parsed = parsed;
-        m.raw = runs.first().is_some_and(|&(a, b)| rec.span(a, b).is_some());
+        m.raw = keeps_line(rec, runs);
         if m.raw {
             for &(a, b) in runs {
                 m.text.extend_from_slice(rec.span(a, b).unwrap_or(&[]));

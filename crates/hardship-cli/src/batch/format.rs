@@ -63,13 +63,9 @@ pub fn write_result(
 /// rules was slower: rows use tens of thousands of combinations, and the table missed the CPU's caches.
 #[derive(Default)]
 pub struct SourcesCache {
-    /// Each source list met, by address and length: its number in `numbers_of`.
-    lists: HashMap<(usize, usize), u32>,
-    /// The keys' numbers of each list met.
-    numbers_of: Vec<Box<[u32]>>,
-    /// Each list's distinct keys as the column writes them, each after a `;`: copied at once when none
-    /// of its keys is in the row's column yet (the usual case), instead of key by key.
-    joined_of: Vec<Box<[u8]>>,
+    /// Each source list met, by address and length: its number in `lists`.
+    ids: HashMap<(usize, usize), u32>,
+    lists: Vec<SourceList>,
     /// The list last met in each slot (by address), with its number plus one: most lookups end here,
     /// without hashing.
     recent: [(usize, usize, u32); 32],
@@ -79,6 +75,15 @@ pub struct SourcesCache {
     /// The row on which each key was last written: a key whose stamp is the current row's is a repeat.
     stamps: Vec<u32>,
     row: u32,
+}
+
+/// One rule's source list, numbered.
+struct SourceList {
+    /// Its keys' numbers.
+    numbers: Box<[u32]>,
+    /// Its distinct keys as the column writes them, each after a `;`: copied at once when none of them is
+    /// in the row's column yet (the usual case), instead of key by key.
+    joined: Box<[u8]>,
 }
 
 impl SourcesCache {
@@ -96,7 +101,7 @@ impl SourcesCache {
             let id = match self.recent[slot] {
                 (a, n, id) if (a, n) == list && id > 0 => id - 1,
                 _ => {
-                    let id = match self.lists.get(&list) {
+                    let id = match self.ids.get(&list) {
                         Some(&id) => id,
                         None => {
                             let numbers: Box<[u32]> =
@@ -108,10 +113,12 @@ impl SourcesCache {
                                     joined.extend_from_slice(&self.texts[n as usize]);
                                 }
                             }
-                            let id = self.numbers_of.len() as u32;
-                            self.numbers_of.push(numbers);
-                            self.joined_of.push(joined.into());
-                            self.lists.insert(list, id);
+                            let id = self.lists.len() as u32;
+                            self.lists.push(SourceList {
+                                numbers,
+                                joined: joined.into(),
+                            });
+                            self.ids.insert(list, id);
                             id
                         }
                     };
@@ -119,10 +126,7 @@ impl SourcesCache {
                     id
                 }
             };
-            let (Some(numbers), Some(joined)) = (
-                self.numbers_of.get(id as usize),
-                self.joined_of.get(id as usize),
-            ) else {
+            let Some(SourceList { numbers, joined }) = self.lists.get(id as usize) else {
                 continue;
             };
             if numbers.is_empty() {

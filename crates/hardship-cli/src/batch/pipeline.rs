@@ -63,31 +63,6 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
     }
 }
 
-/// What pass 1 reads of a record: the key (year, TIN, level) of a well-formed individual or APM-entity
-/// row, which is all it needs of one, or any other record whole.
-pub(super) enum Pass1Item<'a> {
-    Key(PerformanceYear, Tin, ReportingLevel),
-    Whole(&'a Record<'a>),
-}
-
-/// Pass 1's reading of a chunk: a plain chunk's lines are split in one scan and parsed only as far as their key.
-pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Pass1Item<'_>)) {
-    let Some(text) = plain_text(&chunk.bytes) else {
-        return for_each_csv(chunk, &mut |line, rec| match row::parse_key(rec, header) {
-            Some((y, t, l)) if !l.is_collective() => f(line, Pass1Item::Key(y, t, l)),
-            _ => f(line, Pass1Item::Whole(rec)),
-        });
-    };
-    // One vectorised scan finds commas and line ends together, as in pass 2.
-    row::LineSplitter::default().for_each_line(text, |i, line| {
-        let number = chunk.first_line + i;
-        match row::parse_key(line, header) {
-            Some((y, t, l)) if !l.is_collective() => f(number, Pass1Item::Key(y, t, l)),
-            _ => f(number, Pass1Item::Whole(&Record::Line(line))),
-        }
-    });
-}
-
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
 /// UTF-8, and no carriage return except before a newline (the CSV reader would end a record there).
 fn plain_text(bytes: &[u8]) -> Option<&str> {
