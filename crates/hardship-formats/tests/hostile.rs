@@ -12,7 +12,9 @@
 //! Failures found by the properties are persisted in `proptest-regressions/hostile.txt` (committed) and
 //! re-run first; the crashes they found are also kept below as named tests.
 
-use hardship_formats::batch_row::{COLUMNS, Header, LineSplitter, RowParser, parse_key, parse_row};
+use hardship_formats::batch_row::{
+    COLUMNS, Fields, Header, LineSplitter, RowParser, parse_key, parse_row,
+};
 use hardship_formats::csv_lines::{LineCounter, drop_lines, parse_keeping_good};
 use hardship_formats::eligibility::{EligibilityFile, parse_eligibility};
 use hardship_formats::nppes::parse_nppes;
@@ -603,6 +605,43 @@ proptest! {
         }
     }
 
+    /// The batch's line splitters find, eight bytes at a time, what splitting at each line end and each
+    /// comma finds: every line (blank ones skipped, a `\r` before the line end dropped) with its index,
+    /// its fields, and for the prefix splitter its leading fields and its width.
+    #[test]
+    fn the_line_splitters_split_as_a_plain_split_does(
+        text in "[a,\n\r\u{e9}\u{1ec5}]{0,80}",
+        fields in 0usize..6,
+    ) {
+        let text: String = text.replace('\r', "\r\n");
+        let mut expected = Vec::new();
+        for (i, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !line.is_empty() {
+                expected.push((i as u64, line.split(',').map(str::to_owned).collect::<Vec<_>>()));
+            }
+        }
+        let mut whole = Vec::new();
+        LineSplitter::default().for_each_line(&text, |i, l| {
+            whole.push((i, (0..l.width()).map(|k| l.text(k).unwrap_or("?").to_owned()).collect::<Vec<_>>()));
+        });
+        prop_assert_eq!(&whole, &expected);
+        let mut prefixes = Vec::new();
+        LineSplitter::default().for_each_line_prefix(&text, fields, |i, l| {
+            let known = l.width().min(fields);
+            let cells = (0..l.width()).map(|k| if k < known { l.text(k).unwrap_or("?").to_owned() } else { String::new() });
+            prefixes.push((i, cells.collect::<Vec<_>>(), l.line().to_owned()));
+        });
+        let truncated: Vec<_> = expected
+            .iter()
+            .map(|(i, cells)| {
+                let cut = cells.iter().enumerate().map(|(k, c)| if k < fields { c.clone() } else { String::new() });
+                (*i, cut.collect::<Vec<_>>(), cells.join(","))
+            })
+            .collect();
+        prop_assert_eq!(prefixes, truncated);
+    }
+
     /// The batch parses a chunk's rows with one `RowParser`, which reuses the previous row's key and
     /// entity values when their cells repeat it: each row must still read exactly as `parse_row` reads it
     /// alone, whether split by the CSV reader or as a line, whichever cell changes from row to row.
@@ -669,6 +708,14 @@ proptest! {
             if !line.is_empty() {
                 let mut splitter = LineSplitter::default();
                 prop_assert_eq!(parse_key(&splitter.split(&line), &h), key, "{:?}", line);
+                // Pass 1 reads the key from the line's leading fields alone.
+                let mut prefixes = 0;
+                LineSplitter::default().for_each_line_prefix(&line, h.key_fields(), |_, p| {
+                    prefixes += 1;
+                    assert_eq!(parse_key(p, &h), key, "{line:?}");
+                    assert_eq!(p.line(), line);
+                });
+                prop_assert_eq!(prefixes, 1);
                 let split = parse_row(&splitter.split(&line), &h);
                 prop_assert_eq!(format!("{split:?}"), format!("{row:?}"), "{:?}", line);
             }

@@ -238,9 +238,9 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             |chunk, t: &mut Tally| {
                 // Individual rows only count towards their TIN here; pass 2 parses and reports them in full.
                 let mut parser = row::RowParser::default();
-                for_each_raw(chunk, |line, rec| match row::parse_key(rec, &header) {
-                    Some((year, tin, level)) if !level.is_collective() => t.count(year, tin, level),
-                    _ => match parser.parse(rec, &header) {
+                for_each_key(chunk, &header, |line, rec| match rec {
+                    Keyed::Individual((year, tin, level)) => t.count(year, tin, level),
+                    Keyed::Record(rec) => match parser.parse(rec, &header) {
                         Ok(row) => t.add(book, &row, line),
                         Err(e) => t.note_error(to_row_error(line, e)),
                     },

@@ -63,6 +63,39 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
     }
 }
 
+/// Pass 1's reading: `f` gets each record's line, its key when it parses as an individual's (or an APM
+/// entity's) and the record otherwise. On the fast path the fields after the key are only counted, and
+/// a record is split in full only when it is not such a row.
+pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Keyed<'_>)) {
+    let Some(text) = plain_text(&chunk.bytes) else {
+        return for_each_csv(chunk, &mut |line, rec| f(line, keyed(rec, header)));
+    };
+    let mut full = row::LineSplitter::default();
+    row::LineSplitter::default().for_each_line_prefix(text, header.key_fields(), |i, prefix| {
+        let line = chunk.first_line + i;
+        match row::parse_key(prefix, header) {
+            Some(key) if !key.2.is_collective() => f(line, Keyed::Individual(key)),
+            _ => f(
+                line,
+                Keyed::Record(&Record::Line(&full.split(prefix.line()))),
+            ),
+        }
+    });
+}
+
+/// A record as pass 1 reads it; see [`for_each_key`].
+pub(super) enum Keyed<'a> {
+    Individual((PerformanceYear, Tin, ReportingLevel)),
+    Record(&'a Record<'a>),
+}
+
+fn keyed<'a>(rec: &'a Record<'a>, header: &Header) -> Keyed<'a> {
+    match row::parse_key(rec, header) {
+        Some(key) if !key.2.is_collective() => Keyed::Individual(key),
+        _ => Keyed::Record(rec),
+    }
+}
+
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
 /// UTF-8, and no carriage return except before a newline (the CSV reader would end a record there).
 fn plain_text(bytes: &[u8]) -> Option<&str> {
