@@ -118,12 +118,7 @@ pub fn score<'r>(rules: &'r RuleSet, input: &ScoreInput) -> ScoreResult<'r> {
         .iter()
         .filter(|&&c| scores.get(c).is_none())
         .fold(CategorySet::EMPTY, |s, &c| s.with(c));
-    let reweighted = CategorySet::of(
-        &not_scored
-            .iter()
-            .filter(|&c| active.contains(c))
-            .collect::<Vec<_>>(),
-    );
+    let reweighted = not_scored.intersection(active);
     let scored_count = active.len() - reweighted.len();
 
     let fewer = &rules.fewer_than_two_scored;
