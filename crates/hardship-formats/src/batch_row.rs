@@ -223,8 +223,21 @@ impl LineSplitter {
     pub fn split<'a>(&'a mut self, line: &'a str) -> SplitLine<'a> {
         self.starts.clear();
         self.starts.push(0);
-        self.starts
-            .extend(memchr::memchr_iter(b',', line.as_bytes()).map(|i| i + 1));
+        let (words, tail) = line.as_bytes().as_chunks::<8>();
+        for (w, word) in words.iter().enumerate() {
+            let mut commas = byte_is(u64::from_le_bytes(*word), b',');
+            while commas != 0 {
+                self.starts
+                    .push(w * 8 + (commas.trailing_zeros() / 8) as usize + 1);
+                commas &= commas - 1;
+            }
+        }
+        let tail_start = words.len() * 8;
+        for (j, &b) in tail.iter().enumerate() {
+            if b == b',' {
+                self.starts.push(tail_start + j + 1);
+            }
+        }
         self.starts.push(line.len() + 1);
         SplitLine {
             line,

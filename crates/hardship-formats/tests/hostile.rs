@@ -606,7 +606,7 @@ proptest! {
     }
 
     /// The batch's line splitters find, eight bytes at a time, what splitting at each line end and each
-    /// comma finds: every line (blank ones skipped, a `\r` before the line end dropped) with its index,
+    /// comma finds (`split` for one line): every line (blank ones skipped, a `\r` before the line end dropped) with its index,
     /// its fields, and for the prefix splitter its leading fields and its width.
     #[test]
     fn the_line_splitters_split_as_a_plain_split_does(
@@ -626,6 +626,13 @@ proptest! {
             whole.push((i, (0..l.width()).map(|k| l.text(k).unwrap_or("?").to_owned()).collect::<Vec<_>>()));
         });
         prop_assert_eq!(&whole, &expected);
+        let mut one = LineSplitter::default();
+        for (_, cells) in &expected {
+            let line = cells.join(",");
+            let l = one.split(&line);
+            let split: Vec<String> = (0..l.width()).map(|k| l.text(k).unwrap_or("?").to_owned()).collect();
+            prop_assert_eq!(&split, cells);
+        }
         let mut prefixes = Vec::new();
         LineSplitter::default().for_each_line_prefix(&text, fields, |i, l| {
             let known = l.width().min(fields);

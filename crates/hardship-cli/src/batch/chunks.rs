@@ -7,6 +7,8 @@ use std::io::Read;
 pub struct Chunk {
     pub seq: u64,
     pub first_line: u64,
+    /// False when the reader saw that the chunk holds no `"` (so no field is quoted).
+    pub may_quote: bool,
     pub bytes: Vec<u8>,
 }
 
@@ -78,10 +80,11 @@ impl<R: Read> ChunkReader<R> {
             if self.carry.is_empty() {
                 return Ok(None);
             }
+            let may_quote = memchr::memchr(b'"', &self.carry).is_some();
             let cut = if self.eof {
                 Some(self.carry.len())
             } else {
-                last_record_end(&self.carry)
+                last_record_end(&self.carry, may_quote)
             };
             let Some(cut) = cut else {
                 // One record longer than the target (a huge quoted field): read more before cutting.
@@ -95,6 +98,7 @@ impl<R: Read> ChunkReader<R> {
             let chunk = Chunk {
                 seq: self.seq,
                 first_line: self.next_line,
+                may_quote,
                 bytes,
             };
             self.seq += 1;
@@ -105,10 +109,11 @@ impl<R: Read> ChunkReader<R> {
 }
 
 /// The offset just after the last newline that is outside a quoted field, if any. Quotes toggle the
-/// state; an escaped quote (`""`) toggles twice and so changes nothing.
-fn last_record_end(buf: &[u8]) -> Option<usize> {
+/// state; an escaped quote (`""`) toggles twice and so changes nothing. `may_quote` is false when `buf`
+/// holds no `"`.
+fn last_record_end(buf: &[u8], may_quote: bool) -> Option<usize> {
     // Most files quote nothing: then the last newline ends a record, found without stopping at the others.
-    if memchr::memchr(b'"', buf).is_none() {
+    if !may_quote {
         return memchr::memrchr(b'\n', buf).map(|i| i + 1);
     }
     let mut in_quotes = false;
@@ -130,10 +135,11 @@ mod tests {
 
     #[test]
     fn a_chunk_without_quotes_ends_after_its_last_newline() {
-        assert_eq!(last_record_end(b"a,b\nc,d\ne"), Some(8));
-        assert_eq!(last_record_end(b"a,b"), None);
-        assert_eq!(last_record_end(b"a,\"b\nc\"\nd"), Some(8));
-        assert_eq!(last_record_end(b"a,\"b\nc"), None);
+        let end = |buf: &[u8]| last_record_end(buf, memchr::memchr(b'"', buf).is_some());
+        assert_eq!(end(b"a,b\nc,d\ne"), Some(8));
+        assert_eq!(end(b"a,b"), None);
+        assert_eq!(end(b"a,\"b\nc\"\nd"), Some(8));
+        assert_eq!(end(b"a,\"b\nc"), None);
     }
 
     #[test]

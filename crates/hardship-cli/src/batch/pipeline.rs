@@ -57,7 +57,7 @@ impl row::Fields for Record<'_> {
 /// Calls `f` with every raw record of a chunk and its physical line number. A CSV syntax error is passed
 /// on as a one-field record, which `parse_row` reports as a bad row.
 pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
-    match plain_text(&chunk.bytes) {
+    match plain_text(chunk) {
         Some(text) => for_each_line(chunk.first_line, text, f),
         None => for_each_csv(chunk, &mut f),
     }
@@ -67,7 +67,7 @@ pub(super) fn for_each_raw(chunk: &Chunk, mut f: impl FnMut(u64, &Record<'_>)) {
 /// entity's) and the record otherwise. On the fast path the fields after the key are only counted, and
 /// a record is split in full only when it is not such a row.
 pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64, Keyed<'_>)) {
-    let Some(text) = plain_text(&chunk.bytes) else {
+    let Some(text) = plain_text(chunk) else {
         return for_each_csv(chunk, &mut |line, rec| f(line, keyed(rec, header)));
     };
     let mut full = row::LineSplitter::default();
@@ -98,8 +98,10 @@ fn keyed<'a>(rec: &'a Record<'a>, header: &Header) -> Keyed<'a> {
 
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
 /// UTF-8, and no carriage return except before a newline (the CSV reader would end a record there).
-fn plain_text(bytes: &[u8]) -> Option<&str> {
-    if memchr::memchr(b'"', bytes).is_some()
+fn plain_text(chunk: &Chunk) -> Option<&str> {
+    let bytes = &chunk.bytes[..];
+    // The reader looked for quotes when it cut the chunk; only a chunk it may have seen one in is searched.
+    if (chunk.may_quote && memchr::memchr(b'"', bytes).is_some())
         || memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
     {
         return None;
@@ -339,13 +341,19 @@ mod tests {
     /// Each record's line and fields.
     type Records = Vec<(u64, Vec<String>)>;
 
-    /// The records by the path `for_each_raw` picks, and by the CSV reader alone.
-    fn both_ways(text: &[u8]) -> (Records, Records) {
-        let chunk = Chunk {
+    /// A chunk as the reader cuts it, starting on line 2.
+    fn chunk(text: &[u8]) -> Chunk {
+        Chunk {
             seq: 0,
             first_line: 2,
+            may_quote: memchr::memchr(b'"', text).is_some(),
             bytes: text.to_vec(),
-        };
+        }
+    }
+
+    /// The records by the path `for_each_raw` picks, and by the CSV reader alone.
+    fn both_ways(text: &[u8]) -> (Records, Records) {
+        let chunk = chunk(text);
         let collect = |out: &mut Records, line: u64, r: &Record<'_>| {
             let fields = (0..r.width())
                 .map(|i| match r.text(i) {
@@ -378,10 +386,11 @@ mod tests {
             let (picked, reader) = both_ways(text);
             assert_eq!(picked, reader, "{:?}", String::from_utf8_lossy(text));
         }
-        assert!(plain_text(b"a,b\r\nc\n").is_some());
-        assert!(plain_text(b"a,\"b\"\n").is_none());
-        assert!(plain_text(b"a\rb\n").is_none());
-        assert!(plain_text(b"a,\xff\n").is_none());
+        let plain = |bytes: &[u8]| plain_text(&chunk(bytes)).is_some();
+        assert!(plain(b"a,b\r\nc\n"));
+        assert!(!plain(b"a,\"b\"\n"));
+        assert!(!plain(b"a\rb\n"));
+        assert!(!plain(b"a,\xff\n"));
     }
 
     #[test]
