@@ -3,7 +3,7 @@
 //! have tens of thousands of entities). Rows of an entity that disagree on its values are errors.
 
 use super::{
-    BatchError, EntityKey, EntityValues, PerformanceYear, RowError, RuleBook, Subject, Variant,
+    BatchError, EntityKey, EntityValues, PerformanceYear, RowError, RuleBook, Subject, Variants,
     Who, evaluate, format,
 };
 use rustc_hash::FxHashMap as HashMap;
@@ -48,10 +48,10 @@ struct Part {
 /// Decides every entity, splitting them among `threads` threads.
 pub(super) fn plan(
     book: &'static RuleBook,
-    entities: &HashMap<EntityKey, Vec<Variant>>,
+    entities: &HashMap<EntityKey, Variants>,
     threads: usize,
 ) -> Result<Plans, BatchError> {
-    let list: Vec<(&EntityKey, &Vec<Variant>)> = entities.iter().collect();
+    let list: Vec<(&EntityKey, &Variants)> = entities.iter().collect();
     let share = list.len().div_ceil(threads.max(1)).max(1);
     let parts: Vec<Result<Part, BatchError>> = std::thread::scope(|s| {
         let handles: Vec<_> = list
@@ -104,7 +104,7 @@ pub(super) fn plan(
 
 fn plan_part(
     book: &'static RuleBook,
-    entities: &[(&EntityKey, &Vec<Variant>)],
+    entities: &[(&EntityKey, &Variants)],
 ) -> Result<Part, BatchError> {
     let mut part = Part::default();
     let mut cache = format::SourcesCache::default();

@@ -103,7 +103,7 @@ struct Variant {
 struct Tally {
     /// Rows per reporting level for each (year, TIN).
     tins: HashMap<(u16, Tin), [u32; 4]>,
-    entities: HashMap<EntityKey, Vec<Variant>>,
+    entities: HashMap<EntityKey, Variants>,
     first_error: Option<RowError>,
     bad_rows: u64,
     /// The current run of rows of one (year, TIN), and of one entity with the same values: rows of a
@@ -163,7 +163,7 @@ impl Tally {
 
     fn end_entity_run(&mut self) {
         if let Some((key, variant)) = self.entity_run.take() {
-            add_variant(self.entities.entry(key).or_default(), variant);
+            Variants::add_to(&mut self.entities, key, variant);
         }
     }
 
@@ -180,6 +180,15 @@ impl Tally {
         self.end_entity_run();
         other.end_tin_run();
         other.end_entity_run();
+        // Into the larger maps, grown once: merging runs on one thread between the passes.
+        if other.tins.len() > self.tins.len() {
+            std::mem::swap(&mut self.tins, &mut other.tins);
+        }
+        if other.entities.len() > self.entities.len() {
+            std::mem::swap(&mut self.entities, &mut other.entities);
+        }
+        self.tins.reserve(other.tins.len());
+        self.entities.reserve(other.entities.len());
         for (k, counts) in other.tins {
             let mine = self.tins.entry(k).or_default();
             for (m, o) in mine.iter_mut().zip(counts) {
@@ -187,9 +196,8 @@ impl Tally {
             }
         }
         for (k, variants) in other.entities {
-            let mine = self.entities.entry(k).or_default();
-            for v in variants {
-                add_variant(mine, v);
+            for v in variants.into_variants() {
+                Variants::add_to(&mut self.entities, k, v);
             }
         }
         if let Some(e) = other.first_error {
@@ -200,14 +208,45 @@ impl Tally {
     }
 }
 
-/// Adds rows of an entity to its variant with the same values, or as a new variant.
-fn add_variant(variants: &mut Vec<Variant>, v: Variant) {
-    match variants.iter_mut().find(|m| m.values == v.values) {
-        Some(m) => {
-            m.members.merge(&v.members);
-            m.first_line = m.first_line.min(v.first_line);
+/// An entity's variants: nearly always one, kept in place (a `Vec` per entity was an allocation each, and
+/// a group-heavy file has tens of thousands of entities).
+#[derive(Clone, Debug)]
+struct Variants {
+    first: Variant,
+    more: Vec<Variant>,
+}
+
+impl Variants {
+    fn iter(&self) -> impl Iterator<Item = &Variant> {
+        std::iter::once(&self.first).chain(&self.more)
+    }
+
+    fn into_variants(self) -> impl Iterator<Item = Variant> {
+        std::iter::once(self.first).chain(self.more)
+    }
+
+    /// Adds rows of an entity to its variant with the same values, or as a new variant.
+    fn add_to(entities: &mut HashMap<EntityKey, Variants>, key: EntityKey, v: Variant) {
+        let variants = match entities.entry(key) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Variants {
+                    first: v,
+                    more: Vec::new(),
+                });
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        };
+        let same = std::iter::once(&mut variants.first)
+            .chain(variants.more.iter_mut())
+            .find(|m| m.values == v.values);
+        match same {
+            Some(m) => {
+                m.members.merge(&v.members);
+                m.first_line = m.first_line.min(v.first_line);
+            }
+            None => variants.more.push(v),
         }
-        None => variants.push(v),
     }
 }
 
