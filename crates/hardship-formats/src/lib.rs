@@ -1,7 +1,8 @@
 //! `hardship-formats`: the file formats hardship reads, as pure functions over bytes (no I/O), so the CLI
 //! and the server parse them the same way and the parsers can be fuzzed on their own.
 //!
-//! - [`batch_row`]: one row of the batch CSV contract (README "Batch contract").
+//! - [`batch_row`]: one row of the batch CSV contract (README "Batch contract"); [`batch_lines`]: its lines
+//!   split without the CSV reader when no field is quoted.
 //! - [`client_list`]: a consultancy's whole client list (practices and their clinicians) from one CSV or
 //!   XLSX, as people keep it; [`clinician_type_text`]: clinician types as people write them ("NP", "MD").
 //! - [`csv_lines`]: keeping the good rows of a CSV file when the user asks to.
@@ -15,6 +16,7 @@
 //! - [`spreadsheet`]: cells safe to open in a spreadsheet (no formula injection) for every CSV written.
 //! - [`taxonomy`]: clinician types from NUCC taxonomy codes and Medicare specialty codes.
 
+pub mod batch_lines;
 pub mod batch_row;
 pub mod client_list;
 pub mod clinician_type_text;
