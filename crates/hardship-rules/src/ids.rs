@@ -47,18 +47,16 @@ impl Npi {
 
 /// The Luhn check digit of an NPI's first nine digits. The constant 24 is the Luhn contribution of the
 /// prefix 80840, as CMS's check-digit document explains.
+#[inline]
 pub fn npi_check_digit(first_nine: &[u8]) -> u8 {
+    // A doubled digit's Luhn value: 2d, less 9 when that has two digits.
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
     let mut sum: u32 = 24;
     // Counting from the right of the nine digits, every other digit starting with the rightmost is doubled.
     for (i, &d) in first_nine.iter().rev().enumerate() {
-        let mut v = u32::from(d - b'0');
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
+        // Callers pass ASCII digits; `% 10` only keeps any other byte from indexing out of the table.
+        let v = usize::from(d.wrapping_sub(b'0')) % 10;
+        sum += if i % 2 == 0 { DOUBLED[v] } else { v as u32 };
     }
     // (10 - sum % 10) % 10: the outer modulo keeps a check digit of 0 from becoming 10.
     ((10 - sum % 10) % 10) as u8
@@ -252,6 +250,30 @@ mod tests {
         // CMS "Requirements for NPI Check Digit": base 123456789 -> 3.
         assert_eq!(npi_check_digit(b"123456789"), 3);
         assert!(Npi::parse("1234567893").is_ok());
+    }
+
+    /// The check digit makes "80840" + the NPI a valid Luhn number (CMS's definition), for bases spread
+    /// over the whole range: the plain Luhn sum over fifteen digits, computed here the long way.
+    #[test]
+    fn the_check_digit_completes_a_luhn_number_with_the_80840_prefix() {
+        for base in (100_000_000u64..1_000_000_000).step_by(7_919) {
+            let base = base.to_string();
+            let npi = format!("80840{base}{}", npi_check_digit(base.as_bytes()));
+            let sum: u32 = npi
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0');
+                    if i % 2 == 1 {
+                        (d * 2) / 10 + (d * 2) % 10
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            assert_eq!(sum % 10, 0, "{npi}");
+        }
     }
 
     #[test]
