@@ -1,14 +1,17 @@
 //! Between the passes: one decision per group or virtual-group entity, made once for a member who would be
-//! reweighted on its own and once for one who would not, on every worker thread (the group-heavy mixes
-//! have tens of thousands of entities). Rows of an entity that disagree on its values are errors.
+//! reweighted on its own and once for one who would not, shard by shard on every thread (the group-heavy
+//! mixes have tens of thousands of entities). Rows of an entity that disagree on its values are errors.
 
+use super::tally::Variants;
 use super::{
-    BatchError, EntityKey, EntityValues, PerformanceYear, RowError, RuleBook, Subject, Variants,
-    Who, evaluate, format,
+    BatchError, EntityKey, EntityValues, PerformanceYear, RowError, RuleBook, Subject, Who,
+    evaluate, format,
 };
 use rustc_hash::FxHashMap as HashMap;
 
-/// The entities' decisions, the text their rows' output is made of, and the rows that disagree.
+/// One shard's entities: their decisions, the text their rows' output is made of, and the rows that
+/// disagree.
+#[derive(Default)]
 pub(super) struct Plans {
     pub plans: HashMap<EntityKey, EntityPlan>,
     pub text: PlanText,
@@ -36,85 +39,22 @@ impl PlanText {
     }
 }
 
-/// One thread's share of [`Plans`], its sources numbered and its columns placed on its own.
-#[derive(Default)]
-struct Part {
-    plans: Vec<(EntityKey, EntityPlan)>,
-    columns: Vec<u8>,
-    sources: Interner,
-    disagreements: Vec<RowError>,
-}
-
-/// Decides every entity, splitting them among `threads` threads.
+/// Decides every entity of one shard (the thread that merged it calls this).
 pub(super) fn plan(
     book: &'static RuleBook,
     entities: &HashMap<EntityKey, Variants>,
-    threads: usize,
 ) -> Result<Plans, BatchError> {
-    let list: Vec<(&EntityKey, &Variants)> = entities.iter().collect();
-    let share = list.len().div_ceil(threads.max(1)).max(1);
-    let parts: Vec<Result<Part, BatchError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = list
-            .chunks(share)
-            .map(|part| s.spawn(move || plan_part(book, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(BatchError::Internal("a planning thread failed".into()))
-                })
-            })
-            .collect()
-    });
+    let mut out = Plans::default();
+    out.plans.reserve(entities.len());
     let mut sources = Interner::default();
-    let mut text = PlanText::default();
-    let mut plans = HashMap::default();
-    plans.reserve(entities.len());
-    let mut disagreements = Vec::new();
-    for part in parts {
-        let part = part?;
-        // The part's numbers and places, made the shared text's.
-        let renumber: Vec<u32> = part
-            .sources
-            .into_table()
-            .iter()
-            .map(|p| sources.id(p))
-            .collect();
-        let offset = text.columns.len();
-        text.columns.extend_from_slice(&part.columns);
-        let shared = |s: Suffix| Suffix {
-            columns: (s.columns.0 + offset, s.columns.1),
-            sources: renumber.get(s.sources as usize).copied().unwrap_or(0),
-        };
-        for (key, mut plan) in part.plans {
-            plan.suffix = shared(plan.suffix);
-            plan.suffix_alone = shared(plan.suffix_alone);
-            plans.insert(key, plan);
-        }
-        disagreements.extend(part.disagreements);
-    }
-    text.sources = sources.into_table();
-    Ok(Plans {
-        plans,
-        text,
-        disagreements,
-    })
-}
-
-fn plan_part(
-    book: &'static RuleBook,
-    entities: &[(&EntityKey, &Variants)],
-) -> Result<Part, BatchError> {
-    let mut part = Part::default();
     let mut cache = format::SourcesCache::default();
     let mut columns = Vec::with_capacity(512);
-    for &(key, variants) in entities {
+    for (key, variants) in entities {
         let Some(canon) = variants.iter().min_by_key(|v| v.first_line) else {
             continue;
         };
         for v in variants.iter().filter(|v| v.first_line != canon.first_line) {
-            part.disagreements.push(disagreement(
+            out.disagreements.push(disagreement(
                 key,
                 v.first_line,
                 canon.first_line,
@@ -150,12 +90,12 @@ fn plan_part(
                 .rposition(|&b| b == b',')
                 .map_or(0, |i| i + 1);
             *slot = Suffix {
-                columns: (part.columns.len(), cut),
-                sources: part.sources.id(&columns[cut..]),
+                columns: (out.text.columns.len(), cut),
+                sources: sources.id(&columns[cut..]),
             };
-            part.columns.extend_from_slice(&columns[..cut]);
+            out.text.columns.extend_from_slice(&columns[..cut]);
         }
-        part.plans.push((
+        out.plans.insert(
             *key,
             EntityPlan {
                 canonical: canon.values,
@@ -163,9 +103,10 @@ fn plan_part(
                 suffix: suffixes[0],
                 suffix_alone: suffixes[1],
             },
-        ));
+        );
     }
-    Ok(part)
+    out.text.sources = sources.into_table();
+    Ok(out)
 }
 
 /// An entity's decision, computed once after pass 1 and written on each of its rows.

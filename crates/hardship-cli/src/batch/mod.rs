@@ -12,10 +12,15 @@ mod entities;
 mod format;
 /// Chunks to workers and back in order; the header; the progress bar.
 mod pipeline;
+/// Pass 1's tally, in shards merged on every thread.
+mod tally;
+#[cfg(test)]
+mod tests;
 
-use entities::{EntityPlan, disagreement};
+use entities::disagreement;
 pub use hardship_formats::batch_row as row;
 use pipeline::*;
+use tally::Tally;
 
 use chunks::{BufferPool, Chunk, ChunkReader};
 use crossbeam_channel::bounded;
@@ -90,166 +95,6 @@ impl BatchError {
 
 type EntityKey = (u16, Tin, ReportingLevel);
 
-/// The rows of one entity that share the same entity values; normally there is exactly one variant.
-#[derive(Clone, Debug)]
-struct Variant {
-    values: EntityValues,
-    first_line: u64,
-    members: GroupMembers,
-}
-
-/// Pass 1's per-worker tally, merged at the end.
-#[derive(Default)]
-struct Tally {
-    /// Rows per reporting level for each (year, TIN).
-    tins: HashMap<(u16, Tin), [u32; 4]>,
-    entities: HashMap<EntityKey, Variants>,
-    first_error: Option<RowError>,
-    bad_rows: u64,
-    /// The current run of rows of one (year, TIN), and of one entity with the same values: rows of a
-    /// practice usually come together, so they are counted here and put in the maps when the run ends.
-    tin_run: Option<((u16, Tin), [u32; 4])>,
-    entity_run: Option<(EntityKey, Variant)>,
-}
-
-impl Tally {
-    fn count(&mut self, year: PerformanceYear, tin: Tin, level: ReportingLevel) {
-        let key = (year.get(), tin);
-        match &mut self.tin_run {
-            Some((k, counts)) if *k == key => counts[level as usize] += 1,
-            _ => {
-                self.end_tin_run();
-                let mut counts = [0; 4];
-                counts[level as usize] = 1;
-                self.tin_run = Some((key, counts));
-            }
-        }
-    }
-
-    fn add(&mut self, book: &RuleBook, row: &Row, line: u64) {
-        let rules = book.year(row.year);
-        self.count(row.year, row.tin, row.level);
-        if !row.level.is_collective() {
-            return;
-        }
-        let key = (row.year.get(), row.tin, row.level);
-        match &mut self.entity_run {
-            Some((k, v)) if *k == key && v.values == row.values => {
-                v.members.add(rules, &row.clinician, None);
-                v.first_line = v.first_line.min(line);
-            }
-            _ => {
-                self.end_entity_run();
-                let mut members = GroupMembers::default();
-                members.add(rules, &row.clinician, None);
-                let variant = Variant {
-                    values: row.values,
-                    first_line: line,
-                    members,
-                };
-                self.entity_run = Some((key, variant));
-            }
-        }
-    }
-
-    fn end_tin_run(&mut self) {
-        if let Some((key, counts)) = self.tin_run.take() {
-            let mine = self.tins.entry(key).or_default();
-            for (m, o) in mine.iter_mut().zip(counts) {
-                *m += o;
-            }
-        }
-    }
-
-    fn end_entity_run(&mut self) {
-        if let Some((key, variant)) = self.entity_run.take() {
-            Variants::add_to(&mut self.entities, key, variant);
-        }
-    }
-
-    fn note_error(&mut self, e: RowError) {
-        self.bad_rows += 1;
-        if self.first_error.as_ref().is_none_or(|f| e.line < f.line) {
-            self.first_error = Some(e);
-        }
-    }
-
-    /// Adds another worker's tally to this one; both runs end first.
-    fn merge(&mut self, mut other: Tally) {
-        self.end_tin_run();
-        self.end_entity_run();
-        other.end_tin_run();
-        other.end_entity_run();
-        // Into the larger maps, grown once: merging runs on one thread between the passes.
-        if other.tins.len() > self.tins.len() {
-            std::mem::swap(&mut self.tins, &mut other.tins);
-        }
-        if other.entities.len() > self.entities.len() {
-            std::mem::swap(&mut self.entities, &mut other.entities);
-        }
-        self.tins.reserve(other.tins.len());
-        self.entities.reserve(other.entities.len());
-        for (k, counts) in other.tins {
-            let mine = self.tins.entry(k).or_default();
-            for (m, o) in mine.iter_mut().zip(counts) {
-                *m += o;
-            }
-        }
-        for (k, variants) in other.entities {
-            for v in variants.into_variants() {
-                Variants::add_to(&mut self.entities, k, v);
-            }
-        }
-        if let Some(e) = other.first_error {
-            self.note_error(e);
-            self.bad_rows -= 1;
-        }
-        self.bad_rows += other.bad_rows;
-    }
-}
-
-/// An entity's variants: nearly always one, kept in place (a `Vec` per entity was an allocation each, and
-/// a group-heavy file has tens of thousands of entities).
-#[derive(Clone, Debug)]
-struct Variants {
-    first: Variant,
-    more: Vec<Variant>,
-}
-
-impl Variants {
-    fn iter(&self) -> impl Iterator<Item = &Variant> {
-        std::iter::once(&self.first).chain(&self.more)
-    }
-
-    fn into_variants(self) -> impl Iterator<Item = Variant> {
-        std::iter::once(self.first).chain(self.more)
-    }
-
-    /// Adds rows of an entity to its variant with the same values, or as a new variant.
-    fn add_to(entities: &mut HashMap<EntityKey, Variants>, key: EntityKey, v: Variant) {
-        let variants = match entities.entry(key) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(Variants {
-                    first: v,
-                    more: Vec::new(),
-                });
-                return;
-            }
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        };
-        let same = std::iter::once(&mut variants.first)
-            .chain(variants.more.iter_mut())
-            .find(|m| m.values == v.values);
-        match same {
-            Some(m) => {
-                m.members.merge(&v.members);
-                m.first_line = m.first_line.min(v.first_line);
-            }
-            None => variants.more.push(v),
-        }
-    }
-}
-
 /// Runs the batch contract from `opts.input` to `opts.output`.
 pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
     let book = RuleBook::embedded().map_err(|e| BatchError::Internal(e.to_string()))?;
@@ -266,47 +111,50 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
 
     // Pass 1: tally.
     let progress = progress_bar(opts.progress, file_len * 2);
-    let mut tally = Tally::default();
-    {
-        let tallies = pipeline(
-            opts,
-            header_bytes,
-            header_lines,
-            threads,
-            &progress,
-            |chunk, t: &mut Tally| {
-                // Individual rows only count towards their TIN here; pass 2 parses and reports them in full.
-                let mut parser = row::RowParser::default();
-                for_each_key(chunk, &header, |line, rec| match rec {
-                    Keyed::Individual((year, tin, level)) => t.count(year, tin, level),
-                    Keyed::Record(rec) => match parser.parse(rec, &header) {
-                        Ok(row) => t.add(book, &row, line),
-                        Err(e) => t.note_error(to_row_error(line, e)),
-                    },
-                })
-            },
-        )?;
-        for t in tallies {
-            tally.merge(t);
-        }
-    }
+    let tallies = pipeline(
+        opts,
+        header_bytes,
+        header_lines,
+        threads,
+        &progress,
+        |chunk, t: &mut Tally| {
+            // Individual rows only count towards their TIN here; pass 2 parses and reports them in full.
+            let mut parser = row::RowParser::default();
+            for_each_key(chunk, &header, |line, rec| match rec {
+                Keyed::Individual((year, tin, level)) => t.count(year, tin, level),
+                Keyed::Record(rec) => match parser.parse(rec, &header) {
+                    Ok(row) => t.add(book, &row, line),
+                    Err(e) => t.note_error(to_row_error(line, e)),
+                },
+            })
+        },
+    )?;
 
-    // Between passes: one decision per entity, on every thread; rows of an entity that disagree are errors.
-    let entities::Plans {
-        plans,
-        text: plan_text,
-        disagreements,
-    } = entities::plan(book, &tally.entities, threads)?;
-    // Pass 2 needs the plans only.
-    drop(std::mem::take(&mut tally.entities));
-    let first_disagreement = disagreements.iter().min_by_key(|e| e.line).cloned();
+    // Between passes, shard by shard on every thread: the tallies merged, then one decision per entity;
+    // rows of an entity that disagree are errors. Pass 2 needs the TIN counts and the plans only.
+    let merged = tally::merge(tallies, threads, |shard| {
+        entities::plan(book, &shard.entities).map(|plans| PracticeYears {
+            tins: shard.tins,
+            plans,
+        })
+    })?;
+    let shards = merged.shards.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let disagreements = shards
+        .iter()
+        .map(|s| s.plans.disagreements.len())
+        .sum::<usize>();
+    let first_disagreement = shards
+        .iter()
+        .flat_map(|s| &s.plans.disagreements)
+        .min_by_key(|e| e.line)
+        .cloned();
     if !opts.skip_bad_rows {
-        let first = [tally.first_error.clone(), first_disagreement]
+        let first = [merged.first_error, first_disagreement]
             .into_iter()
             .flatten()
             .min_by_key(|e| e.line);
         if let Some(error) = first {
-            let more = tally.bad_rows + disagreements.len() as u64 - 1;
+            let more = merged.bad_rows + disagreements as u64 - 1;
             return Err(BatchError::BadRow { path, error, more });
         }
     }
@@ -333,15 +181,13 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
             None
         };
         let mut summary = BatchSummary {
-            entities: plans.len() as u64,
+            entities: shards.iter().map(|s| s.plans.plans.len() as u64).sum(),
             ..BatchSummary::default()
         };
         let ctx = Pass2 {
             book,
             header: &header,
-            tins: &tally.tins,
-            plans: &plans,
-            plan_text: &plan_text,
+            shards: &shards,
             buffers: BufferPool::new(threads * 4),
         };
         let mut pending: BTreeMap<u64, (Vec<u8>, Vec<RowError>, u64)> = BTreeMap::new();
@@ -424,13 +270,19 @@ pub fn run(opts: &BatchOptions) -> Result<BatchSummary, BatchError> {
     }
 }
 
+/// One shard's practice-years, as pass 2 reads them.
+struct PracticeYears {
+    /// Rows per reporting level for each (year, TIN).
+    tins: HashMap<(u16, Tin), [u32; 4]>,
+    plans: entities::Plans,
+}
+
 /// Shared state of pass 2.
 struct Pass2<'a> {
     book: &'static RuleBook,
     header: &'a Header,
-    tins: &'a HashMap<(u16, Tin), [u32; 4]>,
-    plans: &'a HashMap<EntityKey, EntityPlan>,
-    plan_text: &'a entities::PlanText,
+    /// Each shard's TIN counts and entity plans (see [`tally::shard_of`]).
+    shards: &'a [PracticeYears],
     /// Output buffers, handed back once written.
     buffers: BufferPool,
 }
@@ -453,8 +305,9 @@ impl Pass2<'_> {
             let start = out.len();
             format::write_prefix(&mut out, &row);
             let key = (row.year.get(), row.tin, row.level);
+            let shard = &self.shards[tally::shard_of(key.0, key.1)];
             if row.level.is_collective() {
-                match self.plans.get(&key) {
+                match shard.plans.plans.get(&key) {
                     Some(plan) if plan.canonical == row.values => {
                         let rules = self.book.year(row.year);
                         let suffix = if would_qualify_alone(rules, &row) {
@@ -462,7 +315,7 @@ impl Pass2<'_> {
                         } else {
                             &plan.suffix
                         };
-                        self.plan_text.write(suffix, &mut out);
+                        shard.plans.text.write(suffix, &mut out);
                     }
                     Some(plan) => {
                         out.truncate(start);
@@ -490,7 +343,8 @@ impl Pass2<'_> {
                 // The tally is read only when the row does not give its practice's size: a table of every
                 // TIN in the file is a cache miss per row.
                 let size = row.values.tin_clinician_count.unwrap_or_else(|| {
-                    self.tins
+                    shard
+                        .tins
                         .get(&(row.year.get(), row.tin))
                         .and_then(|counts| counts.iter().copied().max())
                         .unwrap_or(1)
