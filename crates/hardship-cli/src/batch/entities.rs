@@ -5,7 +5,7 @@
 use super::tally::Variants;
 use super::{
     BatchError, EntityKey, EntityValues, PerformanceYear, RowError, RuleBook, Subject, Who,
-    evaluate, format,
+    evaluate, sources,
 };
 use rustc_hash::FxHashMap as HashMap;
 
@@ -47,7 +47,7 @@ pub(super) fn plan(
     let mut out = Plans::default();
     out.plans.reserve(entities.len());
     let mut sources = Interner::default();
-    let mut cache = format::SourcesCache::default();
+    let mut cache = sources::SourcesCache::default();
     let mut columns = Vec::with_capacity(512);
     for (key, variants) in entities {
         let Some(canon) = variants.iter().min_by_key(|v| v.first_line) else {

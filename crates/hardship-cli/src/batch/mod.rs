@@ -12,6 +12,8 @@ mod entities;
 mod format;
 /// Chunks to workers and back in order; the header; the progress bar.
 mod pipeline;
+/// The `sources` column.
+mod sources;
 /// Pass 1's tally, in shards merged on every thread.
 mod tally;
 #[cfg(test)]
@@ -291,7 +293,7 @@ impl Pass2<'_> {
     fn process(
         &self,
         chunk: &Chunk,
-        sources: &mut format::SourcesCache,
+        sources: &mut sources::SourcesCache,
     ) -> (Vec<u8>, Vec<RowError>, u64) {
         // Output rows run about three times as long as input rows (the sources column).
         let mut out = self.buffers.take(chunk.bytes.len() * 4);
@@ -395,7 +397,7 @@ fn evaluate(
     who: Who,
     values: &EntityValues,
     out: &mut Vec<u8>,
-    sources: &mut format::SourcesCache,
+    sources: &mut sources::SourcesCache,
 ) {
     let rules = book.year(who.year);
     let case = Case {

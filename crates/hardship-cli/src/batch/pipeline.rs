@@ -254,7 +254,7 @@ pub(super) fn ordered_pipeline(
             let rtx = rtx.clone();
             let pool = &pool;
             s.spawn(move || {
-                let mut sources = format::SourcesCache::default();
+                let mut sources = sources::SourcesCache::default();
                 for chunk in rx {
                     let result = ctx.process(&chunk, &mut sources);
                     progress.inc(chunk.bytes.len() as u64);
