@@ -73,14 +73,22 @@ pub(super) fn for_each_key(chunk: &Chunk, header: &Header, mut f: impl FnMut(u64
     let mut full = row::LineSplitter::default();
     row::LineSplitter::default().for_each_line_prefix(text, header.key_fields(), |i, prefix| {
         let line = chunk.first_line + i;
-        match row::parse_key(prefix, header) {
-            Some(key) if !key.2.is_collective() => f(line, Keyed::Individual(key)),
-            _ => f(
+        match individual_key(prefix, header) {
+            Some(key) => f(line, Keyed::Individual(key)),
+            None => f(
                 line,
                 Keyed::Record(&Record::Line(&full.split(prefix.line()))),
             ),
         }
     });
+}
+
+/// A record's key when it is an individual's (or an APM entity's): all pass 1 needs of such a row.
+fn individual_key<R: row::Fields + ?Sized>(
+    rec: &R,
+    header: &Header,
+) -> Option<(PerformanceYear, Tin, ReportingLevel)> {
+    row::parse_key(rec, header).filter(|key| !key.2.is_collective())
 }
 
 /// A record as pass 1 reads it; see [`for_each_key`].
@@ -90,10 +98,7 @@ pub(super) enum Keyed<'a> {
 }
 
 fn keyed<'a>(rec: &'a Record<'a>, header: &Header) -> Keyed<'a> {
-    match row::parse_key(rec, header) {
-        Some(key) if !key.2.is_collective() => Keyed::Individual(key),
-        _ => Keyed::Record(rec),
-    }
+    individual_key(rec, header).map_or(Keyed::Record(rec), Keyed::Individual)
 }
 
 /// The chunk as text when commas and line ends alone delimit its records: no quote anywhere, valid
