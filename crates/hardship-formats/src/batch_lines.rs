@@ -54,13 +54,7 @@ impl LineSplitter {
         self.starts.clear();
         self.starts.push(0);
         let mut emit = |starts: &mut Vec<usize>, start: usize, end: usize, index: u64| {
-            let end = if end > start && bytes[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            };
-            // Commas and line ends are ASCII, so these are character boundaries.
-            let line = text.get(start..end).unwrap_or("");
+            let line = line_between(text, start, end);
             if !line.is_empty() {
                 starts.push(line.len() + 1);
                 f(index, &SplitLine { line, starts });
@@ -127,12 +121,7 @@ impl LineSplitter {
         self.starts.push(0);
         let mut emit =
             |starts: &mut Vec<usize>, start: usize, end: usize, commas: usize, index: u64| {
-                let end = if end > start && bytes[end - 1] == b'\r' {
-                    end - 1
-                } else {
-                    end
-                };
-                let line = text.get(start..end).unwrap_or("");
+                let line = line_between(text, start, end);
                 if !line.is_empty() {
                     let known = (commas + 1).min(fields);
                     starts.push(line.len() + 1);
@@ -191,6 +180,17 @@ impl LineSplitter {
             emit(&mut self.starts, line_start, bytes.len(), commas, index);
         }
     }
+}
+
+/// The line from `start` to its line end at `end`, without a `\r` before that line end. Commas and line
+/// ends are ASCII, so these are character boundaries.
+fn line_between(text: &str, start: usize, end: usize) -> &str {
+    let end = if end > start && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    text.get(start..end).unwrap_or("")
 }
 
 /// A line as [`LineSplitter::for_each_line_prefix`] splits it: its leading fields found, its width
