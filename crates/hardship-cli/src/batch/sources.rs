@@ -36,6 +36,12 @@ const RECENT: usize = 64;
 const MAX_KEYS: usize = 256;
 type KeySet = [u64; MAX_KEYS / 64];
 
+/// Where key number `n` sits in a [`KeySet`]: its word and its bit.
+#[inline]
+fn key_bit(n: u16) -> (usize, u64) {
+    (usize::from(n) / 64, 1u64 << (n % 64))
+}
+
 impl Default for SourcesCache {
     fn default() -> Self {
         SourcesCache {
@@ -166,7 +172,7 @@ impl SourcesCache {
             let list = self.list(c.sources);
             let (a, b) = list.numbers;
             for &n in self.numbers.get(a as usize..b as usize).unwrap_or(&[]) {
-                let (word, bit) = (usize::from(n) / 64, 1u64 << (n % 64));
+                let (word, bit) = key_bit(n);
                 if keys[word] & bit == 0 {
                     keys[word] |= bit;
                     numbers.push(n);
@@ -190,7 +196,8 @@ impl SourcesCache {
         let start = self.joined.len();
         for i in numbers.0..numbers.1 {
             let n = self.numbers[i as usize];
-            if except[usize::from(n) / 64] & (1u64 << (n % 64)) != 0 {
+            let (word, bit) = key_bit(n);
+            if except[word] & bit != 0 {
                 continue;
             }
             let (a, b) = self.texts[usize::from(n)];
@@ -229,7 +236,7 @@ impl SourcesCache {
             }
             let (a, b) = list.numbers;
             for &n in self.numbers.get(a as usize..b as usize).unwrap_or(&[]) {
-                let (word, bit) = (usize::from(n) / 64, 1u64 << (n % 64));
+                let (word, bit) = key_bit(n);
                 if written[word] & bit != 0 {
                     continue;
                 }
@@ -273,7 +280,7 @@ impl SourcesCache {
         for key in sources {
             let n = self.number(key);
             self.numbers.push(n);
-            let (word, bit) = (usize::from(n) / 64, 1u64 << (n % 64));
+            let (word, bit) = key_bit(n);
             if list.keys[word] & bit == 0 {
                 list.keys[word] |= bit;
                 joined.push(b';');
