@@ -1,4 +1,4 @@
-//! A document layout engine over krilla, for the documents auditors read on paper: the
+//! A document layout engine over pdf-writer, for the documents auditors read on paper: the
 //! audit binder of a practice-year and the application packet of a hardship application.
 //!
 //! A [`Document`] is a title, a few cover lines and [`Section`]s of [`Block`]s (headings, paragraphs,
@@ -6,22 +6,25 @@
 //! of contents with the page number of every section, then the sections, each on a new page; every page
 //! but the cover has a running header with the title and a footer "Page N of M") and writes the PDF.
 //!
-//! The layout is ours, the file is krilla's. Why: the documents are simple and the output must be
-//! exactly predictable (every line fits its column, nothing runs off the paper, a SHA-256 value wraps
-//! inside its cell, a word breaks only when it is longer than its column can be made), which a layout
-//! engine of a few hundred lines gives; writing the file — embedding and subsetting a font, its ToUnicode
-//! map — is what a library does better. The text is set in Noto Sans Mono (`fonts/`, SIL OFL), embedded
-//! and subsetted, so every name prints (Nguyễn, Łukasz, Núñez) and can be searched and copied; every glyph
+//! The layout is ours, and so is the font subset; pdf-writer writes the objects. Why: the documents are
+//! simple and the output must be exactly predictable (every line fits its column, nothing runs off the
+//! paper, a SHA-256 value wraps inside its cell, a word breaks only when it is longer than its column can
+//! be made), which a layout engine of a few hundred lines gives; a monospaced face needs no shaping, and
+//! its subset is a few tables (`font.rs`), where a general font stack was a fifth of the first build
+//! (issue 17). The text is set in Noto Sans Mono (`fonts/`, SIL OFL), embedded and subsetted with a
+//! ToUnicode map, so every name prints (Nguyễn, Łukasz, Núñez) and can be searched and copied; every glyph
 //! is 600/1000 em wide, so wrapping counts characters and is exact, and table columns align. A character
 //! the face lacks prints as `?`.
 //!
 //! Page numbers count the physical pages, cover included, so "Page 5" in a footer, in the table of
 //! contents and in a PDF viewer are the same page.
 
-/// The PDF file, through krilla.
+/// The PDF file, through pdf-writer.
 mod file;
 /// Pages and the flow that fills them.
 mod flow;
+/// The embedded faces: character map, metrics, subsets.
+mod font;
 /// Tables and field/value lists.
 mod grid;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! lists, the statement) and every piece of evidence with its SHA-256, so what is sent and what is kept
 //! can be matched later: each document as uploaded to the vault, the eligibility snapshot (the year's
 //! decisions as the API serves them), the binder generated with the packet, and each application's
-//! packet hash. JSON for machines, PDF (the krilla layout of `pdf/`) for people.
+//! packet hash. JSON for machines, PDF (the layout of `pdf/`) for people.
 
 use super::{ReviewView, get};
 use crate::App;

@@ -7,6 +7,8 @@ use clap::Args;
 use hardship_cli::ops;
 use hardship_cli::storage::{self, StorageArgs};
 use std::io::IsTerminal;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -42,14 +44,17 @@ pub struct ServeArgs {
 }
 
 pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HARDSHIP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (filter, refused) = log_filter(std::env::var("HARDSHIP_LOG").ok().as_deref());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_target(false)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(filter)
         .try_init();
+    if let Some(refused) = refused {
+        tracing::warn!("{refused}");
+    }
     let (settings, store) = open(storage).await?;
     let vault = ops::open_vault(&settings).map_err(CliError::BadInput)?;
     let listen = a
@@ -112,4 +117,54 @@ pub async fn run(storage: &StorageArgs, a: ServeArgs) -> Outcome {
     hardship_server::serve(listener, state)
         .await
         .map_err(|e| CliError::Internal(e.to_string()))
+}
+
+/// The log filter from `HARDSHIP_LOG` (a level, or `target=level` pairs separated by commas, as
+/// tracing-subscriber's `Targets` reads them); `info` when it is unset, and also when it does not parse,
+/// with the reason to log once logging works.
+fn log_filter(value: Option<&str>) -> (tracing_subscriber::filter::Targets, Option<String>) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let default = || Targets::new().with_default(LevelFilter::INFO);
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => (default(), None),
+        Some(v) => match v.parse::<Targets>() {
+            Ok(filter) => (filter, None),
+            Err(e) => (
+                default(),
+                Some(format!(
+                    "HARDSHIP_LOG {v:?} is not a log filter ({e}); logging at info"
+                )),
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+    use tracing::Level;
+
+    #[test]
+    fn the_log_filter_reads_levels_and_targets_and_names_what_it_refuses() {
+        let (f, refused) = log_filter(None);
+        assert!(refused.is_none() && f.would_enable("hardship_server", &Level::INFO));
+        assert!(!f.would_enable("hardship_server", &Level::DEBUG));
+        let (f, refused) = log_filter(Some(" warn "));
+        assert!(refused.is_none() && !f.would_enable("sqlx", &Level::INFO));
+        let (f, refused) = log_filter(Some("info,hardship_server=debug,sqlx=warn"));
+        assert!(refused.is_none());
+        assert!(f.would_enable("hardship_server::web", &Level::DEBUG));
+        assert!(!f.would_enable("sqlx::query", &Level::INFO));
+        assert!(f.would_enable("tower_http", &Level::INFO));
+        let (f, refused) = log_filter(Some("sqlx=loud"));
+        let refused = refused.expect("refused");
+        assert!(
+            refused.contains("HARDSHIP_LOG") && refused.contains("sqlx=loud"),
+            "{refused}"
+        );
+        assert!(
+            f.would_enable("anything", &Level::INFO),
+            "falls back to info"
+        );
+    }
 }

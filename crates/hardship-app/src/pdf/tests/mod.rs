@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+/// The embedded faces read, subsetted and read back.
+mod font;
 /// Files read back with poppler.
 mod poppler;
 
