@@ -14,6 +14,29 @@ use hardship_store::{
 };
 use uuid::Uuid;
 
+/// A row struct and its `sqlx::FromRow`, each field read from the column of its name: what
+/// `#[derive(sqlx::FromRow)]` wrote, written by a local macro because sqlx's derive built a second sqlx
+/// for the build host (issue 17).
+macro_rules! from_row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $ty:ty),* $(,)?
+    }) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($(#[$field_meta])* $field_vis $field: $ty),*
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $name {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name {
+                    $($field: row.try_get(stringify!($field))?),*
+                })
+            }
+        }
+    };
+}
+
 pub(crate) fn year(value: i32) -> StoreResult<PerformanceYear> {
     u16::try_from(value)
         .ok()
@@ -26,12 +49,13 @@ pub(crate) fn hash32(what: &str, bytes: Vec<u8>) -> StoreResult<[u8; 32]> {
         .map_err(|_| corrupt(what, format!("{} bytes", bytes.len())))
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct OrganizationRow {
-    id: Uuid,
-    name: String,
-    kind: String,
-    created_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct OrganizationRow {
+        id: Uuid,
+        name: String,
+        kind: String,
+        created_at: DateTime<Utc>,
+    }
 }
 
 impl OrganizationRow {
@@ -47,12 +71,13 @@ impl OrganizationRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: Uuid,
-    email: String,
-    password_hash: String,
-    created_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct UserRow {
+        id: Uuid,
+        email: String,
+        password_hash: String,
+        created_at: DateTime<Utc>,
+    }
 }
 
 impl UserRow {
@@ -66,11 +91,12 @@ impl UserRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct MembershipRow {
-    tenant: Uuid,
-    user_id: Uuid,
-    role: String,
+from_row! {
+    pub(crate) struct MembershipRow {
+        tenant: Uuid,
+        user_id: Uuid,
+        role: String,
+    }
 }
 
 impl MembershipRow {
@@ -84,15 +110,16 @@ impl MembershipRow {
     }
 }
 
-/// A member with their user record (`members`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct MemberRow {
-    tenant: Uuid,
-    user_id: Uuid,
-    role: String,
-    email: String,
-    password_hash: String,
-    created_at: DateTime<Utc>,
+from_row! {
+    /// A member with their user record (`members`).
+    pub(crate) struct MemberRow {
+        tenant: Uuid,
+        user_id: Uuid,
+        role: String,
+        email: String,
+        password_hash: String,
+        created_at: DateTime<Utc>,
+    }
 }
 
 impl MemberRow {
@@ -114,20 +141,21 @@ impl MemberRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PracticeRow {
-    id: Uuid,
-    tenant: Uuid,
-    tin: String,
-    name: String,
-    address: String,
-    contact_name: String,
-    contact_email: String,
-    contact_phone: String,
-    zip: Option<String>,
-    archived: Option<serde_json::Value>,
-    version: i64,
-    created_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct PracticeRow {
+        id: Uuid,
+        tenant: Uuid,
+        tin: String,
+        name: String,
+        address: String,
+        contact_name: String,
+        contact_email: String,
+        contact_phone: String,
+        zip: Option<String>,
+        archived: Option<serde_json::Value>,
+        version: i64,
+        created_at: DateTime<Utc>,
+    }
 }
 
 /// A nullable JSON column as a record.
@@ -175,19 +203,20 @@ impl PracticeRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ClinicianRow {
-    id: Uuid,
-    tenant: Uuid,
-    practice: Uuid,
-    npi: String,
-    name: String,
-    clinician_type: String,
-    joined_on: Option<NaiveDate>,
-    left_on: Option<NaiveDate>,
-    archived: Option<serde_json::Value>,
-    version: i64,
-    created_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct ClinicianRow {
+        id: Uuid,
+        tenant: Uuid,
+        practice: Uuid,
+        npi: String,
+        name: String,
+        clinician_type: String,
+        joined_on: Option<NaiveDate>,
+        left_on: Option<NaiveDate>,
+        archived: Option<serde_json::Value>,
+        version: i64,
+        created_at: DateTime<Utc>,
+    }
 }
 
 impl ClinicianRow {
@@ -209,15 +238,16 @@ impl ClinicianRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct StatusRow {
-    clinician: Uuid,
-    year: i32,
-    status: String,
-    value: bool,
-    origin: String,
-    retrieved_on: Option<NaiveDate>,
-    recorded_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct StatusRow {
+        clinician: Uuid,
+        year: i32,
+        status: String,
+        value: bool,
+        origin: String,
+        retrieved_on: Option<NaiveDate>,
+        recorded_at: DateTime<Utc>,
+    }
 }
 
 /// The stored form of an origin: its code, its rank and the CMS retrieval date.
@@ -253,15 +283,16 @@ impl StatusRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ApplicationRow {
-    pub(crate) id: Uuid,
-    pub(crate) tenant: Uuid,
-    pub(crate) draft: serde_json::Value,
-    pub(crate) state: serde_json::Value,
-    pub(crate) version: i64,
-    pub(crate) created_at: DateTime<Utc>,
-    pub(crate) updated_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct ApplicationRow {
+        pub(crate) id: Uuid,
+        pub(crate) tenant: Uuid,
+        pub(crate) draft: serde_json::Value,
+        pub(crate) state: serde_json::Value,
+        pub(crate) version: i64,
+        pub(crate) created_at: DateTime<Utc>,
+        pub(crate) updated_at: DateTime<Utc>,
+    }
 }
 
 impl ApplicationRow {
@@ -282,18 +313,19 @@ impl ApplicationRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct DecisionRow {
-    id: Uuid,
-    tenant: Uuid,
-    practice: Uuid,
-    clinician: Option<Uuid>,
-    year: i32,
-    rule_set_version: String,
-    reweighted: bool,
-    basis: String,
-    explanation: serde_json::Value,
-    decided_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct DecisionRow {
+        id: Uuid,
+        tenant: Uuid,
+        practice: Uuid,
+        clinician: Option<Uuid>,
+        year: i32,
+        rule_set_version: String,
+        reweighted: bool,
+        basis: String,
+        explanation: serde_json::Value,
+        decided_at: DateTime<Utc>,
+    }
 }
 
 impl DecisionRow {
@@ -313,23 +345,24 @@ impl DecisionRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct DocumentRow {
-    id: Uuid,
-    tenant: Uuid,
-    practice: Uuid,
-    application: Option<Uuid>,
-    kind: String,
-    filename: String,
-    content_type: String,
-    size: i64,
-    sha256: Vec<u8>,
-    object_key: String,
-    retain_until: NaiveDate,
-    uploaded_by: String,
-    uploaded_at: DateTime<Utc>,
-    note: String,
-    superseded_by: Option<Uuid>,
+from_row! {
+    pub(crate) struct DocumentRow {
+        id: Uuid,
+        tenant: Uuid,
+        practice: Uuid,
+        application: Option<Uuid>,
+        kind: String,
+        filename: String,
+        content_type: String,
+        size: i64,
+        sha256: Vec<u8>,
+        object_key: String,
+        retain_until: NaiveDate,
+        uploaded_by: String,
+        uploaded_at: DateTime<Utc>,
+        note: String,
+        superseded_by: Option<Uuid>,
+    }
 }
 
 impl DocumentRow {
@@ -354,20 +387,21 @@ impl DocumentRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AuditRow {
-    tenant: Uuid,
-    seq: i64,
-    at: DateTime<Utc>,
-    actor_user: Option<String>,
-    actor_label: String,
-    action: String,
-    entity: String,
-    entity_id: String,
-    before: Option<String>,
-    after: Option<String>,
-    prev_hash: Vec<u8>,
-    hash: Vec<u8>,
+from_row! {
+    pub(crate) struct AuditRow {
+        tenant: Uuid,
+        seq: i64,
+        at: DateTime<Utc>,
+        actor_user: Option<String>,
+        actor_label: String,
+        action: String,
+        entity: String,
+        entity_id: String,
+        before: Option<String>,
+        after: Option<String>,
+        prev_hash: Vec<u8>,
+        hash: Vec<u8>,
+    }
 }
 
 impl AuditRow {
@@ -389,14 +423,15 @@ impl AuditRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PracticeYearRow {
-    tenant: Uuid,
-    practice: Uuid,
-    year: i32,
-    profile: serde_json::Value,
-    version: i64,
-    updated_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct PracticeYearRow {
+        tenant: Uuid,
+        practice: Uuid,
+        year: i32,
+        profile: serde_json::Value,
+        version: i64,
+        updated_at: DateTime<Utc>,
+    }
 }
 
 impl PracticeYearRow {
@@ -414,10 +449,11 @@ impl PracticeYearRow {
     }
 }
 
-/// The whole answer is kept as JSON; the key columns only serve the lookups.
-#[derive(sqlx::FromRow)]
-pub(crate) struct CmsAnswerRow {
-    answer: serde_json::Value,
+from_row! {
+    /// The whole answer is kept as JSON; the key columns only serve the lookups.
+    pub(crate) struct CmsAnswerRow {
+        answer: serde_json::Value,
+    }
 }
 
 impl CmsAnswerRow {
@@ -426,18 +462,19 @@ impl CmsAnswerRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ApiTokenRow {
-    id: Uuid,
-    tenant: Uuid,
-    name: String,
-    role: String,
-    scope: String,
-    token_hash: Vec<u8>,
-    created_by: String,
-    user_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    revoked: bool,
+from_row! {
+    pub(crate) struct ApiTokenRow {
+        id: Uuid,
+        tenant: Uuid,
+        name: String,
+        role: String,
+        scope: String,
+        token_hash: Vec<u8>,
+        created_by: String,
+        user_id: Option<Uuid>,
+        created_at: DateTime<Utc>,
+        revoked: bool,
+    }
 }
 
 impl ApiTokenRow {
@@ -457,18 +494,19 @@ impl ApiTokenRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct InviteRow {
-    id: Uuid,
-    tenant: Uuid,
-    email: String,
-    role: String,
-    practices: serde_json::Value,
-    token_hash: Vec<u8>,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    accepted_at: Option<DateTime<Utc>>,
+from_row! {
+    pub(crate) struct InviteRow {
+        id: Uuid,
+        tenant: Uuid,
+        email: String,
+        role: String,
+        practices: serde_json::Value,
+        token_hash: Vec<u8>,
+        created_by: String,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        accepted_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl InviteRow {
@@ -489,14 +527,15 @@ impl InviteRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct SessionRow {
-    token_hash: Vec<u8>,
-    user_id: Uuid,
-    tenant: Option<Uuid>,
-    csrf_token: String,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct SessionRow {
+        token_hash: Vec<u8>,
+        user_id: Uuid,
+        tenant: Option<Uuid>,
+        csrf_token: String,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    }
 }
 
 impl SessionRow {
@@ -534,14 +573,15 @@ pub(crate) const SESSION_COLUMNS: &str =
 pub(crate) const PASSWORD_RESET_COLUMNS: &str =
     "id, user_id, token_hash, created_at, expires_at, used_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PasswordResetRow {
-    id: Uuid,
-    user_id: Uuid,
-    token_hash: Vec<u8>,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    used_at: Option<DateTime<Utc>>,
+from_row! {
+    pub(crate) struct PasswordResetRow {
+        id: Uuid,
+        user_id: Uuid,
+        token_hash: Vec<u8>,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        used_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl PasswordResetRow {
@@ -560,15 +600,16 @@ impl PasswordResetRow {
 pub(crate) const REMINDER_COLUMNS: &str =
     "tenant, recipient, kind, period, claim, claimed_at, sent_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ReminderRow {
-    tenant: Uuid,
-    recipient: Uuid,
-    kind: String,
-    period: String,
-    claim: Uuid,
-    claimed_at: DateTime<Utc>,
-    sent_at: Option<DateTime<Utc>>,
+from_row! {
+    pub(crate) struct ReminderRow {
+        tenant: Uuid,
+        recipient: Uuid,
+        kind: String,
+        period: String,
+        claim: Uuid,
+        claimed_at: DateTime<Utc>,
+        sent_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl ReminderRow {
@@ -590,23 +631,24 @@ impl ReminderRow {
 pub(crate) const REVIEW_COLUMNS: &str = "id, tenant, practice, year, tin, npi, state, codes, summary, \
      evidence, created_at, created_by, detail, version, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ReviewRow {
-    id: Uuid,
-    tenant: Uuid,
-    practice: Uuid,
-    year: i32,
-    tin: String,
-    npi: String,
-    state: String,
-    codes: serde_json::Value,
-    summary: String,
-    evidence: serde_json::Value,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    detail: serde_json::Value,
-    version: i64,
-    updated_at: Option<DateTime<Utc>>,
+from_row! {
+    pub(crate) struct ReviewRow {
+        id: Uuid,
+        tenant: Uuid,
+        practice: Uuid,
+        year: i32,
+        tin: String,
+        npi: String,
+        state: String,
+        codes: serde_json::Value,
+        summary: String,
+        evidence: serde_json::Value,
+        created_at: DateTime<Utc>,
+        created_by: String,
+        detail: serde_json::Value,
+        version: i64,
+        updated_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl ReviewRow {
@@ -641,18 +683,19 @@ impl ReviewRow {
 pub(crate) const DVA_COLUMNS: &str =
     "id, tenant, practice, year, notice_date, items, version, created_at, created_by, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct DvaRow {
-    id: Uuid,
-    tenant: Uuid,
-    practice: Uuid,
-    year: i32,
-    notice_date: NaiveDate,
-    items: serde_json::Value,
-    version: i64,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    updated_at: DateTime<Utc>,
+from_row! {
+    pub(crate) struct DvaRow {
+        id: Uuid,
+        tenant: Uuid,
+        practice: Uuid,
+        year: i32,
+        notice_date: NaiveDate,
+        items: serde_json::Value,
+        version: i64,
+        created_at: DateTime<Utc>,
+        created_by: String,
+        updated_at: DateTime<Utc>,
+    }
 }
 
 impl DvaRow {
@@ -672,20 +715,21 @@ impl DvaRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AttestationRow {
-    id: Uuid,
-    tenant: Uuid,
-    application: Uuid,
-    practice: Uuid,
-    application_version: i64,
-    typed_name: String,
-    user_id: Uuid,
-    email: String,
-    role: String,
-    signed_on: NaiveDate,
-    signed_at: DateTime<Utc>,
-    packet_sha256: Vec<u8>,
+from_row! {
+    pub(crate) struct AttestationRow {
+        id: Uuid,
+        tenant: Uuid,
+        application: Uuid,
+        practice: Uuid,
+        application_version: i64,
+        typed_name: String,
+        user_id: Uuid,
+        email: String,
+        role: String,
+        signed_on: NaiveDate,
+        signed_at: DateTime<Utc>,
+        packet_sha256: Vec<u8>,
+    }
 }
 
 impl AttestationRow {

@@ -35,7 +35,82 @@ pub struct SqliteBackend {
     revisions: revision::RevisionMemo,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The files of `migrations/`, embedded (name, SQL). The tests check the list against the directory.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init.sql", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_sessions.sql",
+        include_str!("../migrations/0002_sessions.sql"),
+    ),
+    (
+        "0003_profiles_invites.sql",
+        include_str!("../migrations/0003_profiles_invites.sql"),
+    ),
+    (
+        "0004_sign_in_failures.sql",
+        include_str!("../migrations/0004_sign_in_failures.sql"),
+    ),
+    (
+        "0005_sign_in_attempts.sql",
+        include_str!("../migrations/0005_sign_in_attempts.sql"),
+    ),
+    (
+        "0006_token_scope.sql",
+        include_str!("../migrations/0006_token_scope.sql"),
+    ),
+    (
+        "0007_practice_zip.sql",
+        include_str!("../migrations/0007_practice_zip.sql"),
+    ),
+    (
+        "0008_corrections.sql",
+        include_str!("../migrations/0008_corrections.sql"),
+    ),
+    ("0009_mail.sql", include_str!("../migrations/0009_mail.sql")),
+    (
+        "0010_cms_answers.sql",
+        include_str!("../migrations/0010_cms_answers.sql"),
+    ),
+    (
+        "0011_client_role.sql",
+        include_str!("../migrations/0011_client_role.sql"),
+    ),
+    (
+        "0012_targeted_review.sql",
+        include_str!("../migrations/0012_targeted_review.sql"),
+    ),
+    (
+        "0014_review_cases.sql",
+        include_str!("../migrations/0014_review_cases.sql"),
+    ),
+];
+
+/// sqlx's migrator over [`MIGRATIONS`], read as `sqlx::migrate!` read them (same versions,
+/// descriptions and checksums: a database migrated before keeps its history).
+fn migrator() -> &'static sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| {
+        let files = MIGRATIONS
+            .iter()
+            .filter_map(|(file, sql)| hardship_store::migrations::read(file, sql));
+        Migrator::with_migrations(
+            files
+                .map(|m| {
+                    let kind = MigrationType::from_filename(m.suffix);
+                    Migration::new(
+                        m.version,
+                        m.description.into(),
+                        kind,
+                        m.sql.into_sql_str(),
+                        m.no_transaction,
+                    )
+                })
+                .collect(),
+        )
+    });
+    &MIGRATOR
+}
 
 /// Opens (creating if needed) the database file and applies migrations.
 pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {
@@ -117,7 +192,7 @@ fn private_file(path: &Path) -> StoreResult<std::fs::File> {
 #[async_trait::async_trait]
 impl Backend for SqliteBackend {
     async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
+        migrator()
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
@@ -623,5 +698,32 @@ impl Backend for SqliteBackend {
             .await
             .map_err(db)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// The embedded list is the directory, read as sqlx reads it: same files, versions, descriptions,
+    /// types and checksums (a checksum that changed would make sqlx refuse every database migrated
+    /// before).
+    #[tokio::test]
+    async fn the_embedded_migrations_are_the_directory_as_sqlx_reads_it() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let sqlx_reads = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+        let key = |m: &sqlx::migrate::Migration| {
+            let (v, d, t) = (m.version, m.description.to_string(), m.migration_type);
+            (v, d, t, m.checksum.to_vec(), m.no_tx)
+        };
+        let ours: Vec<_> = super::migrator().iter().map(key).collect();
+        let theirs: Vec<_> = sqlx_reads.iter().map(key).collect();
+        assert_eq!(
+            ours.len(),
+            super::MIGRATIONS.len(),
+            "every listed file is a migration"
+        );
+        assert!(ours.len() >= 13);
+        assert_eq!(ours, theirs);
     }
 }

@@ -24,6 +24,8 @@ pub mod integrity;
 pub mod mailing;
 /// Members' roles changed and members removed; client practices.
 pub mod members;
+/// Migration files as the SQL backends embed them.
+pub mod migrations;
 pub mod model;
 /// Targeted-review candidates opened from CMS's final feedback.
 pub mod review;

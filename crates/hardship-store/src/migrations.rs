@@ -1,0 +1,61 @@
+//! The migration files a backend embeds, named as sqlx names them (`<version>_<description>.sql`,
+//! `.up.sql` / `.down.sql` for reversible ones) and read as sqlx reads them: the description is the
+//! name's words, and a file that starts with `-- no-transaction` runs outside a transaction.
+//!
+//! Why here and not `sqlx::migrate!`: that macro (and sqlx's derives) built a second copy of sqlx for
+//! the build host, part of the first build's time (issue 17). The backends list their files with
+//! `include_str!` and build sqlx's `Migrator` from what this module reads; their tests compare the
+//! result, checksums included, with sqlx reading the directory itself.
+
+/// One migration file, as sqlx would read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFile {
+    pub version: i64,
+    /// The file name after the version, without the extension, '_' read as ' '.
+    pub description: String,
+    /// What follows the version in the file name (`init.sql`, `init.up.sql`): sqlx's type comes from it.
+    pub suffix: &'static str,
+    pub sql: &'static str,
+    pub no_transaction: bool,
+}
+
+/// Reads an embedded migration; `None` for a name sqlx would not take as a migration.
+pub fn read(file: &'static str, sql: &'static str) -> Option<MigrationFile> {
+    let (version, rest) = file.split_once('_')?;
+    if !rest.ends_with(".sql") {
+        return None;
+    }
+    let stem = [".up.sql", ".down.sql", ".sql"]
+        .iter()
+        .find_map(|ext| rest.strip_suffix(ext))?;
+    Some(MigrationFile {
+        version: version.parse().ok()?,
+        description: stem.replace('_', " "),
+        suffix: rest,
+        sql,
+        no_transaction: sql.starts_with("-- no-transaction"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn names_are_read_as_sqlx_reads_them() {
+        let m = read("0012_targeted_review.sql", "CREATE TABLE t (x INT);").unwrap();
+        assert_eq!((m.version, m.description.as_str()), (12, "targeted review"));
+        assert!(!m.no_transaction);
+        let m = read(
+            "20240101_add_index.up.sql",
+            "-- no-transaction\nCREATE INDEX …",
+        )
+        .unwrap();
+        assert_eq!((m.version, m.description.as_str()), (20240101, "add index"));
+        assert!(m.no_transaction);
+        assert_eq!(read("README.md", ""), None);
+        assert_eq!(read("v1_init.sql", ""), None);
+        assert_eq!(read("0001init.sql", ""), None);
+    }
+}
