@@ -176,3 +176,26 @@ async fn revisions_follow_writes_of_other_connections_at_once() {
         assert_eq!(reader.revision(org.id).await.unwrap(), before + 1);
     }
 }
+
+/// The SQLite we compile is the one `.cargo/config.toml` asks for: without the modules trimmed from
+/// every first build (full-text search, R-trees, dbstat, soundex), with what sqlx and the store use.
+#[tokio::test]
+async fn sqlite_is_built_with_what_the_store_uses_and_without_the_trimmed_modules() {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+    let options: Vec<String> = sqlx::query("PRAGMA compile_options")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect();
+    for kept in ["ENABLE_COLUMN_METADATA", "ENABLE_UNLOCK_NOTIFY", "ENABLE_STAT4", "THREADSAFE=1"] {
+        assert!(options.iter().any(|o| o == kept), "{kept} missing: {options:?}");
+    }
+    for trimmed in ["ENABLE_FTS3", "ENABLE_FTS5", "ENABLE_RTREE", "ENABLE_DBSTAT_VTAB", "SOUNDEX"] {
+        assert!(!options.iter().any(|o| o == trimmed), "{trimmed} compiled in: {options:?}");
+    }
+    let fts = sqlx::query("CREATE VIRTUAL TABLE t USING fts5(x)").execute(&pool).await;
+    assert!(fts.is_err(), "no full-text search module");
+}
