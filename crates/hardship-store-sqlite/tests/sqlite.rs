@@ -190,12 +190,31 @@ async fn sqlite_is_built_with_what_the_store_uses_and_without_the_trimmed_module
         .iter()
         .map(|r| r.get::<String, _>(0))
         .collect();
-    for kept in ["ENABLE_COLUMN_METADATA", "ENABLE_UNLOCK_NOTIFY", "ENABLE_STAT4", "THREADSAFE=1"] {
-        assert!(options.iter().any(|o| o == kept), "{kept} missing: {options:?}");
+    for kept in [
+        "ENABLE_COLUMN_METADATA",
+        "ENABLE_UNLOCK_NOTIFY",
+        "ENABLE_STAT4",
+        "THREADSAFE=1",
+    ] {
+        assert!(
+            options.iter().any(|o| o == kept),
+            "{kept} missing: {options:?}"
+        );
     }
-    for trimmed in ["ENABLE_FTS3", "ENABLE_FTS5", "ENABLE_RTREE", "ENABLE_DBSTAT_VTAB", "SOUNDEX"] {
-        assert!(!options.iter().any(|o| o == trimmed), "{trimmed} compiled in: {options:?}");
+    for trimmed in [
+        "ENABLE_FTS3",
+        "ENABLE_FTS5",
+        "ENABLE_RTREE",
+        "ENABLE_DBSTAT_VTAB",
+        "SOUNDEX",
+    ] {
+        assert!(
+            !options.iter().any(|o| o == trimmed),
+            "{trimmed} compiled in: {options:?}"
+        );
     }
-    let fts = sqlx::query("CREATE VIRTUAL TABLE t USING fts5(x)").execute(&pool).await;
+    let fts = sqlx::query("CREATE VIRTUAL TABLE t USING fts5(x)")
+        .execute(&pool)
+        .await;
     assert!(fts.is_err(), "no full-text search module");
 }

@@ -137,10 +137,12 @@ impl UsedFace {
             .unwrap_or(0)
     }
 
+    /// Records the glyphs `text` uses. A character the face lacks is set as its '?' glyph, which
+    /// then reads back as '?', never as that character.
     fn note(&mut self, text: &[char]) {
         for &c in text {
-            let g = self.face_glyph(c);
-            self.chars.entry(g).or_insert(c);
+            let shown = if self.face.glyph(c).is_some() { c } else { '?' };
+            self.chars.entry(self.face_glyph(c)).or_insert(shown);
         }
     }
 
