@@ -4,8 +4,8 @@
 //!
 //! Why here and not `sqlx::migrate!`: that macro (and sqlx's derives) built a second copy of sqlx for
 //! the build host, part of the first build's time (issue 17). The backends list their files with
-//! `include_str!` and build sqlx's `Migrator` from what this module reads; their tests compare the
-//! result, checksums included, with sqlx reading the directory itself.
+//! `include_str!` and build sqlx's `Migrator` from what this module reads; a test of the command-line
+//! crate compares the result, checksums included, with sqlx reading each directory itself.
 
 /// One migration file, as sqlx would read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,15 @@ pub fn read(file: &'static str, sql: &'static str) -> Option<MigrationFile> {
         sql,
         no_transaction: sql.starts_with("-- no-transaction"),
     })
+}
+
+/// Reads a backend's embedded list, in order, leaving out what is not a migration (the tests of the
+/// command-line crate check each list against its directory, as sqlx reads it).
+pub fn read_all(files: &[(&'static str, &'static str)]) -> Vec<MigrationFile> {
+    files
+        .iter()
+        .filter_map(|(file, sql)| read(file, sql))
+        .collect()
 }
 
 #[cfg(test)]

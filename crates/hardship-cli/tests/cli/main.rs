@@ -11,6 +11,8 @@ mod crash;
 mod eligibility;
 mod faults;
 mod instance;
+/// Both backends' embedded migrations against their directories, as sqlx reads them.
+mod migrations;
 mod physician_compare;
 mod postgres_ops;
 /// `hardship remind` against a real SMTP server: once per person, dry runs, concurrent runs, the digest.
