@@ -35,75 +35,21 @@ pub struct SqliteBackend {
     revisions: revision::RevisionMemo,
 }
 
-/// The files of `migrations/`, embedded (name, SQL). The tests check the list against the directory.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init.sql", include_str!("../migrations/0001_init.sql")),
-    (
-        "0002_sessions.sql",
-        include_str!("../migrations/0002_sessions.sql"),
-    ),
-    (
-        "0003_profiles_invites.sql",
-        include_str!("../migrations/0003_profiles_invites.sql"),
-    ),
-    (
-        "0004_sign_in_failures.sql",
-        include_str!("../migrations/0004_sign_in_failures.sql"),
-    ),
-    (
-        "0005_sign_in_attempts.sql",
-        include_str!("../migrations/0005_sign_in_attempts.sql"),
-    ),
-    (
-        "0006_token_scope.sql",
-        include_str!("../migrations/0006_token_scope.sql"),
-    ),
-    (
-        "0007_practice_zip.sql",
-        include_str!("../migrations/0007_practice_zip.sql"),
-    ),
-    (
-        "0008_corrections.sql",
-        include_str!("../migrations/0008_corrections.sql"),
-    ),
-    ("0009_mail.sql", include_str!("../migrations/0009_mail.sql")),
-    (
-        "0010_cms_answers.sql",
-        include_str!("../migrations/0010_cms_answers.sql"),
-    ),
-    (
-        "0011_client_role.sql",
-        include_str!("../migrations/0011_client_role.sql"),
-    ),
-    (
-        "0012_targeted_review.sql",
-        include_str!("../migrations/0012_targeted_review.sql"),
-    ),
-    (
-        "0014_review_cases.sql",
-        include_str!("../migrations/0014_review_cases.sql"),
-    ),
-];
-
-/// sqlx's migrator over [`MIGRATIONS`], read as `sqlx::migrate!` read them (same versions,
-/// descriptions and checksums: a database migrated before keeps its history).
-pub fn migrator() -> &'static sqlx::migrate::Migrator {
-    use sqlx::SqlSafeStr;
-    use sqlx::migrate::{Migration, MigrationType, Migrator};
-    static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| {
-        let files = hardship_store::migrations::read_all(MIGRATIONS).into_iter();
-        Migrator::with_migrations(
-            files
-                .map(|m| {
-                    let kind = MigrationType::from_filename(m.suffix);
-                    let sql = m.sql.into_sql_str();
-                    Migration::new(m.version, m.description.into(), kind, sql, m.no_transaction)
-                })
-                .collect(),
-        )
-    });
-    &MIGRATOR
-}
+hardship_store::embedded_migrator!(
+    "0001_init.sql",
+    "0002_sessions.sql",
+    "0003_profiles_invites.sql",
+    "0004_sign_in_failures.sql",
+    "0005_sign_in_attempts.sql",
+    "0006_token_scope.sql",
+    "0007_practice_zip.sql",
+    "0008_corrections.sql",
+    "0009_mail.sql",
+    "0010_cms_answers.sql",
+    "0011_client_role.sql",
+    "0012_targeted_review.sql",
+    "0014_review_cases.sql",
+);
 
 /// Opens (creating if needed) the database file and applies migrations.
 pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {

@@ -3,8 +3,8 @@
 //! name's words, and a file that starts with `-- no-transaction` runs outside a transaction.
 //!
 //! Why here and not `sqlx::migrate!`: that macro (and sqlx's derives) built a second copy of sqlx for
-//! the build host, part of the first build's time (issue 17). The backends list their files with
-//! `include_str!` and build sqlx's `Migrator` from what this module reads; a test of the command-line
+//! the build host, part of the first build's time (issue 17). The backends name their files in
+//! [`embedded_migrator!`], which embeds them and builds sqlx's `Migrator` from what this module reads; a test of the command-line
 //! crate compares the result, checksums included, with sqlx reading each directory itself.
 
 /// One migration file, as sqlx would read it.
@@ -44,6 +44,38 @@ pub fn read_all(files: &[(&'static str, &'static str)]) -> Vec<MigrationFile> {
         .iter()
         .filter_map(|(file, sql)| read(file, sql))
         .collect()
+}
+
+/// Defines a backend's `pub fn migrator() -> &'static sqlx::migrate::Migrator` over the named files of
+/// its `migrations/` directory, embedded with `include_str!` (resolved from the invoking file, so the
+/// directory is the backend's) and read by [`read_all`]: the same versions, descriptions and checksums as
+/// `sqlx::migrate!` gave, so a database migrated before keeps its history. The expansion names `sqlx`,
+/// which every backend depends on and this crate does not.
+#[macro_export]
+macro_rules! embedded_migrator {
+    ($($file:literal),+ $(,)?) => {
+        /// sqlx's migrator over the files of `migrations/`, embedded; a test of the command-line crate
+        /// checks it against the directory as sqlx reads it.
+        pub fn migrator() -> &'static sqlx::migrate::Migrator {
+            use sqlx::SqlSafeStr;
+            use sqlx::migrate::{Migration, MigrationType, Migrator};
+            const FILES: &[(&str, &str)] =
+                &[$(($file, include_str!(concat!("../migrations/", $file)))),+];
+            static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| {
+                let files = $crate::migrations::read_all(FILES).into_iter();
+                Migrator::with_migrations(
+                    files
+                        .map(|m| {
+                            let kind = MigrationType::from_filename(m.suffix);
+                            let sql = m.sql.into_sql_str();
+                            Migration::new(m.version, m.description.into(), kind, sql, m.no_transaction)
+                        })
+                        .collect(),
+                )
+            });
+            &MIGRATOR
+        }
+    };
 }
 
 #[cfg(test)]
