@@ -12,6 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# A full check gains nothing from incremental compilation, whose caches are most of a debug target's
+# size: a CI run on a nearly full disk failed with "No space left on device" while compiling.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
