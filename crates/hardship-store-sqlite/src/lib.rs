@@ -35,21 +35,7 @@ pub struct SqliteBackend {
     revisions: revision::RevisionMemo,
 }
 
-hardship_store::embedded_migrator!(
-    "0001_init.sql",
-    "0002_sessions.sql",
-    "0003_profiles_invites.sql",
-    "0004_sign_in_failures.sql",
-    "0005_sign_in_attempts.sql",
-    "0006_token_scope.sql",
-    "0007_practice_zip.sql",
-    "0008_corrections.sql",
-    "0009_mail.sql",
-    "0010_cms_answers.sql",
-    "0011_client_role.sql",
-    "0012_targeted_review.sql",
-    "0014_review_cases.sql",
-);
+hardship_store::embedded_migrator!();
 
 /// Opens (creating if needed) the database file and applies migrations.
 pub async fn open(path: &Path, env: Env) -> StoreResult<SqliteStore> {
